@@ -1,0 +1,4 @@
+//! 沪积分: the Shanghai residence-permit points self-test, guides, and
+//! callback requests. The binary in `main.rs` is a thin wrapper over `run`.
+
+pub mod scoring;

@@ -1,0 +1,457 @@
+//! Profile -> Assessment: the combination rules of RULES.md §1 over the tables.
+
+use serde::{Deserialize, Serialize};
+
+use super::eligibility::{self, EligibilityNote};
+use super::profile::{ContributionTier, Education, Profile, Qualification};
+use super::tables::{self as t, YearlyBonus};
+use super::wages::{ReferenceWages, WagePeriod, YearMonth};
+
+/// One line of the breakdown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub code: String,
+    pub label: String,
+    /// Deductions are negative; an item that applies but does not count is 0.
+    pub points: i32,
+    /// Why the item scores what it scores, in Chinese.
+    pub note: String,
+}
+
+/// The reference-wage period the assessment used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReferenceWageUsed {
+    pub from: YearMonth,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<YearMonth>,
+    pub yuan: u32,
+}
+
+impl From<&WagePeriod> for ReferenceWageUsed {
+    fn from(period: &WagePeriod) -> Self {
+        Self {
+            from: period.from,
+            to: period.to,
+            yuan: period.yuan,
+        }
+    }
+}
+
+impl ReferenceWageUsed {
+    pub fn period(&self) -> WagePeriod {
+        WagePeriod {
+            from: self.from,
+            to: self.to,
+            yuan: self.yuan,
+        }
+    }
+}
+
+/// The result of scoring one profile on one date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub rule_set: String,
+    pub standard: i32,
+    pub total: i32,
+    /// The score alone: total ≥ standard.
+    pub reaches_standard: bool,
+    pub vetoed: bool,
+    /// Reaches the standard, no veto, and no unmet condition to apply.
+    pub eligible: bool,
+    /// Points still missing to the standard (0 when reached).
+    pub gap: i32,
+    pub items: Vec<Item>,
+    pub eligibility: Vec<EligibilityNote>,
+    /// The date the answers were scored on (Shanghai time).
+    pub assessed_on: time::Date,
+    /// None only when the date lies before the first period of the table.
+    pub reference_wage: Option<ReferenceWageUsed>,
+}
+
+impl Assessment {
+    pub fn item(&self, code: &str) -> Option<&Item> {
+        self.items.iter().find(|item| item.code == code)
+    }
+}
+
+/// Scores `profile` as of `assessed_on` (a date in Shanghai time).
+pub fn assess(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
+    let period = wages.period_for(YearMonth::of(assessed_on));
+    let mut items = Vec::with_capacity(12);
+
+    items.push(age_item(profile.age));
+    let (education, qualification) = education_and_qualification(profile);
+    items.push(education);
+    items.push(qualification);
+    items.push(insurance_item(profile.insurance_months));
+
+    if profile.entrepreneur {
+        items.push(item(
+            "entrepreneur",
+            "创业人才",
+            t::ENTREPRENEUR_POINTS,
+            "经认定的创业人才计120分（认定条件以主管部门为准）".into(),
+        ));
+    }
+    if profile.innovation_intermediary {
+        items.push(item(
+            "innovation_intermediary",
+            "创新创业中介服务人才",
+            t::INNOVATION_INTERMEDIARY_POINTS,
+            "经认定的创新创业中介服务人才计120分（认定条件以主管部门为准）".into(),
+        ));
+    }
+    if profile.shortage_major {
+        items.push(shortage_major_item(profile.education));
+    }
+    if profile.tax_avg_wan > 0.0 || profile.local_hires_avg > 0.0 {
+        items.push(investment_item(
+            profile.tax_avg_wan,
+            profile.local_hires_avg,
+        ));
+    }
+    if profile.contribution_tier != ContributionTier::None {
+        items.push(contribution_item(profile.contribution_tier, period));
+    }
+    if profile.public_service_years > 0 {
+        items.push(public_service_item(profile.public_service_years));
+    }
+    items.extend(suburb_and_lingang(
+        profile.suburb_years,
+        profile.lingang_years,
+    ));
+    if profile.fresh_graduate {
+        items.push(item(
+            "fresh_graduate",
+            "全日制应届高校毕业生",
+            t::FRESH_GRADUATE_POINTS,
+            "全日制应届高校毕业生计10分".into(),
+        ));
+    }
+    let award_points = t::award_points(profile.award);
+    if award_points > 0 {
+        items.push(item(
+            "award",
+            "表彰奖励",
+            award_points,
+            format!(
+                "在本市工作期间获得{}，计{award_points}分（多项取最高）",
+                t::award_label(profile.award)
+            ),
+        ));
+    }
+    if profile.spouse_hukou_years > 0 {
+        items.push(spouse_item(profile.spouse_hukou_years));
+    }
+
+    for (code, label, count, each, within) in [
+        (
+            "false_material",
+            "提供虚假材料",
+            profile.false_material_count,
+            t::FALSE_MATERIAL_DEDUCTION,
+            "近3年内",
+        ),
+        (
+            "detention",
+            "行政拘留记录",
+            profile.detention_count,
+            t::DETENTION_DEDUCTION,
+            "近5年内",
+        ),
+        (
+            "criminal",
+            "一般刑事犯罪记录",
+            profile.criminal_count,
+            t::CRIMINAL_DEDUCTION,
+            "近5年内",
+        ),
+    ] {
+        if count > 0 {
+            let points = -(each.saturating_mul(count as i32));
+            items.push(item(
+                code,
+                label,
+                points,
+                format!("{within}{count}次，每次减{each}分，共减{}分", -points),
+            ));
+        }
+    }
+
+    let vetoes = [
+        (
+            "serious_criminal",
+            "严重刑事犯罪记录",
+            profile.serious_criminal,
+        ),
+        (
+            "family_planning",
+            "违反计划生育政策规定行为记录",
+            profile.family_planning_violation,
+        ),
+    ];
+    let mut vetoed = false;
+    for (code, label, present) in vetoes {
+        if present {
+            vetoed = true;
+            items.push(item(
+                code,
+                label,
+                0,
+                "一票否决：有此记录不能申请积分，无论分数多少".into(),
+            ));
+        }
+    }
+
+    let sum: i32 = items.iter().map(|item| item.points).sum();
+    let total = sum.max(0);
+    let reaches_standard = total >= t::STANDARD;
+    let eligibility = eligibility::notes(profile, total, vetoed);
+    let eligible = reaches_standard && !vetoed && eligibility::all_met(&eligibility);
+
+    Assessment {
+        rule_set: t::RULE_SET.into(),
+        standard: t::STANDARD,
+        total,
+        reaches_standard,
+        vetoed,
+        eligible,
+        gap: (t::STANDARD - total).max(0),
+        items,
+        eligibility,
+        assessed_on,
+        reference_wage: period.map(ReferenceWageUsed::from),
+    }
+}
+
+fn item(code: &str, label: &str, points: i32, note: String) -> Item {
+    Item {
+        code: code.into(),
+        label: label.into(),
+        points,
+        note,
+    }
+}
+
+fn age_item(age: u32) -> Item {
+    let points = t::age_points(age);
+    let note = match age {
+        18..=43 => format!("{age}周岁，18–43周岁计满分30分"),
+        44..=55 => format!("{age}周岁，44周岁起每长1岁少2分：5 + 2×(56−{age}) = {points}分"),
+        56..=60 => format!("{age}周岁，56–60周岁计5分"),
+        _ => format!("{age}周岁，不在18–60周岁的计分范围内，不计分"),
+    };
+    item("age", "年龄", points, note)
+}
+
+/// 教育背景 and 专业技术职称和技能等级 count as one choice: the larger.
+fn education_and_qualification(profile: &Profile) -> (Item, Item) {
+    let education_points = t::education_points(profile.education);
+    let education_name = t::education_label(profile.education);
+    let qualification = profile.qualification;
+    let qualification_name = t::qualification_label(qualification);
+    let base_missing =
+        t::qualification_needs_base(qualification) && !profile.qualification_base_met;
+    let qualification_points = if base_missing {
+        0
+    } else {
+        t::qualification_points(qualification)
+    };
+    let qualification_counts = qualification_points > education_points;
+
+    let education_note = if profile.education == Education::None {
+        "高中及以下学历不计分".to_string()
+    } else if qualification_counts {
+        format!(
+            "{education_name}可计{education_points}分，但教育背景与职称/技能等级只取其一，按分值更高的{qualification_name}计分，此项不计"
+        )
+    } else {
+        format!("{education_name}计{education_points}分")
+    };
+    let qualification_note = if qualification == Qualification::None {
+        "无职称或技能等级（初级职称不计分）".to_string()
+    } else if base_missing {
+        format!(
+            "{qualification_name}须近12个月内至少6个月社保缴费基数不低于上年度社平工资（1倍），此条件未满足，计0分{}",
+            if education_points > 0 {
+                "，按教育背景计分"
+            } else {
+                ""
+            }
+        )
+    } else if qualification_counts {
+        format!(
+            "{qualification_name}计{qualification_points}分（须在本市工作期间取得且与现岗位相符），高于教育背景，按此项计分"
+        )
+    } else {
+        format!(
+            "{qualification_name}可计{qualification_points}分，不高于教育背景的{education_points}分；两者只取其一，此项不计"
+        )
+    };
+
+    let (education_counted, qualification_counted) = if qualification_counts {
+        (0, qualification_points)
+    } else {
+        (education_points, 0)
+    };
+    (
+        item("education", "教育背景", education_counted, education_note),
+        item(
+            "qualification",
+            "专业技术职称和技能等级",
+            qualification_counted,
+            qualification_note,
+        ),
+    )
+}
+
+fn insurance_item(months: u32) -> Item {
+    let years = months / 12;
+    let points = t::INSURANCE_POINTS_PER_YEAR.saturating_mul(years as i32);
+    let note = if years == 0 {
+        format!("累计缴纳{months}个月，不满12个月，不计分（补缴不计）")
+    } else {
+        format!("累计缴纳{months}个月，满{years}年×3分 = {points}分（补缴不计，不设上限）")
+    };
+    item(
+        "insurance_years",
+        "在本市工作及缴纳职工社会保险年限",
+        points,
+        note,
+    )
+}
+
+fn shortage_major_item(education: Education) -> Item {
+    if education == Education::None {
+        item(
+            "shortage_major",
+            "紧缺急需专业",
+            0,
+            "紧缺急需专业须具有全日制大专及以上学历，当前学历不符，不计分".into(),
+        )
+    } else {
+        item(
+            "shortage_major",
+            "紧缺急需专业",
+            t::SHORTAGE_MAJOR_POINTS,
+            "所学全日制专业在紧缺急需专业目录内且从事相应工作，计30分".into(),
+        )
+    }
+}
+
+fn investment_item(tax_avg_wan: f64, local_hires_avg: f64) -> Item {
+    let steps = |value: f64, step: f64| -> i32 {
+        // Inputs are bounded by validation, so the cast cannot overflow.
+        ((value / step).floor() as i32).saturating_mul(t::INVESTMENT_POINTS_PER_STEP)
+    };
+    let tax_points = steps(tax_avg_wan, t::INVESTMENT_TAX_STEP_WAN).min(t::INVESTMENT_CAP);
+    let hires_points = steps(local_hires_avg, t::INVESTMENT_HIRES_STEP).min(t::INVESTMENT_CAP);
+    let points = tax_points.max(hires_points);
+    let basis = if tax_points >= hires_points {
+        format!(
+            "按投资份额计近3年年均纳税{}万元，每满10万元计10分",
+            number(tax_avg_wan)
+        )
+    } else {
+        format!(
+            "近3年年均聘用本市户籍人员{}人，每满10人计10分",
+            number(local_hires_avg)
+        )
+    };
+    let note = format!("{basis}，计{points}分（投资纳税与带动就业取较高者，最高120分）");
+    item("investment", "投资纳税或带动本地就业", points, note)
+}
+
+fn contribution_item(tier: ContributionTier, period: Option<&WagePeriod>) -> Item {
+    let points = t::contribution_points(tier);
+    let threshold = match (t::contribution_multiple_tenths(tier), period) {
+        (Some(multiple), Some(period)) => format!(
+            "（{}社平工资{}元/月，对应{}元/月）",
+            period.chinese(),
+            period.yuan,
+            period.threshold_text(multiple)
+        ),
+        _ => String::new(),
+    };
+    let note = format!(
+        "{}{threshold}，计{points}分（取达到的最高档）",
+        t::contribution_label(tier)
+    );
+    item("contribution_base", "缴纳职工社会保险费基数", points, note)
+}
+
+fn yearly_note(rule: &YearlyBonus, years: u32, points: i32) -> String {
+    if points == 0 {
+        format!("{years}年，满{}年起才计分，暂不计分", rule.from_years)
+    } else {
+        let capped = rule
+            .cap
+            .filter(|cap| points == *cap && rule.per_year * years as i32 > *cap)
+            .map(|cap| format!("，最高{cap}分"))
+            .unwrap_or_default();
+        format!("{years}年×{}分 = {points}分{capped}", rule.per_year)
+    }
+}
+
+fn public_service_item(years: u32) -> Item {
+    let points = t::PUBLIC_SERVICE.points(years);
+    let note = format!(
+        "在环卫等特定公共服务领域工作{}",
+        yearly_note(&t::PUBLIC_SERVICE, years, points)
+    );
+    item("public_service", "特定的公共服务领域", points, note)
+}
+
+/// 临港新片区 counts instead of 远郊重点区域: the larger, never both.
+fn suburb_and_lingang(suburb_years: u32, lingang_years: u32) -> Vec<Item> {
+    let suburb_points = t::SUBURB.points(suburb_years);
+    let lingang_points = t::LINGANG.points(lingang_years);
+    let both = suburb_years > 0 && lingang_years > 0;
+    let mut items = Vec::new();
+    if suburb_years > 0 {
+        let base = format!(
+            "在远郊重点区域工作并居住{}",
+            yearly_note(&t::SUBURB, suburb_years, suburb_points)
+        );
+        let (points, note) = if both && suburb_points > 0 && lingang_points >= suburb_points {
+            (
+                0,
+                format!("{base}；与临港新片区只取其一，按较高的临港新片区计，此项不计"),
+            )
+        } else {
+            (suburb_points, base)
+        };
+        items.push(item("suburb", "远郊重点区域", points, note));
+    }
+    if lingang_years > 0 {
+        let base = format!(
+            "在临港新片区工作并居住{}（需推荐函）",
+            yearly_note(&t::LINGANG, lingang_years, lingang_points)
+        );
+        let (points, note) = if both && lingang_points > 0 && suburb_points > lingang_points {
+            (
+                0,
+                format!("{base}；与远郊重点区域只取其一，按较高的远郊重点区域计，此项不计"),
+            )
+        } else {
+            (lingang_points, base)
+        };
+        items.push(item("lingang", "临港新片区", points, note));
+    }
+    items
+}
+
+fn spouse_item(years: u32) -> Item {
+    let points = t::SPOUSE_HUKOU.points(years);
+    let note = format!(
+        "与本市户籍人员结婚{}",
+        yearly_note(&t::SPOUSE_HUKOU, years, points)
+    );
+    item("spouse_hukou", "配偶为本市户籍人员", points, note)
+}
+
+/// A number as a person writes it: 30, 12.5.
+fn number(value: f64) -> String {
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}

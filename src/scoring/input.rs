@@ -1,0 +1,420 @@
+//! Reading the answers of the assessment contract from text fields, shared by
+//! the HTML form and the JSON API, with a Chinese message for each bad field.
+
+use std::collections::BTreeMap;
+
+use serde::de::IntoDeserializer;
+use serde::de::value::{Error as DeError, StrDeserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use validator::Validate;
+
+use super::profile::Profile;
+
+/// Every field of the contract, in the order the form asks them, with the
+/// name a visitor knows it by.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("age", "年龄"),
+    ("education", "教育背景"),
+    ("qualification", "职称或技能等级"),
+    ("qualification_base_met", "职称社保基数条件"),
+    ("insurance_months", "社保缴纳月数"),
+    ("contribution_tier", "社保缴费基数档次"),
+    ("entrepreneur", "创业人才"),
+    ("innovation_intermediary", "创新创业中介服务人才"),
+    ("shortage_major", "紧缺急需专业"),
+    ("fresh_graduate", "应届高校毕业生"),
+    ("tax_avg_wan", "年均纳税额"),
+    ("local_hires_avg", "年均聘用本市户籍人数"),
+    ("public_service_years", "特定公共服务领域年限"),
+    ("suburb_years", "远郊重点区域年限"),
+    ("lingang_years", "临港新片区年限"),
+    ("spouse_hukou_years", "与本市户籍配偶婚龄"),
+    ("award", "表彰奖励"),
+    ("false_material_count", "提供虚假材料次数"),
+    ("detention_count", "行政拘留次数"),
+    ("criminal_count", "一般刑事犯罪次数"),
+    ("serious_criminal", "严重刑事犯罪记录"),
+    ("family_planning_violation", "违反计划生育政策记录"),
+];
+
+pub fn field_label(field: &str) -> &'static str {
+    FIELDS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map_or("", |(_, label)| label)
+}
+
+/// Messages by field, kept in the order of `FIELDS`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        if !self.contains(field) {
+            self.0.push((field, message.into()));
+            let order = |name: &str| FIELDS.iter().position(|(f, _)| *f == name);
+            self.0.sort_by_key(|(name, _)| order(name));
+        }
+    }
+
+    pub fn contains(&self, field: &str) -> bool {
+        self.0.iter().any(|(name, _)| *name == field)
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == field)
+            .map(|(_, message)| message.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0
+            .iter()
+            .map(|(name, message)| (*name, message.as_str()))
+    }
+}
+
+impl Serialize for FieldErrors {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// The raw answers as typed: field name -> text. Blank means omitted.
+pub type RawAnswers = BTreeMap<String, String>;
+
+/// Parses and validates the answers. On error, every bad field has a message.
+pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
+    let mut reader = Reader {
+        raw,
+        errors: FieldErrors::default(),
+    };
+    let profile = Profile {
+        age: reader.required_integer("age"),
+        education: reader.required_choice("education"),
+        qualification: reader.choice("qualification"),
+        qualification_base_met: reader.flag("qualification_base_met"),
+        insurance_months: reader.integer("insurance_months"),
+        contribution_tier: reader.choice("contribution_tier"),
+        entrepreneur: reader.flag("entrepreneur"),
+        innovation_intermediary: reader.flag("innovation_intermediary"),
+        shortage_major: reader.flag("shortage_major"),
+        fresh_graduate: reader.flag("fresh_graduate"),
+        tax_avg_wan: reader.number("tax_avg_wan"),
+        local_hires_avg: reader.number("local_hires_avg"),
+        public_service_years: reader.integer("public_service_years"),
+        suburb_years: reader.integer("suburb_years"),
+        lingang_years: reader.integer("lingang_years"),
+        spouse_hukou_years: reader.integer("spouse_hukou_years"),
+        award: reader.choice("award"),
+        false_material_count: reader.integer("false_material_count"),
+        detention_count: reader.integer("detention_count"),
+        criminal_count: reader.integer("criminal_count"),
+        serious_criminal: reader.flag("serious_criminal"),
+        family_planning_violation: reader.flag("family_planning_violation"),
+    };
+    let mut errors = reader.errors;
+    if let Err(invalid) = profile.validate() {
+        for (field, problems) in invalid.field_errors() {
+            let Some(&(name, _)) = FIELDS.iter().find(|(name, _)| *name == field.as_ref()) else {
+                continue;
+            };
+            if let Some(message) = problems.iter().find_map(|problem| problem.message.as_ref()) {
+                errors.add(name, message.to_string());
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(profile)
+    } else {
+        Err(errors)
+    }
+}
+
+struct Reader<'a> {
+    raw: &'a RawAnswers,
+    errors: FieldErrors,
+}
+
+impl Reader<'_> {
+    /// The trimmed text of a field, with full-width digits and signs (as some
+    /// Chinese input methods type them) turned into ASCII; None when blank.
+    fn text(&self, field: &str) -> Option<String> {
+        let text: String = self
+            .raw
+            .get(field)?
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '．' | '。' => '.',
+                '－' => '-',
+                _ => c,
+            })
+            .collect();
+        (!text.is_empty()).then_some(text)
+    }
+
+    fn required_integer(&mut self, field: &'static str) -> u32 {
+        if self.text(field).is_none() {
+            self.errors
+                .add(field, format!("请填写{}", field_label(field)));
+            return 16;
+        }
+        self.integer(field)
+    }
+
+    fn integer(&mut self, field: &'static str) -> u32 {
+        let Some(text) = self.text(field) else {
+            return 0;
+        };
+        let digits = text.strip_prefix('+').unwrap_or(&text);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            // Beyond u32 it is out of range anyway: validation reports it.
+            return digits.parse::<u32>().unwrap_or(u32::MAX);
+        }
+        let label = field_label(field);
+        if text.starts_with('-') && text[1..].parse::<f64>().is_ok() {
+            self.errors.add(field, format!("{label}不能是负数"));
+        } else {
+            self.errors.add(field, format!("{label}请填写整数，例如 3"));
+        }
+        0
+    }
+
+    fn number(&mut self, field: &'static str) -> f64 {
+        let Some(text) = self.text(field) else {
+            return 0.0;
+        };
+        let label = field_label(field);
+        let plain = text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-' || b == b'+');
+        match text.parse::<f64>() {
+            Ok(value) if plain && value.is_finite() && value >= 0.0 => value,
+            Ok(value) if plain && value < 0.0 => {
+                self.errors.add(field, format!("{label}不能是负数"));
+                0.0
+            }
+            _ => {
+                self.errors
+                    .add(field, format!("{label}请填写数字，例如 12.5"));
+                0.0
+            }
+        }
+    }
+
+    fn flag(&mut self, field: &'static str) -> bool {
+        match self.text(field).as_deref() {
+            None => false,
+            Some("on" | "true" | "1" | "yes") => true,
+            Some("off" | "false" | "0" | "no") => false,
+            Some(_) => {
+                self.errors
+                    .add(field, format!("{}请选择“是”或“否”", field_label(field)));
+                false
+            }
+        }
+    }
+
+    fn required_choice<T: for<'de> Deserialize<'de> + Default>(
+        &mut self,
+        field: &'static str,
+    ) -> T {
+        if self.text(field).is_none() {
+            self.errors
+                .add(field, format!("请选择{}", field_label(field)));
+            return T::default();
+        }
+        self.choice(field)
+    }
+
+    /// One of the codes of the contract (the serde names of the enum).
+    fn choice<T: for<'de> Deserialize<'de> + Default>(&mut self, field: &'static str) -> T {
+        let Some(text) = self.text(field) else {
+            return T::default();
+        };
+        let deserializer: StrDeserializer<'_, DeError> = text.as_str().into_deserializer();
+        T::deserialize(deserializer).unwrap_or_else(|_| {
+            self.errors.add(
+                field,
+                format!("{}的选项无效，请从列表中选择", field_label(field)),
+            );
+            T::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scoring::{ContributionTier, Education, Qualification};
+
+    fn raw(pairs: &[(&str, &str)]) -> RawAnswers {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_answers_parse_with_defaults() {
+        let profile =
+            parse_answers(&raw(&[("age", "30"), ("education", "bachelor_degree")])).unwrap();
+        assert_eq!(profile.age, 30);
+        assert_eq!(profile.education, Education::BachelorDegree);
+        assert_eq!(profile.qualification, Qualification::None);
+        assert_eq!(profile.contribution_tier, ContributionTier::None);
+        assert!(!profile.entrepreneur);
+        assert_eq!(profile.tax_avg_wan, 0.0);
+    }
+
+    #[test]
+    fn every_field_is_read() {
+        let profile = parse_answers(&raw(&[
+            ("age", "44"),
+            ("education", "college"),
+            ("qualification", "intermediate_title"),
+            ("qualification_base_met", "on"),
+            ("insurance_months", "96"),
+            ("contribution_tier", "x0_8"),
+            ("entrepreneur", "true"),
+            ("innovation_intermediary", "1"),
+            ("shortage_major", "on"),
+            ("fresh_graduate", "yes"),
+            ("tax_avg_wan", "12.5"),
+            ("local_hires_avg", "20"),
+            ("public_service_years", "5"),
+            ("suburb_years", "6"),
+            ("lingang_years", "3"),
+            ("spouse_hukou_years", "2"),
+            ("award", "provincial"),
+            ("false_material_count", "1"),
+            ("detention_count", "2"),
+            ("criminal_count", "3"),
+            ("serious_criminal", "on"),
+            ("family_planning_violation", "on"),
+        ]))
+        .unwrap();
+        assert_eq!(profile.qualification, Qualification::IntermediateTitle);
+        assert!(
+            profile.qualification_base_met
+                && profile.entrepreneur
+                && profile.innovation_intermediary
+        );
+        assert!(profile.shortage_major && profile.fresh_graduate);
+        assert!(profile.serious_criminal && profile.family_planning_violation);
+        assert_eq!(profile.contribution_tier, ContributionTier::X0_8);
+        assert_eq!(profile.tax_avg_wan, 12.5);
+        assert_eq!(profile.local_hires_avg, 20.0);
+        assert_eq!(
+            (
+                profile.public_service_years,
+                profile.suburb_years,
+                profile.lingang_years,
+                profile.spouse_hukou_years
+            ),
+            (5, 6, 3, 2)
+        );
+        assert_eq!(
+            (
+                profile.false_material_count,
+                profile.detention_count,
+                profile.criminal_count
+            ),
+            (1, 2, 3)
+        );
+    }
+
+    #[test]
+    fn required_fields_are_named() {
+        let errors = parse_answers(&raw(&[])).unwrap_err();
+        assert_eq!(errors.get("age"), Some("请填写年龄"));
+        assert_eq!(errors.get("education"), Some("请选择教育背景"));
+        let errors = parse_answers(&raw(&[("age", "  "), ("education", "")])).unwrap_err();
+        assert!(errors.contains("age") && errors.contains("education"));
+    }
+
+    #[test]
+    fn bad_values_get_chinese_messages() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("age", "abc", "年龄请填写整数，例如 3"),
+            ("age", "-5", "年龄不能是负数"),
+            ("age", "15", "年龄请填写16到100之间的整数（周岁）"),
+            ("age", "101", "年龄请填写16到100之间的整数（周岁）"),
+            (
+                "age",
+                "1000000000000",
+                "年龄请填写16到100之间的整数（周岁）",
+            ),
+            ("age", "30.5", "年龄请填写整数，例如 3"),
+            ("insurance_months", "-1", "社保缴纳月数不能是负数"),
+            ("insurance_months", "601", "社保月数请填写0到600之间的整数"),
+            (
+                "insurance_months",
+                "99999999999999999999999",
+                "社保月数请填写0到600之间的整数",
+            ),
+            ("education", "phd", "教育背景的选项无效，请从列表中选择"),
+            (
+                "qualification",
+                "skill_9",
+                "职称或技能等级的选项无效，请从列表中选择",
+            ),
+            (
+                "contribution_tier",
+                "x5",
+                "社保缴费基数档次的选项无效，请从列表中选择",
+            ),
+            ("award", "nobel", "表彰奖励的选项无效，请从列表中选择"),
+            ("entrepreneur", "maybe", "创业人才请选择“是”或“否”"),
+            ("tax_avg_wan", "-3", "年均纳税额不能是负数"),
+            ("tax_avg_wan", "NaN", "年均纳税额请填写数字，例如 12.5"),
+            ("tax_avg_wan", "inf", "年均纳税额请填写数字，例如 12.5"),
+            ("tax_avg_wan", "1e12", "年均纳税额请填写数字，例如 12.5"),
+            (
+                "tax_avg_wan",
+                "100001",
+                "年均纳税额请填写0到100000之间的数字（万元）",
+            ),
+            ("suburb_years", "61", "年限请填写0到60之间的整数"),
+            ("spouse_hukou_years", "81", "婚龄请填写0到80之间的整数"),
+            ("criminal_count", "51", "次数请填写0到50之间的整数"),
+            ("age", "\u{FFFD}", "年龄请填写整数，例如 3"),
+        ];
+        for (field, value, message) in cases {
+            let mut answers = raw(&[("age", "30"), ("education", "college")]);
+            answers.insert(field.to_string(), value.to_string());
+            let errors = parse_answers(&answers).unwrap_err();
+            assert_eq!(errors.get(field), Some(*message), "{field}={value}");
+            assert_eq!(errors.iter().count(), 1, "{field}={value}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn full_width_digits_are_understood() {
+        let profile = parse_answers(&raw(&[
+            ("age", "３０"),
+            ("education", "college"),
+            ("tax_avg_wan", "１２．５"),
+        ]))
+        .unwrap();
+        assert_eq!(profile.age, 30);
+        assert_eq!(profile.tax_avg_wan, 12.5);
+    }
+
+    #[test]
+    fn errors_follow_the_form_order() {
+        let errors =
+            parse_answers(&raw(&[("award", "x"), ("age", "x"), ("education", "x")])).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["age", "education", "award"]);
+        let json = serde_json::to_value(&errors).unwrap();
+        assert_eq!(json["award"], "表彰奖励的选项无效，请从列表中选择");
+    }
+}

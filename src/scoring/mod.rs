@@ -1,0 +1,18 @@
+//! The rules engine of RULES.md (rule set `sh-2017`): `Profile` -> `Assessment`.
+//! Pure: no web, no database, no clock (the caller passes the date).
+
+pub mod eligibility;
+mod engine;
+pub mod input;
+mod profile;
+pub mod tables;
+pub mod wages;
+
+pub use eligibility::EligibilityNote;
+pub use engine::{Assessment, Item, ReferenceWageUsed, assess};
+pub use input::{FieldErrors, parse_answers};
+pub use profile::{Award, ContributionTier, Education, Profile, Qualification};
+pub use wages::{ReferenceWages, WagePeriod, YearMonth};
+
+#[cfg(test)]
+mod tests;

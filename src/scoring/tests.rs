@@ -1,0 +1,933 @@
+//! The engine against RULES.md: every indicator, every boundary, every worked
+//! example of §8, and the invariants as property tests.
+
+use proptest::prelude::*;
+use time::macros::date;
+
+use super::*;
+
+const ON: time::Date = date!(2026 - 11 - 28);
+
+fn base() -> Profile {
+    Profile {
+        age: 30,
+        education: Education::None,
+        ..Profile::default()
+    }
+}
+
+fn run(profile: &Profile) -> Assessment {
+    assess(profile, ON, &ReferenceWages::bundled())
+}
+
+fn points(assessment: &Assessment, code: &str) -> Option<i32> {
+    assessment.item(code).map(|item| item.points)
+}
+
+fn codes(assessment: &Assessment) -> Vec<&str> {
+    assessment
+        .items
+        .iter()
+        .map(|item| item.code.as_str())
+        .collect()
+}
+
+#[test]
+fn worked_examples_of_rules_section_8() {
+    let wages = ReferenceWages::bundled();
+    let cases: Vec<(&str, Profile, i32)> = vec![
+        (
+            "30 y, 本科+学士, 24 months, base < 0.8×",
+            Profile {
+                age: 30,
+                education: Education::BachelorDegree,
+                insurance_months: 24,
+                ..base()
+            },
+            126,
+        ),
+        (
+            "44 y, 本科 no degree, 36 months all at 1.5×",
+            Profile {
+                age: 44,
+                education: Education::Bachelor,
+                insurance_months: 36,
+                contribution_tier: ContributionTier::X1,
+                ..base()
+            },
+            148,
+        ),
+        (
+            "50 y, 大专, 中级职称 but base never ≥ 1×, 96 months at 0.9×",
+            Profile {
+                age: 50,
+                education: Education::College,
+                qualification: Qualification::IntermediateTitle,
+                qualification_base_met: false,
+                insurance_months: 96,
+                contribution_tier: ContributionTier::X0_8,
+                ..base()
+            },
+            116,
+        ),
+        (
+            "same, base 1.2× for the last 48 months",
+            Profile {
+                age: 50,
+                education: Education::College,
+                qualification: Qualification::IntermediateTitle,
+                qualification_base_met: true,
+                insurance_months: 96,
+                contribution_tier: ContributionTier::X1,
+                ..base()
+            },
+            191,
+        ),
+        (
+            "28 y, 大专 in the shortage list, 48 months at 0.7×",
+            Profile {
+                age: 28,
+                education: Education::College,
+                shortage_major: true,
+                insurance_months: 48,
+                ..base()
+            },
+            122,
+        ),
+        (
+            "33 y, 本科+学士, 36 months, one detention",
+            Profile {
+                age: 33,
+                education: Education::BachelorDegree,
+                insurance_months: 36,
+                detention_count: 1,
+                ..base()
+            },
+            79,
+        ),
+        (
+            "45 y, 本科, 120 months, one 一般刑事犯罪",
+            Profile {
+                age: 45,
+                education: Education::Bachelor,
+                insurance_months: 120,
+                criminal_count: 1,
+                ..base()
+            },
+            0,
+        ),
+        (
+            "43 y, 大专, 156 months at < 0.8×",
+            Profile {
+                age: 43,
+                education: Education::College,
+                insurance_months: 156,
+                ..base()
+            },
+            119,
+        ),
+        (
+            "44 y, 大专, 156 months at < 0.8×",
+            Profile {
+                age: 44,
+                education: Education::College,
+                insurance_months: 156,
+                ..base()
+            },
+            118,
+        ),
+    ];
+    for (name, profile, total) in cases {
+        let assessment = assess(&profile, ON, &wages);
+        assert_eq!(assessment.total, total, "{name}: {:#?}", assessment.items);
+        assert_eq!(assessment.reaches_standard, total >= 120, "{name}");
+        assert_eq!(assessment.gap, (120 - total).max(0), "{name}");
+    }
+}
+
+#[test]
+fn worked_example_breakdowns_match_the_rules_text() {
+    // 50 y, 大专, 中级职称 without the base condition: 17 + 50 + 24 + 25.
+    let a = run(&Profile {
+        age: 50,
+        education: Education::College,
+        qualification: Qualification::IntermediateTitle,
+        insurance_months: 96,
+        contribution_tier: ContributionTier::X0_8,
+        ..base()
+    });
+    assert_eq!(
+        codes(&a),
+        [
+            "age",
+            "education",
+            "qualification",
+            "insurance_years",
+            "contribution_base"
+        ]
+    );
+    assert_eq!(points(&a, "age"), Some(17));
+    assert_eq!(points(&a, "education"), Some(50));
+    assert_eq!(points(&a, "qualification"), Some(0));
+    assert!(a.item("qualification").unwrap().note.contains("条件未满足"));
+    assert!(
+        a.item("qualification")
+            .unwrap()
+            .note
+            .contains("按教育背景计分")
+    );
+    assert_eq!(points(&a, "insurance_years"), Some(24));
+    assert_eq!(points(&a, "contribution_base"), Some(25));
+
+    // 45 y, 本科, 120 months, one crime: 27 + 60 + 30 − 150, floored.
+    let a = run(&Profile {
+        age: 45,
+        education: Education::Bachelor,
+        insurance_months: 120,
+        criminal_count: 1,
+        ..base()
+    });
+    assert_eq!(points(&a, "criminal"), Some(-150));
+    let sum: i32 = a.items.iter().map(|i| i.points).sum();
+    assert_eq!(sum, -33);
+    assert_eq!(a.total, 0);
+}
+
+#[test]
+fn age_boundaries() {
+    for (age, expected, eligible_age) in [
+        (16, 0, false),
+        (17, 0, false),
+        (18, 30, true),
+        (43, 30, true),
+        (44, 29, true),
+        (55, 7, true),
+        (56, 5, true),
+        (60, 5, true),
+        (61, 0, false),
+        (100, 0, false),
+    ] {
+        let a = run(&Profile { age, ..base() });
+        assert_eq!(points(&a, "age"), Some(expected), "age {age}");
+        let note = a.eligibility.iter().find(|n| n.code == "age").unwrap();
+        assert_eq!(note.met, Some(eligible_age), "age {age}");
+    }
+    // Outside 18–60 is never eligible, whatever the score.
+    let rich = Profile {
+        age: 61,
+        education: Education::Doctor,
+        insurance_months: 240,
+        contribution_tier: ContributionTier::X3,
+        ..base()
+    };
+    let a = run(&rich);
+    assert!(a.reaches_standard);
+    assert!(!a.eligible);
+    assert!(
+        run(&Profile {
+            age: 60,
+            ..rich.clone()
+        })
+        .eligible
+    );
+}
+
+#[test]
+fn education_table() {
+    for (education, expected) in [
+        (Education::None, 0),
+        (Education::College, 50),
+        (Education::Bachelor, 60),
+        (Education::BachelorDegree, 90),
+        (Education::Master, 100),
+        (Education::Doctor, 110),
+    ] {
+        assert_eq!(
+            points(
+                &run(&Profile {
+                    education,
+                    ..base()
+                }),
+                "education"
+            ),
+            Some(expected)
+        );
+    }
+}
+
+#[test]
+fn qualification_table_with_and_without_base_condition() {
+    for (qualification, expected, needs_base) in [
+        (Qualification::None, 0, false),
+        (Qualification::Skill5, 15, false),
+        (Qualification::Skill4, 30, false),
+        (Qualification::Skill3, 60, false),
+        (Qualification::Skill2, 100, true),
+        (Qualification::Skill1, 140, true),
+        (Qualification::IntermediateTitle, 100, true),
+        (Qualification::SeniorTitle, 140, true),
+    ] {
+        let met = run(&Profile {
+            qualification,
+            qualification_base_met: true,
+            ..base()
+        });
+        assert_eq!(
+            points(&met, "qualification"),
+            Some(expected),
+            "{qualification:?}"
+        );
+        let unmet = run(&Profile {
+            qualification,
+            qualification_base_met: false,
+            ..base()
+        });
+        let unmet_points = if needs_base { 0 } else { expected };
+        assert_eq!(
+            points(&unmet, "qualification"),
+            Some(unmet_points),
+            "{qualification:?} unmet"
+        );
+    }
+}
+
+#[test]
+fn education_and_qualification_count_once_the_larger() {
+    // Title larger: education shows but scores 0.
+    let a = run(&Profile {
+        education: Education::BachelorDegree,
+        qualification: Qualification::SeniorTitle,
+        qualification_base_met: true,
+        ..base()
+    });
+    assert_eq!(points(&a, "education"), Some(0));
+    assert_eq!(points(&a, "qualification"), Some(140));
+    assert!(a.item("education").unwrap().note.contains("只取其一"));
+    // Education larger: the skill level shows but scores 0.
+    let a = run(&Profile {
+        education: Education::BachelorDegree,
+        qualification: Qualification::Skill3,
+        ..base()
+    });
+    assert_eq!(points(&a, "education"), Some(90));
+    assert_eq!(points(&a, "qualification"), Some(0));
+    // A tie counts once.
+    let a = run(&Profile {
+        education: Education::Master,
+        qualification: Qualification::IntermediateTitle,
+        qualification_base_met: true,
+        ..base()
+    });
+    assert_eq!(
+        points(&a, "education").unwrap() + points(&a, "qualification").unwrap(),
+        100
+    );
+}
+
+#[test]
+fn insurance_years_boundaries() {
+    for (months, expected) in [
+        (0, 0),
+        (11, 0),
+        (12, 3),
+        (23, 3),
+        (24, 6),
+        (35, 6),
+        (36, 9),
+        (600, 150),
+    ] {
+        let a = run(&Profile {
+            insurance_months: months,
+            ..base()
+        });
+        assert_eq!(
+            points(&a, "insurance_years"),
+            Some(expected),
+            "{months} months"
+        );
+    }
+}
+
+#[test]
+fn contribution_tiers() {
+    let a = run(&base());
+    assert_eq!(
+        points(&a, "contribution_base"),
+        None,
+        "not claimed, not listed"
+    );
+    for (tier, expected, threshold) in [
+        (ContributionTier::X0_8, 25, "9947.2"),
+        (ContributionTier::X1, 50, "12434"),
+        (ContributionTier::X2, 100, "24868"),
+        (ContributionTier::X3, 120, "37302"),
+    ] {
+        let a = run(&Profile {
+            contribution_tier: tier,
+            ..base()
+        });
+        assert_eq!(points(&a, "contribution_base"), Some(expected), "{tier:?}");
+        assert!(
+            a.item("contribution_base")
+                .unwrap()
+                .note
+                .contains(threshold),
+            "{tier:?}"
+        );
+    }
+}
+
+#[test]
+fn the_reference_period_is_the_one_of_the_assessment_month() {
+    let profile = Profile {
+        contribution_tier: ContributionTier::X0_8,
+        ..base()
+    };
+    let wages = ReferenceWages::bundled();
+    let a = assess(&profile, date!(2021 - 03 - 15), &wages);
+    assert_eq!(a.reference_wage.as_ref().unwrap().yuan, 9339);
+    assert!(a.item("contribution_base").unwrap().note.contains("7471.2"));
+    let a = assess(&profile, date!(2017 - 03 - 15), &wages);
+    assert_eq!(a.reference_wage, None);
+    assert_eq!(points(&a, "contribution_base"), Some(25));
+}
+
+#[test]
+fn single_bonus_items() {
+    let cases: Vec<(Profile, &str, i32)> = vec![
+        (
+            Profile {
+                entrepreneur: true,
+                ..base()
+            },
+            "entrepreneur",
+            120,
+        ),
+        (
+            Profile {
+                innovation_intermediary: true,
+                ..base()
+            },
+            "innovation_intermediary",
+            120,
+        ),
+        (
+            Profile {
+                education: Education::College,
+                shortage_major: true,
+                ..base()
+            },
+            "shortage_major",
+            30,
+        ),
+        (
+            Profile {
+                shortage_major: true,
+                ..base()
+            },
+            "shortage_major",
+            0,
+        ),
+        (
+            Profile {
+                fresh_graduate: true,
+                ..base()
+            },
+            "fresh_graduate",
+            10,
+        ),
+        (
+            Profile {
+                award: Award::MunicipalSpecial,
+                ..base()
+            },
+            "award",
+            30,
+        ),
+        (
+            Profile {
+                award: Award::MunicipalComprehensive,
+                ..base()
+            },
+            "award",
+            60,
+        ),
+        (
+            Profile {
+                award: Award::Provincial,
+                ..base()
+            },
+            "award",
+            110,
+        ),
+    ];
+    for (profile, code, expected) in cases {
+        assert_eq!(
+            points(&run(&profile), code),
+            Some(expected),
+            "{code} {profile:?}"
+        );
+    }
+    let plain = run(&base());
+    for code in [
+        "entrepreneur",
+        "innovation_intermediary",
+        "shortage_major",
+        "fresh_graduate",
+        "award",
+        "investment",
+    ] {
+        assert_eq!(points(&plain, code), None, "{code} not claimed");
+    }
+}
+
+#[test]
+fn investment_tax_or_hires_the_larger_capped() {
+    for (tax, hires, expected) in [
+        (9.99, 0.0, 0),
+        (10.0, 0.0, 10),
+        (19.9, 0.0, 10),
+        (35.0, 0.0, 30),
+        (0.0, 9.0, 0),
+        (0.0, 10.0, 10),
+        (0.0, 25.0, 20),
+        (30.0, 50.0, 50),
+        (50.0, 30.0, 50),
+        (119.9, 0.0, 110),
+        (120.0, 0.0, 120),
+        (130.0, 0.0, 120),
+        (0.0, 1000.0, 120),
+        (100000.0, 100000.0, 120),
+    ] {
+        let a = run(&Profile {
+            tax_avg_wan: tax,
+            local_hires_avg: hires,
+            ..base()
+        });
+        assert_eq!(
+            points(&a, "investment"),
+            Some(expected),
+            "tax {tax} hires {hires}"
+        );
+    }
+}
+
+#[test]
+fn year_counted_items_at_their_thresholds_and_caps() {
+    for (years, expected) in [(1, 0), (4, 0), (5, 20), (6, 24), (40, 160)] {
+        let a = run(&Profile {
+            public_service_years: years,
+            ..base()
+        });
+        assert_eq!(
+            points(&a, "public_service"),
+            Some(expected),
+            "public service {years}"
+        );
+    }
+    for (years, expected) in [(4, 0), (5, 10), (9, 18), (10, 20), (11, 20), (60, 20)] {
+        let a = run(&Profile {
+            suburb_years: years,
+            ..base()
+        });
+        assert_eq!(points(&a, "suburb"), Some(expected), "suburb {years}");
+    }
+    for (years, expected) in [(1, 0), (2, 0), (3, 6), (4, 8), (10, 20), (11, 20)] {
+        let a = run(&Profile {
+            lingang_years: years,
+            ..base()
+        });
+        assert_eq!(points(&a, "lingang"), Some(expected), "lingang {years}");
+    }
+    for (years, expected) in [(1, 4), (9, 36), (10, 40), (11, 40), (80, 40)] {
+        let a = run(&Profile {
+            spouse_hukou_years: years,
+            ..base()
+        });
+        assert_eq!(points(&a, "spouse_hukou"), Some(expected), "spouse {years}");
+    }
+    let a = run(&Profile {
+        suburb_years: 4,
+        ..base()
+    });
+    assert!(a.item("suburb").unwrap().note.contains("满5年起"));
+}
+
+#[test]
+fn lingang_counts_instead_of_suburb() {
+    let both = |suburb_years, lingang_years| {
+        let a = run(&Profile {
+            suburb_years,
+            lingang_years,
+            ..base()
+        });
+        (
+            points(&a, "suburb").unwrap(),
+            points(&a, "lingang").unwrap(),
+        )
+    };
+    assert_eq!(both(5, 3), (10, 0), "suburb 10 beats lingang 6");
+    assert_eq!(both(5, 8), (0, 16), "lingang 16 beats suburb 10");
+    assert_eq!(both(5, 5), (0, 10), "a tie counts once");
+    assert_eq!(both(4, 3), (0, 6), "suburb below its threshold");
+    assert_eq!(both(12, 2), (20, 0), "lingang below its threshold");
+    assert_eq!(both(30, 30), (0, 20), "both capped, once");
+}
+
+#[test]
+fn deductions_add_up() {
+    let a = run(&Profile {
+        false_material_count: 2,
+        detention_count: 3,
+        criminal_count: 1,
+        ..base()
+    });
+    assert_eq!(points(&a, "false_material"), Some(-300));
+    assert_eq!(points(&a, "detention"), Some(-150));
+    assert_eq!(points(&a, "criminal"), Some(-150));
+    assert_eq!(a.total, 0);
+    let a = run(&Profile {
+        education: Education::Doctor,
+        insurance_months: 120,
+        detention_count: 1,
+        ..base()
+    });
+    assert_eq!(a.total, 30 + 110 + 30 - 50);
+}
+
+#[test]
+fn veto_items_block_eligibility_but_keep_the_breakdown() {
+    let rich = Profile {
+        education: Education::Doctor,
+        insurance_months: 120,
+        contribution_tier: ContributionTier::X2,
+        ..base()
+    };
+    let ok = run(&rich);
+    assert!(ok.reaches_standard && ok.eligible && !ok.vetoed);
+    for profile in [
+        Profile {
+            serious_criminal: true,
+            ..rich.clone()
+        },
+        Profile {
+            family_planning_violation: true,
+            ..rich.clone()
+        },
+    ] {
+        let a = run(&profile);
+        assert!(a.vetoed);
+        assert!(a.reaches_standard, "the score alone still reaches 120");
+        assert!(!a.eligible);
+        assert_eq!(a.total, ok.total, "a veto is not a deduction");
+        assert!(a.items.len() > ok.items.len());
+    }
+    let a = run(&Profile {
+        serious_criminal: true,
+        family_planning_violation: true,
+        ..rich
+    });
+    assert_eq!(
+        &codes(&a)[codes(&a).len() - 2..],
+        ["serious_criminal", "family_planning"]
+    );
+}
+
+#[test]
+fn eligibility_conditions() {
+    let reaching = Profile {
+        education: Education::Doctor,
+        insurance_months: 5,
+        contribution_tier: ContributionTier::X1,
+        ..base()
+    };
+    let a = run(&reaching);
+    assert!(a.reaches_standard);
+    assert!(!a.eligible, "fewer than 6 months of insurance");
+    let insurance = a
+        .eligibility
+        .iter()
+        .find(|n| n.code == "insurance")
+        .unwrap();
+    assert_eq!(insurance.met, Some(false));
+    let a = run(&Profile {
+        insurance_months: 6,
+        ..reaching
+    });
+    assert!(a.eligible);
+    let unknown: Vec<_> = a
+        .eligibility
+        .iter()
+        .filter(|n| n.met.is_none())
+        .map(|n| n.code.as_str())
+        .collect();
+    assert_eq!(unknown, ["insurance", "residence_permit", "employer"]);
+    let low = run(&Profile {
+        insurance_months: 24,
+        ..base()
+    });
+    assert!(!low.reaches_standard && !low.eligible);
+}
+
+#[test]
+fn items_follow_the_order_of_the_rules() {
+    let a = run(&Profile {
+        entrepreneur: true,
+        innovation_intermediary: true,
+        education: Education::College,
+        shortage_major: true,
+        tax_avg_wan: 10.0,
+        contribution_tier: ContributionTier::X1,
+        public_service_years: 5,
+        suburb_years: 5,
+        lingang_years: 3,
+        fresh_graduate: true,
+        award: Award::Provincial,
+        spouse_hukou_years: 1,
+        false_material_count: 1,
+        detention_count: 1,
+        criminal_count: 1,
+        serious_criminal: true,
+        family_planning_violation: true,
+        ..base()
+    });
+    assert_eq!(
+        codes(&a),
+        [
+            "age",
+            "education",
+            "qualification",
+            "insurance_years",
+            "entrepreneur",
+            "innovation_intermediary",
+            "shortage_major",
+            "investment",
+            "contribution_base",
+            "public_service",
+            "suburb",
+            "lingang",
+            "fresh_graduate",
+            "award",
+            "spouse_hukou",
+            "false_material",
+            "detention",
+            "criminal",
+            "serious_criminal",
+            "family_planning",
+        ]
+    );
+    assert!(
+        a.items
+            .iter()
+            .all(|item| !item.label.is_empty() && !item.note.is_empty())
+    );
+    assert_eq!(a.rule_set, "sh-2017");
+    assert_eq!(a.standard, 120);
+}
+
+#[test]
+fn no_upper_cap_on_the_total() {
+    let a = run(&Profile {
+        education: Education::Doctor,
+        entrepreneur: true,
+        innovation_intermediary: true,
+        insurance_months: 600,
+        tax_avg_wan: 1000.0,
+        contribution_tier: ContributionTier::X3,
+        award: Award::Provincial,
+        spouse_hukou_years: 20,
+        ..base()
+    });
+    assert_eq!(a.total, 30 + 110 + 150 + 120 + 120 + 120 + 120 + 110 + 40);
+}
+
+fn any_profile() -> impl Strategy<Value = Profile> {
+    let education = prop_oneof![
+        Just(Education::None),
+        Just(Education::College),
+        Just(Education::Bachelor),
+        Just(Education::BachelorDegree),
+        Just(Education::Master),
+        Just(Education::Doctor),
+    ];
+    let qualification = prop_oneof![
+        Just(Qualification::None),
+        Just(Qualification::Skill5),
+        Just(Qualification::Skill4),
+        Just(Qualification::Skill3),
+        Just(Qualification::Skill2),
+        Just(Qualification::Skill1),
+        Just(Qualification::IntermediateTitle),
+        Just(Qualification::SeniorTitle),
+    ];
+    let tier = prop_oneof![
+        Just(ContributionTier::None),
+        Just(ContributionTier::X0_8),
+        Just(ContributionTier::X1),
+        Just(ContributionTier::X2),
+        Just(ContributionTier::X3),
+    ];
+    let award = prop_oneof![
+        Just(Award::None),
+        Just(Award::MunicipalSpecial),
+        Just(Award::MunicipalComprehensive),
+        Just(Award::Provincial),
+    ];
+    let basic = (
+        16u32..=100,
+        education,
+        qualification,
+        any::<bool>(),
+        0u32..=600,
+        tier,
+    );
+    let bonus = (
+        any::<[bool; 4]>(),
+        0.0f64..=2000.0,
+        0.0f64..=2000.0,
+        (0u32..=60, 0u32..=60, 0u32..=60, 0u32..=80),
+        award,
+    );
+    let minus = (0u32..=3, 0u32..=3, 0u32..=3, any::<bool>(), any::<bool>());
+    (basic, bonus, minus).prop_map(
+        |(
+            (
+                age,
+                education,
+                qualification,
+                qualification_base_met,
+                insurance_months,
+                contribution_tier,
+            ),
+            (
+                [
+                    entrepreneur,
+                    innovation_intermediary,
+                    shortage_major,
+                    fresh_graduate,
+                ],
+                tax,
+                hires,
+                years,
+                award,
+            ),
+            (
+                false_material_count,
+                detention_count,
+                criminal_count,
+                serious_criminal,
+                family_planning_violation,
+            ),
+        )| Profile {
+            age,
+            education,
+            qualification,
+            qualification_base_met,
+            insurance_months,
+            contribution_tier,
+            entrepreneur,
+            innovation_intermediary,
+            shortage_major,
+            fresh_graduate,
+            tax_avg_wan: tax,
+            local_hires_avg: hires,
+            public_service_years: years.0,
+            suburb_years: years.1,
+            lingang_years: years.2,
+            spouse_hukou_years: years.3,
+            award,
+            false_material_count,
+            detention_count,
+            criminal_count,
+            serious_criminal,
+            family_planning_violation,
+        },
+    )
+}
+
+/// Every way to add one bonus to a profile.
+fn with_bonus(profile: &Profile, which: u8, amount: u32) -> Profile {
+    let mut more = profile.clone();
+    match which % 12 {
+        0 => more.entrepreneur = true,
+        1 => more.innovation_intermediary = true,
+        2 => more.shortage_major = true,
+        3 => more.fresh_graduate = true,
+        4 => more.tax_avg_wan += f64::from(amount),
+        5 => more.local_hires_avg += f64::from(amount),
+        6 => more.public_service_years = (more.public_service_years + amount).min(60),
+        7 => more.suburb_years = (more.suburb_years + amount).min(60),
+        8 => more.lingang_years = (more.lingang_years + amount).min(60),
+        9 => more.spouse_hukou_years = (more.spouse_hukou_years + amount).min(80),
+        10 => {
+            more.contribution_tier = match more.contribution_tier {
+                ContributionTier::None => ContributionTier::X0_8,
+                ContributionTier::X0_8 => ContributionTier::X1,
+                ContributionTier::X1 => ContributionTier::X2,
+                ContributionTier::X2 | ContributionTier::X3 => ContributionTier::X3,
+            }
+        }
+        _ => {
+            more.award = match more.award {
+                Award::None => Award::MunicipalSpecial,
+                Award::MunicipalSpecial => Award::MunicipalComprehensive,
+                Award::MunicipalComprehensive | Award::Provincial => Award::Provincial,
+            }
+        }
+    }
+    more
+}
+
+proptest! {
+    #[test]
+    fn total_is_the_floored_sum_of_the_items(profile in any_profile()) {
+        let a = run(&profile);
+        let sum: i32 = a.items.iter().map(|item| item.points).sum();
+        prop_assert_eq!(a.total, sum.max(0));
+        prop_assert!(a.total >= 0);
+        prop_assert_eq!(a.reaches_standard, a.total >= 120);
+        prop_assert_eq!(a.gap, (120 - a.total).max(0));
+    }
+
+    #[test]
+    fn caps_hold(profile in any_profile()) {
+        let a = run(&profile);
+        for (code, cap) in [("suburb", 20), ("lingang", 20), ("spouse_hukou", 40), ("investment", 120)] {
+            if let Some(points) = points(&a, code) {
+                prop_assert!((0..=cap).contains(&points), "{} = {}", code, points);
+            }
+        }
+        let counted = points(&a, "suburb").unwrap_or(0).min(1) + points(&a, "lingang").unwrap_or(0).min(1);
+        prop_assert!(counted <= 1, "suburb and lingang never both count");
+        let choice = points(&a, "education").unwrap_or(0).min(1) + points(&a, "qualification").unwrap_or(0).min(1);
+        prop_assert!(choice <= 1, "education and qualification never both count");
+        prop_assert!(a.items.iter().filter(|i| i.points < 0).all(|i| ["false_material", "detention", "criminal"].contains(&i.code.as_str())));
+    }
+
+    #[test]
+    fn a_bonus_never_lowers_the_total(profile in any_profile(), which in 0u8..12, amount in 1u32..=30) {
+        let before = run(&profile).total;
+        let after = run(&with_bonus(&profile, which, amount)).total;
+        prop_assert!(after >= before, "{} -> {}", before, after);
+    }
+
+    #[test]
+    fn vetoed_is_never_eligible(profile in any_profile()) {
+        let a = run(&profile);
+        prop_assert_eq!(a.vetoed, profile.serious_criminal || profile.family_planning_violation);
+        if a.vetoed {
+            prop_assert!(!a.eligible);
+        }
+        if a.eligible {
+            prop_assert!(a.reaches_standard);
+        }
+    }
+
+    #[test]
+    fn the_assessment_survives_a_json_round_trip(profile in any_profile()) {
+        let a = run(&profile);
+        let json = serde_json::to_string(&a).unwrap();
+        let back: Assessment = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(back, a);
+    }
+}
