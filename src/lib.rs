@@ -1,4 +1,8 @@
 //! 沪积分: the Shanghai residence-permit points self-test, guides, and
-//! callback requests. The binary in `main.rs` is a thin wrapper over `run`.
+//! callback requests. The binary in `main.rs` is a thin wrapper over `app`.
 
+pub mod app;
+pub mod db;
 pub mod scoring;
+pub mod settings;
+pub mod web;

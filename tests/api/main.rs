@@ -1,1 +1,8 @@
+//! Integration tests: the real app on port 0 with a temp SQLite file, driven
+//! over HTTP the way a browser or an API client would. One binary, modules.
 
+mod helpers;
+
+mod api;
+mod pages;
+mod self_test;

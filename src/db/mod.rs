@@ -1,0 +1,46 @@
+//! SQLite through sqlx: one pool, migrations embedded and applied at start.
+//! Small async functions over the pool, one file per table group.
+
+pub mod assessments;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// Opens (creating if needed, with its folder) and migrates the database.
+pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
+    let options = SqliteConnectOptions::from_str(database_url)
+        .with_context(|| format!("DATABASE_URL {database_url:?} is not a SQLite URL"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // Durable on power loss: a lead acknowledged is a lead kept.
+        .synchronous(SqliteSynchronous::Full)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true);
+    let path = options.get_filename();
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .with_context(|| format!("creating the database folder {}", folder.display()))?;
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .with_context(|| format!("opening {database_url}"))?;
+    sqlx::migrate!()
+        .run(&pool)
+        .await
+        .context("applying migrations")?;
+    Ok(pool)
+}
+
+/// True when the database answers a query.
+pub async fn is_healthy(pool: &SqlitePool) -> bool {
+    sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(pool)
+        .await
+        .is_ok()
+}

@@ -1,0 +1,179 @@
+//! Settings from the environment (names and defaults from DESIGN.md).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow, bail};
+
+use crate::scoring::ReferenceWages;
+
+/// Where SMS texts go (`HUJIFEN_SMS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsSetting {
+    /// Logs the text: the development default.
+    Console,
+    /// Appends one JSON object a line to the file: for tests.
+    File(PathBuf),
+    /// The real Aliyun SendSms API, keys in `HUJIFEN_ALIYUN_*`.
+    Aliyun,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `HUJIFEN_LISTEN` [127.0.0.1:8080].
+    pub listen: String,
+    /// `DATABASE_URL` [sqlite://data/hujifen.db].
+    pub database_url: String,
+    /// `HUJIFEN_PUBLIC_URL` [http://127.0.0.1:8080], without a trailing slash.
+    pub public_url: String,
+    /// `HUJIFEN_SMS` [console].
+    pub sms: SmsSetting,
+    /// `HUJIFEN_SMTP_URL` [unset: emails are logged].
+    pub smtp_url: Option<String>,
+    /// `HUJIFEN_MAIL_FROM`.
+    pub mail_from: Option<String>,
+    /// `HUJIFEN_NOTIFY_TO`, a comma list [every active advisor with an email].
+    pub notify_to: Vec<String>,
+    /// `HUJIFEN_SESSION_KEY` [generated and kept in the data folder].
+    pub session_key: Option<String>,
+    /// `HUJIFEN_TRUSTED_PROXY` [unset].
+    pub trusted_proxy: Option<IpAddr>,
+    /// `HUJIFEN_ADMIN_PASSWORD` [unset: a random one is printed once].
+    pub admin_password: Option<String>,
+    /// `HUJIFEN_REFERENCE_WAGES` [the table bundled with the build]: a TOML
+    /// file in the format of `src/scoring/reference_wages.toml`.
+    pub reference_wages: ReferenceWages,
+    /// `HUJIFEN_WORKERS` [the number of cores]: HTTP worker threads.
+    pub workers: usize,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup` (the environment, or a test's map).
+    /// Blank values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let public_url =
+            get("HUJIFEN_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("HUJIFEN_PUBLIC_URL must start with http:// or https://, got {public_url:?}");
+        }
+        let sms = match get("HUJIFEN_SMS").as_deref() {
+            None | Some("console") => SmsSetting::Console,
+            Some("aliyun") => SmsSetting::Aliyun,
+            Some(other) => match other.strip_prefix("file:") {
+                Some(path) if !path.is_empty() => SmsSetting::File(path.into()),
+                _ => bail!("HUJIFEN_SMS must be console, file:PATH or aliyun, got {other:?}"),
+            },
+        };
+        let trusted_proxy = get("HUJIFEN_TRUSTED_PROXY")
+            .map(|text| {
+                text.parse::<IpAddr>().map_err(|_| {
+                    anyhow!("HUJIFEN_TRUSTED_PROXY must be an IP address, got {text:?}")
+                })
+            })
+            .transpose()?;
+        let reference_wages = match get("HUJIFEN_REFERENCE_WAGES") {
+            None => ReferenceWages::parse(crate::scoring::wages::BUNDLED_TABLE)
+                .map_err(|error| anyhow!("bundled reference wage table: {error}"))?,
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading HUJIFEN_REFERENCE_WAGES {path}"))?;
+                ReferenceWages::parse(&text)
+                    .map_err(|error| anyhow!("HUJIFEN_REFERENCE_WAGES {path}: {error}"))?
+            }
+        };
+        let workers = match get("HUJIFEN_WORKERS") {
+            None => std::thread::available_parallelism().map_or(2, usize::from),
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| anyhow!("HUJIFEN_WORKERS must be 1 to 64, got {text:?}"))?,
+        };
+
+        Ok(Self {
+            listen: get("HUJIFEN_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/hujifen.db".into()),
+            public_url: public_url.trim_end_matches('/').to_string(),
+            sms,
+            smtp_url: get("HUJIFEN_SMTP_URL"),
+            mail_from: get("HUJIFEN_MAIL_FROM"),
+            notify_to: get("HUJIFEN_NOTIFY_TO")
+                .map(|list| {
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|a| !a.is_empty())
+                        .map(String::from)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            session_key: get("HUJIFEN_SESSION_KEY"),
+            trusted_proxy,
+            admin_password: get("HUJIFEN_ADMIN_PASSWORD"),
+            reference_wages,
+            workers,
+        })
+    }
+
+    /// Whether the site is served over https (Secure cookies, HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> anyhow::Result<Settings> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(s.database_url, "sqlite://data/hujifen.db");
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        assert_eq!(s.sms, SmsSetting::Console);
+        assert!(s.smtp_url.is_none() && s.trusted_proxy.is_none() && s.notify_to.is_empty());
+        assert!(!s.is_https());
+    }
+
+    #[test]
+    fn values_are_read_and_checked() {
+        let s = settings(&[
+            ("HUJIFEN_PUBLIC_URL", "https://hujifen.example/"),
+            ("HUJIFEN_SMS", "file:/tmp/sms.jsonl"),
+            ("HUJIFEN_TRUSTED_PROXY", "127.0.0.1"),
+            ("HUJIFEN_NOTIFY_TO", "a@example.com, b@example.com,"),
+            ("HUJIFEN_WORKERS", "1"),
+        ])
+        .unwrap();
+        assert_eq!(s.public_url, "https://hujifen.example");
+        assert!(s.is_https());
+        assert_eq!(s.sms, SmsSetting::File("/tmp/sms.jsonl".into()));
+        assert_eq!(s.notify_to, ["a@example.com", "b@example.com"]);
+        assert_eq!(s.workers, 1);
+        assert!(settings(&[("HUJIFEN_SMS", "carrier-pigeon")]).is_err());
+        assert!(settings(&[("HUJIFEN_TRUSTED_PROXY", "proxy")]).is_err());
+        assert!(settings(&[("HUJIFEN_PUBLIC_URL", "hujifen.example")]).is_err());
+        assert!(settings(&[("HUJIFEN_WORKERS", "0")]).is_err());
+        assert!(settings(&[("HUJIFEN_REFERENCE_WAGES", "/nonexistent/wages.toml")]).is_err());
+    }
+}

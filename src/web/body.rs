@@ -1,0 +1,27 @@
+//! Reading request bodies with a size limit, so each caller can answer an
+//! oversized body in its own format (the site's page, or JSON).
+
+use actix_web::web::{Bytes, BytesMut, Payload};
+use futures_util::StreamExt;
+
+/// Form and JSON bodies: 16 KiB (SECURITY.md).
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge,
+    /// The client went away or sent a broken stream.
+    Unreadable,
+}
+
+pub async fn read_limited(mut payload: Payload, limit: usize) -> Result<Bytes, BodyError> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}

@@ -1,0 +1,126 @@
+//! The site middleware: a request id, one log line per request, security
+//! headers on every response, and the site's page for error responses.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpResponse, web};
+use askama::Template;
+use tracing::Instrument;
+
+use super::AppState;
+use super::error::ErrorPage;
+
+/// The id of the current request, in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; \
+     base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+pub async fn site(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    request
+        .extensions_mut()
+        .insert(RequestId(request_id.clone()));
+    let method = request.method().clone();
+    // The path only: a query string may carry personal data.
+    let path = request.path().to_string();
+    let https = request
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.is_https());
+    let span = tracing::info_span!("request", id = %request_id);
+
+    // Handlers and extractors turn their errors into responses; only an
+    // inner middleware could return Err, and there is none.
+    let response = next.call(request).instrument(span.clone()).await?;
+    let mut response = render_error_page(response.map_into_boxed_body(), &request_id);
+    add_security_headers(response.headers_mut(), &request_id, https);
+
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status,
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
+    Ok(response)
+}
+
+fn new_request_id() -> String {
+    use rand::RngCore;
+    format!("{:016x}", rand::rng().next_u64())
+}
+
+/// Error responses without a page of their own (a bare status from
+/// `AppError` or actix) get the site's page; HTML and JSON bodies are kept.
+fn render_error_page(
+    response: ServiceResponse<BoxBody>,
+    request_id: &str,
+) -> ServiceResponse<BoxBody> {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let has_own_body = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value.starts_with("text/html") || value.starts_with("application/json")
+        });
+    if has_own_body {
+        return response;
+    }
+    let html = ErrorPage::for_status(status, request_id)
+        .render()
+        .unwrap_or_else(|_| format!("{} 请求编号 {request_id}", status.as_u16()));
+    let (request, old) = response.into_parts();
+    let mut page = HttpResponse::build(status);
+    page.content_type("text/html; charset=utf-8");
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.append_header((name.clone(), value.clone()));
+        }
+    }
+    if status == StatusCode::NOT_FOUND || status.is_server_error() {
+        page.insert_header((header::CACHE_CONTROL, "no-store"));
+    }
+    ServiceResponse::new(request, page.body(html))
+}
+
+fn add_security_headers(headers: &mut header::HeaderMap, request_id: &str, https: bool) {
+    let fixed: [(HeaderName, &'static str); 5] = [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(HeaderName::from_static("x-request-id"), value);
+    }
+}

@@ -1,0 +1,72 @@
+//! HTTP: actix handlers by area, their template structs beside them.
+//! Handlers are thin: parse, call the domain, persist, render.
+
+pub mod api;
+pub mod assets;
+mod body;
+pub mod error;
+pub mod middleware;
+pub mod pages;
+pub mod self_test;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use sqlx::SqlitePool;
+
+use crate::settings::Settings;
+pub use error::AppError;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub settings: Settings,
+}
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(pages::home))
+        .route("/healthz", web::get().to(pages::healthz))
+        .service(
+            web::resource("/self-test")
+                .route(web::get().to(self_test::form))
+                .route(web::post().to(self_test::submit)),
+        )
+        .route("/self-test/{token}", web::get().to(self_test::result))
+        .route(
+            "/api/v1/assessments",
+            web::post().to(api::create_assessment),
+        )
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .default_service(web::to(pages::not_found));
+}
+
+/// Today in Shanghai (UTC+8, no daylight saving): the assessment date.
+pub fn shanghai_today() -> time::Date {
+    time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+8))
+        .date()
+}
+
+/// Renders a page with a status.
+pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    let html = page
+        .render()
+        .map_err(|error| AppError::Internal(error.into()))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// 128 random bits from the OS-seeded CSPRNG, as 32 hex digits.
+pub fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `text` could be a token made by `random_token`.
+pub fn looks_like_token(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}

@@ -1,0 +1,474 @@
+//! The self-test form as a view model: sections of fields with their typed
+//! values and messages, so the template only lays them out.
+
+use askama::Template;
+
+use crate::scoring::input::{RawAnswers, field_label};
+use crate::scoring::{
+    ContributionTier, FieldErrors, ReferenceWages, WagePeriod, YearMonth, tables,
+};
+
+const EDUCATION: &[(&str, &str)] = &[
+    ("none", "高中及以下"),
+    ("college", "大专（高职）"),
+    ("bachelor", "本科（无学士学位）"),
+    ("bachelor_degree", "本科并有学士学位"),
+    ("master", "硕士研究生学历学位"),
+    ("doctor", "博士研究生学历学位"),
+];
+
+const QUALIFICATION: &[(&str, &str)] = &[
+    ("none", "无（或初级职称）"),
+    ("skill_5", "技能五级（初级工）"),
+    ("skill_4", "技能四级（中级工）"),
+    ("skill_3", "技能三级（高级工）"),
+    ("skill_2", "技能二级（技师）"),
+    ("skill_1", "技能一级（高级技师）"),
+    ("intermediate_title", "中级专业技术职称"),
+    ("senior_title", "高级专业技术职称"),
+];
+
+const AWARD: &[(&str, &str)] = &[
+    ("none", "无"),
+    ("municipal_special", "市级专项表彰奖励"),
+    ("municipal_comprehensive", "市级综合表彰奖励"),
+    ("provincial", "省部级及以上表彰奖励"),
+];
+
+const BONUS_FIELDS: &[&str] = &[
+    "entrepreneur",
+    "innovation_intermediary",
+    "shortage_major",
+    "fresh_graduate",
+    "tax_avg_wan",
+    "local_hires_avg",
+    "public_service_years",
+    "suburb_years",
+    "lingang_years",
+    "spouse_hukou_years",
+    "award",
+];
+
+const DEDUCTION_FIELDS: &[&str] = &[
+    "false_material_count",
+    "detention_count",
+    "criminal_count",
+    "serious_criminal",
+    "family_planning_violation",
+];
+
+pub struct ChoiceView {
+    pub code: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: String,
+    pub help: String,
+    /// "integer", "decimal", "select", "radio" or "checkbox".
+    pub kind: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub checked: bool,
+    pub choices: Vec<ChoiceView>,
+    pub error: Option<String>,
+}
+
+pub struct SectionView {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub intro: &'static str,
+    /// Collapsible sections start closed unless they hold answers or errors.
+    pub collapsible: bool,
+    pub open: bool,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Template)]
+#[template(path = "self_test/form.html")]
+pub struct FormPage {
+    pub sections: Vec<SectionView>,
+    /// Every message, in form order, for the summary at the top.
+    pub summary: Vec<(&'static str, String)>,
+    /// The period whose thresholds the form shows.
+    pub period_text: String,
+}
+
+struct Builder<'a> {
+    raw: &'a RawAnswers,
+    errors: &'a FieldErrors,
+}
+
+impl Builder<'_> {
+    fn value(&self, name: &str) -> String {
+        self.raw
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    fn field(
+        &self,
+        name: &'static str,
+        kind: &'static str,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) -> FieldView {
+        let value = self.value(name);
+        FieldView {
+            name,
+            label: label.into(),
+            help: help.into(),
+            kind,
+            required: false,
+            checked: matches!(value.as_str(), "on" | "true" | "1" | "yes"),
+            value,
+            choices: Vec::new(),
+            error: self.errors.get(name).map(String::from),
+        }
+    }
+
+    fn choice(
+        &self,
+        name: &'static str,
+        kind: &'static str,
+        label: &str,
+        help: &str,
+        choices: Vec<(&'static str, String)>,
+    ) -> FieldView {
+        let mut field = self.field(name, kind, label, help);
+        // Nothing chosen yet (or an unknown code): a radio list starts on its first choice.
+        let known = choices.iter().any(|(code, _)| *code == field.value);
+        field.choices = choices
+            .into_iter()
+            .enumerate()
+            .map(|(index, (code, label))| ChoiceView {
+                code,
+                selected: code == field.value || (!known && kind == "radio" && index == 0),
+                label,
+            })
+            .collect();
+        field
+    }
+
+    fn listed(list: &[(&'static str, &'static str)]) -> Vec<(&'static str, String)> {
+        list.iter()
+            .map(|(code, label)| (*code, label.to_string()))
+            .collect()
+    }
+
+    fn has_answers(&self, names: &[&str]) -> bool {
+        names.iter().any(|name| {
+            let value = self.value(name);
+            !(value.is_empty() || value == "0" || value == "none" || value == "false")
+                || self.errors.contains(name)
+        })
+    }
+}
+
+impl FormPage {
+    pub fn new(raw: &RawAnswers, errors: &FieldErrors, wages: &ReferenceWages) -> Self {
+        let b = Builder { raw, errors };
+        let today = YearMonth::of(super::shanghai_today());
+        let period = wages
+            .period_for(today)
+            .or_else(|| wages.periods().last())
+            .cloned();
+        let threshold = |tier: ContributionTier| -> String {
+            match (&period, tables::contribution_multiple_tenths(tier)) {
+                (Some(period), Some(multiple)) => period.threshold_text(multiple),
+                _ => String::from("—"),
+            }
+        };
+        let period_text = period
+            .as_ref()
+            .map(|p: &WagePeriod| format!("按{}上海社平工资 {} 元/月计算", p.chinese(), p.yuan))
+            .unwrap_or_default();
+
+        let mut age = b.field(
+            "age",
+            "integer",
+            "年龄（周岁）",
+            "18–60周岁可计分，43周岁及以下得满分30分",
+        );
+        age.required = true;
+        let mut education = b.choice(
+            "education",
+            "select",
+            "最高学历学位",
+            "以国家承认的学历学位为准，国（境）外学历需经认证",
+            Builder::listed(EDUCATION),
+        );
+        education.required = true;
+        let basic = vec![
+            age,
+            education,
+            b.choice(
+                "qualification",
+                "select",
+                "职称或技能等级",
+                "须在本市工作期间取得且与现岗位相符；与学历只取分值高的一项",
+                Builder::listed(QUALIFICATION),
+            ),
+            b.field(
+                "qualification_base_met",
+                "checkbox",
+                format!(
+                    "近12个月内至少有6个月社保缴费基数不低于 {} 元/月",
+                    threshold(ContributionTier::X1)
+                ),
+                "技能二级、一级和中级、高级职称须满足此条件才计分",
+            ),
+            b.field(
+                "insurance_months",
+                "integer",
+                "在上海累计缴纳职工社保的月数",
+                "每满12个月计3分；补缴的月份不计",
+            ),
+            b.choice(
+                "contribution_tier",
+                "radio",
+                "近4年社保缴费基数",
+                "近48个月内至少有36个月达到的最高一档（3倍档：近36个月内至少24个月）",
+                vec![
+                    (
+                        "none",
+                        format!(
+                            "低于 {} 元/月，或月数不够",
+                            threshold(ContributionTier::X0_8)
+                        ),
+                    ),
+                    (
+                        "x0_8",
+                        format!(
+                            "不低于 {} 元/月（0.8倍，25分）",
+                            threshold(ContributionTier::X0_8)
+                        ),
+                    ),
+                    (
+                        "x1",
+                        format!(
+                            "不低于 {} 元/月（1倍，50分）",
+                            threshold(ContributionTier::X1)
+                        ),
+                    ),
+                    (
+                        "x2",
+                        format!(
+                            "不低于 {} 元/月（2倍，100分）",
+                            threshold(ContributionTier::X2)
+                        ),
+                    ),
+                    (
+                        "x3",
+                        format!(
+                            "达到 {} 元/月（3倍即缴费上限，120分）",
+                            threshold(ContributionTier::X3)
+                        ),
+                    ),
+                ],
+            ),
+        ];
+
+        let bonus = vec![
+            b.field(
+                "entrepreneur",
+                "checkbox",
+                "经认定的创业人才",
+                "由主管部门认定，计120分",
+            ),
+            b.field(
+                "innovation_intermediary",
+                "checkbox",
+                "经认定的创新创业中介服务人才",
+                "由主管部门认定，计120分",
+            ),
+            b.field(
+                "shortage_major",
+                "checkbox",
+                "所学全日制专业在紧缺急需专业目录内，且从事相应工作",
+                "计30分，须具有全日制大专及以上学历",
+            ),
+            b.field(
+                "fresh_graduate",
+                "checkbox",
+                "全日制应届高校毕业生",
+                "计10分",
+            ),
+            b.field(
+                "tax_avg_wan",
+                "decimal",
+                "近3年按投资份额计算的年均纳税额（万元）",
+                "每满10万元计10分，最高120分；与聘用人数取较高者",
+            ),
+            b.field(
+                "local_hires_avg",
+                "decimal",
+                "近3年年均聘用本市户籍人数",
+                "每满10人计10分，最高120分",
+            ),
+            b.field(
+                "public_service_years",
+                "integer",
+                "在环卫等特定公共服务领域工作的年限",
+                "满5年起每年计4分",
+            ),
+            b.field(
+                "suburb_years",
+                "integer",
+                "在远郊重点区域工作并居住的年限",
+                "满5年起每年计2分，最高20分",
+            ),
+            b.field(
+                "lingang_years",
+                "integer",
+                "在临港新片区工作并居住的年限",
+                "满3年起每年计2分，最高20分；与远郊重点区域只取其一",
+            ),
+            b.field(
+                "spouse_hukou_years",
+                "integer",
+                "与上海户籍配偶结婚的年数",
+                "每满1年计4分，最高40分",
+            ),
+            b.choice(
+                "award",
+                "select",
+                "在本市工作期间获得的表彰奖励",
+                "取最高的一项",
+                Builder::listed(AWARD),
+            ),
+        ];
+
+        let deductions = vec![
+            b.field(
+                "false_material_count",
+                "integer",
+                "近3年内提供虚假材料的次数",
+                "每次减150分",
+            ),
+            b.field(
+                "detention_count",
+                "integer",
+                "近5年内行政拘留的次数",
+                "每次减50分",
+            ),
+            b.field(
+                "criminal_count",
+                "integer",
+                "近5年内一般刑事犯罪记录的次数",
+                "每次减150分",
+            ),
+            b.field(
+                "serious_criminal",
+                "checkbox",
+                "有严重刑事犯罪记录",
+                "一票否决：不能申请积分",
+            ),
+            b.field(
+                "family_planning_violation",
+                "checkbox",
+                "有违反国家及本市计划生育政策规定的行为记录",
+                "一票否决：不能申请积分",
+            ),
+        ];
+
+        let sections = vec![
+            SectionView {
+                id: "basic",
+                title: "基本情况",
+                intro: "",
+                collapsible: false,
+                open: true,
+                fields: basic,
+            },
+            SectionView {
+                id: "bonus",
+                title: "加分项（没有可跳过）",
+                intro: "创业、纳税、远郊或临港、配偶户籍、表彰等",
+                collapsible: true,
+                open: b.has_answers(BONUS_FIELDS),
+                fields: bonus,
+            },
+            SectionView {
+                id: "deductions",
+                title: "减分项与一票否决（没有可跳过）",
+                intro: "仅用于计算本次结果；未经您同意，不会提供给顾问",
+                collapsible: true,
+                open: b.has_answers(DEDUCTION_FIELDS),
+                fields: deductions,
+            },
+        ];
+
+        FormPage {
+            sections,
+            summary: errors
+                .iter()
+                .map(|(name, message)| (name, message.to_string()))
+                .collect(),
+            period_text,
+        }
+    }
+
+    pub fn label_of(&self, name: &str) -> &'static str {
+        field_label(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scoring::parse_answers;
+
+    /// Every code the form offers is one the contract accepts.
+    #[test]
+    fn every_offered_choice_parses() {
+        let page = FormPage::new(
+            &RawAnswers::new(),
+            &FieldErrors::default(),
+            &ReferenceWages::bundled(),
+        );
+        let mut offered = 0;
+        for field in page.sections.iter().flat_map(|s| &s.fields) {
+            for choice in &field.choices {
+                let mut raw: RawAnswers = [("age", "30"), ("education", "college")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect();
+                raw.insert(field.name.to_string(), choice.code.to_string());
+                assert!(
+                    parse_answers(&raw).is_ok(),
+                    "{}={}",
+                    field.name,
+                    choice.code
+                );
+                offered += 1;
+            }
+        }
+        assert_eq!(offered, 6 + 8 + 5 + 4);
+    }
+
+    #[test]
+    fn every_contract_field_is_on_the_form_once() {
+        let page = FormPage::new(
+            &RawAnswers::new(),
+            &FieldErrors::default(),
+            &ReferenceWages::bundled(),
+        );
+        let mut names: Vec<&str> = page
+            .sections
+            .iter()
+            .flat_map(|s| &s.fields)
+            .map(|f| f.name)
+            .collect();
+        let mut contract: Vec<&str> = crate::scoring::input::FIELDS
+            .iter()
+            .map(|(name, _)| *name)
+            .collect();
+        names.sort_unstable();
+        contract.sort_unstable();
+        assert_eq!(names, contract);
+    }
+}

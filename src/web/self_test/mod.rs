@@ -1,0 +1,72 @@
+//! The 30-second self-test: the form, its submission, and the result page.
+
+mod form;
+mod result;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, web};
+
+use super::body::{BODY_LIMIT, read_limited};
+use super::{AppError, AppState, looks_like_token, random_token, render, shanghai_today};
+use crate::db;
+use crate::scoring::input::RawAnswers;
+use crate::scoring::{FieldErrors, assess, parse_answers};
+
+pub use form::FormPage;
+pub use result::ResultPage;
+
+pub async fn form(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let page = FormPage::new(
+        &RawAnswers::new(),
+        &FieldErrors::default(),
+        &state.settings.reference_wages,
+    );
+    render(StatusCode::OK, &page)
+}
+
+pub async fn submit(
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body = read_limited(payload, BODY_LIMIT).await?;
+    let raw = form_fields(&body);
+    let wages = &state.settings.reference_wages;
+    let profile = match parse_answers(&raw) {
+        Ok(profile) => profile,
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &FormPage::new(&raw, &errors, wages),
+            );
+        }
+    };
+    let assessment = assess(&profile, shanghai_today(), wages);
+    let token = random_token();
+    db::assessments::insert(&state.pool, &token, &profile, &assessment).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/self-test/{token}")))
+        .finish())
+}
+
+pub async fn result(
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let token = token.into_inner();
+    if !looks_like_token(&token) {
+        return Err(AppError::NotFound);
+    }
+    let stored = db::assessments::find(&state.pool, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    render(StatusCode::OK, &ResultPage::new(&token, &stored.assessment))
+}
+
+/// The fields of an urlencoded form body; the last value of a repeated field
+/// wins. Bytes that are not UTF-8 become U+FFFD and fail validation politely.
+fn form_fields(body: &[u8]) -> RawAnswers {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
