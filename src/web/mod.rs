@@ -10,7 +10,7 @@ pub mod pages;
 pub mod self_test;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 use sqlx::SqlitePool;
 
@@ -25,20 +25,23 @@ pub struct AppState {
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
-        .route("/", web::get().to(pages::home))
-        .route("/healthz", web::get().to(pages::healthz))
+        .service(web::resource("/").route(read().to(pages::home)))
+        .service(web::resource("/healthz").route(read().to(pages::healthz)))
         .service(
             web::resource("/self-test")
-                .route(web::get().to(self_test::form))
+                .route(read().to(self_test::form))
                 .route(web::post().to(self_test::submit)),
         )
-        .route("/self-test/{token}", web::get().to(self_test::result))
-        .route(
-            "/api/v1/assessments",
-            web::post().to(api::create_assessment),
-        )
-        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .service(web::resource("/self-test/{token}").route(read().to(self_test::result)))
+        .service(web::resource("/api/v1/assessments").route(web::post().to(api::create_assessment)))
+        .service(web::resource("/static/{path:.*}").route(read().to(assets::serve)))
         .default_service(web::to(pages::not_found));
+}
+
+/// GET, and HEAD answered the same way (actix sends no body for HEAD).
+/// Other methods on a known path get 405 from the resource.
+fn read() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
 /// Today in Shanghai (UTC+8, no daylight saving): the assessment date.
