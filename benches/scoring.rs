@@ -12,6 +12,7 @@ use hujifen::scoring::{
     Award, ContributionTier, Education, Profile, Qualification, ReferenceWages, assess,
     parse_answers,
 };
+use hujifen::settings::Settings;
 use hujifen::web::self_test::{FormPage, ResultPage};
 
 fn typical() -> Profile {
@@ -62,12 +63,13 @@ fn benches(c: &mut Criterion) {
     });
 
     let assessment = assess(&profile, on, &wages);
+    let settings = Settings::from_lookup(|_| None).expect("default settings");
     let token = "0123456789abcdef0123456789abcdef";
     c.bench_function("render the result page", |b| {
         b.iter(|| ResultPage::new(black_box(token), black_box(&assessment)).render())
     });
     c.bench_function("render the empty form", |b| {
-        b.iter(|| FormPage::new(&RawAnswers::new(), &Default::default(), &wages).render())
+        b.iter(|| FormPage::new(&settings, &RawAnswers::new(), &Default::default()).render())
     });
 }
 

@@ -5,8 +5,13 @@ use std::net::{SocketAddr, TcpListener};
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer};
-use anyhow::Context;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
 use sqlx::SqlitePool;
+
+use crate::guides::Guides;
+use crate::views::ViewCounter;
 
 use crate::settings::Settings;
 use crate::web::{self, AppState};
@@ -16,8 +21,11 @@ use actix_web::web::Data;
 pub struct Application {
     server: Server,
     address: SocketAddr,
-    pool: SqlitePool,
+    state: Data<AppState>,
 }
+
+/// How often counted page views are written (at most 10 s, by the issue).
+const VIEW_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
 impl Application {
     /// Opens and migrates the database and binds the listener (port 0 picks
@@ -28,13 +36,23 @@ impl Application {
             .with_context(|| format!("listening on {}", settings.listen))?;
         let address = listener.local_addr()?;
         let workers = settings.workers;
+        let guides = Guides::load(&settings.reference_wages)
+            .map_err(|error| anyhow!("guide articles: {error}"))?;
+        let views = ViewCounter::load(&pool)
+            .await
+            .context("loading view counts")?;
         let state = Data::new(AppState {
-            pool: pool.clone(),
+            pool,
+            sitemap: web::seo::sitemap_xml(&settings.public_url, &guides),
+            robots: web::seo::robots_txt(&settings.public_url),
             settings,
+            guides,
+            views,
         });
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(state.clone())
+                .app_data(app_state.clone())
                 .wrap(from_fn(web::middleware::site))
                 .wrap(Compress::default())
                 .configure(web::routes)
@@ -46,7 +64,7 @@ impl Application {
         Ok(Self {
             server,
             address,
-            pool,
+            state,
         })
     }
 
@@ -56,7 +74,7 @@ impl Application {
 
     /// The database pool the server uses (shared, not a copy).
     pub fn pool(&self) -> SqlitePool {
-        self.pool.clone()
+        self.state.pool.clone()
     }
 
     /// A handle to stop the server gracefully.
@@ -64,8 +82,25 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGINT/SIGTERM or the handle).
+    /// Serves until stopped (SIGINT/SIGTERM or the handle), writing counted
+    /// page views every few seconds and once more after the last request.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let state = self.state.clone();
+        let flusher = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(VIEW_FLUSH_INTERVAL);
+            loop {
+                tick.tick().await;
+                if let Err(error) = state.views.flush(&state.pool).await {
+                    tracing::warn!(%error, "writing view counts failed; kept for the next try");
+                }
+            }
+        });
+        let served = self.server.await;
+        flusher.abort();
+        match self.state.views.flush(&self.state.pool).await {
+            Ok(pages) => tracing::info!(pages, "view counts written at shutdown"),
+            Err(error) => tracing::error!(%error, "writing view counts at shutdown failed"),
+        }
+        served
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod app;
 pub mod db;
+pub mod guides;
 pub mod scoring;
 pub mod settings;
+pub mod views;
 pub mod web;

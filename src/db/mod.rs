@@ -2,6 +2,7 @@
 //! Small async functions over the pool, one file per table group.
 
 pub mod assessments;
+pub mod page_views;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,6 +36,14 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         .await
         .context("applying migrations")?;
     Ok(pool)
+}
+
+/// A short write transaction that takes the write lock up front
+/// (`BEGIN IMMEDIATE`), so it never fails half-way on a lock upgrade.
+pub async fn begin_write(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
 }
 
 /// True when the database answers a query.

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use super::body::BodyError;
+use super::layout::{PageMeta, SITE_NAME};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -62,6 +63,7 @@ impl ResponseError for AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
+    pub meta: PageMeta,
     pub status: u16,
     pub title: &'static str,
     pub message: &'static str,
@@ -91,6 +93,7 @@ impl<'a> ErrorPage<'a> {
             ),
         };
         Self {
+            meta: PageMeta::private(format!("{title} - {SITE_NAME}"), message),
             status: status.as_u16(),
             title,
             message,

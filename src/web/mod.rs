@@ -5,22 +5,32 @@ pub mod api;
 pub mod assets;
 mod body;
 pub mod error;
+pub mod guides;
+pub mod layout;
 pub mod middleware;
 pub mod pages;
 pub mod self_test;
+pub mod seo;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 use sqlx::SqlitePool;
 
+use crate::guides::Guides;
 use crate::settings::Settings;
+use crate::views::ViewCounter;
 pub use error::AppError;
 
 /// What every handler can reach.
 pub struct AppState {
     pub pool: SqlitePool,
     pub settings: Settings,
+    pub guides: Guides,
+    pub views: ViewCounter,
+    /// Built once at start.
+    pub sitemap: web::Bytes,
+    pub robots: web::Bytes,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -33,6 +43,10 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::post().to(self_test::submit)),
         )
         .service(web::resource("/self-test/{token}").route(read().to(self_test::result)))
+        .service(web::resource("/guide").route(read().to(guides::index)))
+        .service(web::resource("/guide/{slug}").route(read().to(guides::article)))
+        .service(web::resource("/sitemap.xml").route(read().to(seo::sitemap)))
+        .service(web::resource("/robots.txt").route(read().to(seo::robots)))
         .service(web::resource("/api/v1/assessments").route(web::post().to(api::create_assessment)))
         .service(web::resource("/static/{path:.*}").route(read().to(assets::serve)))
         .default_service(web::to(pages::not_found));

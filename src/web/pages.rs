@@ -4,14 +4,30 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
 use super::{AppError, AppState, render};
+use crate::guides::Guide;
 
 #[derive(Template)]
 #[template(path = "home.html")]
-struct HomePage;
+struct HomePage<'a> {
+    meta: PageMeta,
+    offers: &'static [Offer],
+    latest: Vec<&'a Guide>,
+}
 
-pub async fn home() -> Result<HttpResponse, AppError> {
-    render(StatusCode::OK, &HomePage)
+pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let page = HomePage {
+        meta: PageMeta::public(
+            &state.settings,
+            "/",
+            format!("{SITE_NAME} · 30秒测一测，你的上海居住证积分够120分吗？"),
+            "按《上海市居住证积分管理办法》逐项计算年龄、学历、职称、社保年限和基数等指标，30秒得出你的积分和差距，并讲清申请条件、流程和材料。",
+        ),
+        offers: &OFFERS,
+        latest: state.guides.latest(6),
+    };
+    render(StatusCode::OK, &page)
 }
 
 /// 200 only when the database answers.

@@ -5,13 +5,22 @@ use scraper::{ElementRef, Html, Selector};
 use sqlx::SqlitePool;
 use tempfile::TempDir;
 
+use actix_web::dev::ServerHandle;
+use tokio::task::JoinHandle;
+
 use hujifen::app::Application;
+
+/// The public URL the test apps are configured with.
+pub const PUBLIC_URL: &str = "http://hujifen.test";
 use hujifen::settings::Settings;
 
 pub struct TestApp {
     pub address: String,
     pub client: Client,
     pub pool: SqlitePool,
+    pub database_url: String,
+    handle: ServerHandle,
+    server: JoinHandle<std::io::Result<()>>,
     _data: TempDir,
 }
 
@@ -21,14 +30,16 @@ impl TestApp {
         let database_url = format!("sqlite://{}/hujifen.db", data.path().display());
         let env: HashMap<&str, String> = HashMap::from([
             ("HUJIFEN_LISTEN", "127.0.0.1:0".to_string()),
-            ("DATABASE_URL", database_url),
+            ("DATABASE_URL", database_url.clone()),
             ("HUJIFEN_WORKERS", "1".to_string()),
+            ("HUJIFEN_PUBLIC_URL", PUBLIC_URL.to_string()),
         ]);
         let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("settings");
         let app = Application::build(settings).await.expect("app builds");
         let address = format!("http://{}", app.address());
         let pool = app.pool();
-        tokio::spawn(app.run());
+        let handle = app.handle();
+        let server = tokio::spawn(app.run());
         let client = Client::builder()
             .redirect(redirect::Policy::none())
             .cookie_store(true)
@@ -38,8 +49,24 @@ impl TestApp {
             address,
             client,
             pool,
+            database_url,
+            handle,
+            server,
             _data: data,
         }
+    }
+
+    /// Stops the server gracefully and waits until `run` has returned; the
+    /// data folder is kept for inspection.
+    pub async fn stop(self) -> (String, TempDir) {
+        // Close our keep-alive connections so the graceful stop need not wait for them.
+        drop(self.client);
+        self.handle.stop(true).await;
+        self.server
+            .await
+            .expect("server task")
+            .expect("server ran cleanly");
+        (self.database_url, self._data)
     }
 
     pub fn url(&self, path: &str) -> String {

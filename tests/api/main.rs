@@ -4,5 +4,6 @@
 mod helpers;
 
 mod api;
+mod guides;
 mod pages;
 mod self_test;

@@ -3,10 +3,10 @@
 
 use askama::Template;
 
-use crate::scoring::input::{RawAnswers, field_label};
-use crate::scoring::{
-    ContributionTier, FieldErrors, ReferenceWages, WagePeriod, YearMonth, tables,
-};
+use crate::scoring::input::RawAnswers;
+use crate::scoring::{ContributionTier, FieldErrors, WagePeriod, YearMonth, tables};
+use crate::settings::Settings;
+use crate::web::layout::{PageMeta, SITE_NAME};
 
 const EDUCATION: &[(&str, &str)] = &[
     ("none", "高中及以下"),
@@ -89,6 +89,7 @@ pub struct SectionView {
 #[derive(Template)]
 #[template(path = "self_test/form.html")]
 pub struct FormPage {
+    pub meta: PageMeta,
     pub sections: Vec<SectionView>,
     /// Every message, in form order, for the summary at the top.
     pub summary: Vec<(&'static str, String)>,
@@ -169,7 +170,8 @@ impl Builder<'_> {
 }
 
 impl FormPage {
-    pub fn new(raw: &RawAnswers, errors: &FieldErrors, wages: &ReferenceWages) -> Self {
+    pub fn new(settings: &Settings, raw: &RawAnswers, errors: &FieldErrors) -> Self {
+        let wages = &settings.reference_wages;
         let b = Builder { raw, errors };
         let today = YearMonth::of(super::shanghai_today());
         let period = wages
@@ -402,7 +404,21 @@ impl FormPage {
             },
         ];
 
+        let title = if errors.is_empty() {
+            format!("居住证积分自测：30秒算出你的上海积分 - {SITE_NAME}")
+        } else {
+            format!(
+                "（请修改{}处）居住证积分自测 - {SITE_NAME}",
+                errors.iter().count()
+            )
+        };
         FormPage {
+            meta: PageMeta::public(
+                settings,
+                "/self-test",
+                title,
+                "回答几个问题，按上海居住证积分规则算出你的分数、与120分的差距，以及每一项得分的理由。无需姓名和电话。",
+            ),
             sections,
             summary: errors
                 .iter()
@@ -411,10 +427,6 @@ impl FormPage {
             period_text,
         }
     }
-
-    pub fn label_of(&self, name: &str) -> &'static str {
-        field_label(name)
-    }
 }
 
 #[cfg(test)]
@@ -422,14 +434,14 @@ mod tests {
     use super::*;
     use crate::scoring::parse_answers;
 
+    fn settings() -> Settings {
+        Settings::from_lookup(|_| None).unwrap()
+    }
+
     /// Every code the form offers is one the contract accepts.
     #[test]
     fn every_offered_choice_parses() {
-        let page = FormPage::new(
-            &RawAnswers::new(),
-            &FieldErrors::default(),
-            &ReferenceWages::bundled(),
-        );
+        let page = FormPage::new(&settings(), &RawAnswers::new(), &FieldErrors::default());
         let mut offered = 0;
         for field in page.sections.iter().flat_map(|s| &s.fields) {
             for choice in &field.choices {
@@ -452,11 +464,7 @@ mod tests {
 
     #[test]
     fn every_contract_field_is_on_the_form_once() {
-        let page = FormPage::new(
-            &RawAnswers::new(),
-            &FieldErrors::default(),
-            &ReferenceWages::bundled(),
-        );
+        let page = FormPage::new(&settings(), &RawAnswers::new(), &FieldErrors::default());
         let mut names: Vec<&str> = page
             .sections
             .iter()

@@ -16,11 +16,7 @@ pub use form::FormPage;
 pub use result::ResultPage;
 
 pub async fn form(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let page = FormPage::new(
-        &RawAnswers::new(),
-        &FieldErrors::default(),
-        &state.settings.reference_wages,
-    );
+    let page = FormPage::new(&state.settings, &RawAnswers::new(), &FieldErrors::default());
     render(StatusCode::OK, &page)
 }
 
@@ -36,7 +32,7 @@ pub async fn submit(
         Err(errors) => {
             return render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage::new(&raw, &errors, wages),
+                &FormPage::new(&state.settings, &raw, &errors),
             );
         }
     };

@@ -4,6 +4,7 @@
 use askama::Template;
 
 use crate::scoring::{Assessment, Item, tables};
+use crate::web::layout::{PageMeta, SITE_NAME};
 
 const BASIC: &[&str] = &["age", "education", "qualification", "insurance_years"];
 const DEDUCTIONS: &[&str] = &[
@@ -23,6 +24,7 @@ pub struct GroupView<'a> {
 #[derive(Template)]
 #[template(path = "self_test/result.html")]
 pub struct ResultPage<'a> {
+    pub meta: PageMeta,
     pub token: &'a str,
     pub a: &'a Assessment,
     pub groups: Vec<GroupView<'a>>,
@@ -78,6 +80,10 @@ impl<'a> ResultPage<'a> {
         };
         let date = a.assessed_on;
         ResultPage {
+            meta: PageMeta::private(
+                format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
+                "上海居住证积分自测结果与分项明细。",
+            ),
             token,
             a,
             groups,

@@ -1,0 +1,449 @@
+//! The guide articles: Markdown with TOML front matter in `templates/guide/`,
+//! embedded in the binary and rendered to HTML once at start.
+//!
+//! Markdown because the articles are long prose edited by people, not code;
+//! the two placeholders below are the only HTML an article may contain.
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Deserialize;
+use time::Date;
+use time::macros::format_description;
+
+use crate::scoring::{ReferenceWages, tables};
+
+/// Editorial order: the guide index and the navigation list them this way.
+const SOURCES: &[(&str, &str)] = &[
+    (
+        "policy-overview",
+        include_str!("../templates/guide/policy-overview.md"),
+    ),
+    (
+        "eligibility",
+        include_str!("../templates/guide/eligibility.md"),
+    ),
+    ("process", include_str!("../templates/guide/process.md")),
+    ("materials", include_str!("../templates/guide/materials.md")),
+    (
+        "basic-indicators",
+        include_str!("../templates/guide/basic-indicators.md"),
+    ),
+    (
+        "bonus-indicators",
+        include_str!("../templates/guide/bonus-indicators.md"),
+    ),
+    (
+        "deductions-and-veto",
+        include_str!("../templates/guide/deductions-and-veto.md"),
+    ),
+    (
+        "contribution-base",
+        include_str!("../templates/guide/contribution-base.md"),
+    ),
+    ("faq", include_str!("../templates/guide/faq.md")),
+];
+
+/// Replaced by the call to action for the self-test.
+const SELF_TEST_MARK: &str = "<!-- self-test -->";
+/// Replaced by the reference-wage table, from the engine's own data.
+const WAGE_TABLE_MARK: &str = "<!-- wage-table -->";
+
+const SELF_TEST_BOX: &str = r#"<aside class="inline-cta"><p class="inline-cta-title">30秒测一测：你现在有多少分？</p><p>按本文的规则逐项计算，马上知道离120分还差多少、差在哪里。</p><a class="button primary" href="/self-test">开始积分自测</a></aside>"#;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    slug: String,
+    title: String,
+    description: String,
+    published: String,
+    updated: String,
+    related: Vec<String>,
+}
+
+/// A question and its answer (plain text), for the FAQ's structured data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Faq {
+    pub question: String,
+    pub answer: String,
+}
+
+/// A section heading, for the table of contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Guide {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub published: Date,
+    pub updated: Date,
+    pub related: Vec<String>,
+    /// The rendered body.
+    pub html: String,
+    pub sections: Vec<Section>,
+    pub faqs: Vec<Faq>,
+    /// Characters of body text, whitespace excluded.
+    pub text_chars: usize,
+}
+
+impl Guide {
+    pub fn path(&self) -> String {
+        format!("/guide/{}", self.slug)
+    }
+}
+
+pub struct Guides {
+    guides: Vec<Guide>,
+}
+
+impl Guides {
+    /// Parses and renders every article; any mistake in an article is an
+    /// error here, at start, not a broken page later.
+    pub fn load(wages: &ReferenceWages) -> Result<Self, String> {
+        let wage_table = wage_table_html(wages);
+        let mut guides = Vec::with_capacity(SOURCES.len());
+        for (file, source) in SOURCES {
+            let guide = parse(source, &wage_table)
+                .map_err(|error| format!("templates/guide/{file}.md: {error}"))?;
+            if guide.slug != *file {
+                return Err(format!(
+                    "templates/guide/{file}.md: slug {:?} must match the file name",
+                    guide.slug
+                ));
+            }
+            guides.push(guide);
+        }
+        for guide in &guides {
+            for related in &guide.related {
+                if related == &guide.slug || !guides.iter().any(|g| &g.slug == related) {
+                    return Err(format!(
+                        "{}: related {related:?} is not another guide",
+                        guide.slug
+                    ));
+                }
+            }
+            if guides.iter().filter(|g| g.title == guide.title).count() > 1 {
+                return Err(format!("{}: the title is not unique", guide.slug));
+            }
+        }
+        Ok(Self { guides })
+    }
+
+    pub fn all(&self) -> &[Guide] {
+        &self.guides
+    }
+
+    pub fn get(&self, slug: &str) -> Option<&Guide> {
+        self.guides.iter().find(|guide| guide.slug == slug)
+    }
+
+    /// Newest first, by last update then publication.
+    pub fn latest(&self, count: usize) -> Vec<&Guide> {
+        let mut list: Vec<&Guide> = self.guides.iter().collect();
+        list.sort_by_key(|guide| std::cmp::Reverse((guide.updated, guide.published)));
+        list.truncate(count);
+        list
+    }
+
+    pub fn related(&self, guide: &Guide) -> Vec<&Guide> {
+        guide
+            .related
+            .iter()
+            .filter_map(|slug| self.get(slug))
+            .collect()
+    }
+}
+
+fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text, format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("{text:?} is not YYYY-MM-DD"))
+}
+
+fn parse(source: &str, wage_table: &str) -> Result<Guide, String> {
+    let rest = source
+        .strip_prefix("+++\n")
+        .ok_or("the file must start with +++ front matter")?;
+    let (front, body) = rest
+        .split_once("\n+++\n")
+        .ok_or("the front matter must end with +++")?;
+    let front: FrontMatter = toml::from_str(front).map_err(|error| error.to_string())?;
+    if front.title.trim().is_empty() || front.description.trim().is_empty() {
+        return Err("title and description are required".into());
+    }
+    let rendered = render(body, wage_table)?;
+    if !rendered.has_self_test {
+        return Err(format!("the article needs a {SELF_TEST_MARK} line"));
+    }
+    Ok(Guide {
+        published: parse_date(&front.published)?,
+        updated: parse_date(&front.updated)?,
+        slug: front.slug,
+        title: front.title,
+        description: front.description,
+        related: front.related,
+        html: rendered.html,
+        sections: rendered.sections,
+        faqs: rendered.faqs,
+        text_chars: rendered.text_chars,
+    })
+}
+
+struct Rendered {
+    html: String,
+    sections: Vec<Section>,
+    faqs: Vec<Faq>,
+    text_chars: usize,
+    has_self_test: bool,
+}
+
+/// What text is being collected for.
+enum Collecting {
+    Nothing,
+    Section,
+    Question,
+}
+
+fn render(body: &str, wage_table: &str) -> Result<Rendered, String> {
+    let mut events: Vec<Event> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
+    let mut faqs: Vec<Faq> = Vec::new();
+    let mut collecting = Collecting::Nothing;
+    let mut in_answer = false;
+    let mut text_chars = 0;
+    let mut has_self_test = false;
+
+    for event in Parser::new_ext(body, Options::ENABLE_TABLES) {
+        match event {
+            Event::Html(html) | Event::InlineHtml(html) => match html.trim() {
+                SELF_TEST_MARK => {
+                    has_self_test = true;
+                    events.push(Event::Html(SELF_TEST_BOX.into()));
+                }
+                WAGE_TABLE_MARK => events.push(Event::Html(wage_table.to_string().into())),
+                other => return Err(format!("HTML is not allowed in an article: {other}")),
+            },
+            Event::Start(Tag::Heading { level, .. }) => {
+                in_answer = false;
+                match level {
+                    HeadingLevel::H2 => {
+                        let id = format!("s{}", sections.len() + 1);
+                        sections.push(Section {
+                            id: id.clone(),
+                            title: String::new(),
+                        });
+                        collecting = Collecting::Section;
+                        events.push(Event::Start(Tag::Heading {
+                            level,
+                            id: Some(id.into()),
+                            classes: Vec::new(),
+                            attrs: Vec::new(),
+                        }));
+                        continue;
+                    }
+                    HeadingLevel::H3 => {
+                        faqs.push(Faq {
+                            question: String::new(),
+                            answer: String::new(),
+                        });
+                        collecting = Collecting::Question;
+                    }
+                    HeadingLevel::H1 => {
+                        return Err("use ## and ### headings: the layout prints the title".into());
+                    }
+                    _ => {}
+                }
+                events.push(Event::Start(Tag::Heading {
+                    level,
+                    id: None,
+                    classes: Vec::new(),
+                    attrs: Vec::new(),
+                }));
+            }
+            Event::End(TagEnd::Heading(level)) => {
+                if level == HeadingLevel::H3 {
+                    in_answer = true;
+                }
+                collecting = Collecting::Nothing;
+                events.push(Event::End(TagEnd::Heading(level)));
+            }
+            Event::Text(ref text) | Event::Code(ref text) => {
+                text_chars += text.chars().filter(|c| !c.is_whitespace()).count();
+                match collecting {
+                    Collecting::Section => {
+                        if let Some(section) = sections.last_mut() {
+                            section.title.push_str(text);
+                        }
+                    }
+                    Collecting::Question => {
+                        if let Some(faq) = faqs.last_mut() {
+                            faq.question.push_str(text);
+                        }
+                    }
+                    Collecting::Nothing if in_answer => {
+                        if let Some(faq) = faqs.last_mut() {
+                            faq.answer.push_str(text);
+                        }
+                    }
+                    Collecting::Nothing => {}
+                }
+                events.push(event);
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Item) if in_answer => {
+                if let Some(faq) = faqs.last_mut() {
+                    faq.answer.push('\n');
+                }
+                events.push(event);
+            }
+            other => events.push(other),
+        }
+    }
+    for faq in &mut faqs {
+        faq.answer = faq.answer.trim().to_string();
+    }
+    let mut html = String::with_capacity(body.len() * 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Ok(Rendered {
+        html,
+        sections,
+        faqs,
+        text_chars,
+        has_self_test,
+    })
+}
+
+/// The reference wage by period with the contribution-base thresholds, from
+/// the same table the engine scores with.
+pub fn wage_table_html(wages: &ReferenceWages) -> String {
+    use crate::scoring::ContributionTier as T;
+    let tiers = [T::X0_8, T::X1, T::X2, T::X3];
+    let mut html = String::from(
+        r#"<div class="table-wrap"><table class="wage-table"><thead><tr><th>适用期间</th><th>社平工资（元/月）</th><th>0.8倍</th><th>1倍</th><th>2倍</th><th>3倍（缴费上限）</th></tr></thead><tbody>"#,
+    );
+    for period in wages.periods().iter().rev() {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td>",
+            period.chinese(),
+            period.yuan
+        ));
+        for tier in tiers {
+            let multiple = tables::contribution_multiple_tenths(tier).unwrap_or(10);
+            html.push_str(&format!("<td>{}</td>", period.threshold_text(multiple)));
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table></div>");
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = "<table>wages</table>";
+
+    fn article(body: &str) -> String {
+        format!(
+            "+++\nslug = \"x\"\ntitle = \"标题\"\ndescription = \"描述\"\npublished = \"2026-11-20\"\nupdated = \"2026-11-28\"\nrelated = []\n+++\n{body}"
+        )
+    }
+
+    #[test]
+    fn renders_sections_placeholders_and_questions() {
+        let guide = parse(
+            &article("导语。\n\n## 第一部分\n\n正文**加粗**。\n\n<!-- self-test -->\n\n## 问答\n\n### 多少分才够？\n\n120分。\n\n- 一\n- 二\n\n<!-- wage-table -->\n"),
+            TABLE,
+        )
+        .unwrap();
+        assert_eq!(
+            guide.sections,
+            [
+                Section {
+                    id: "s1".into(),
+                    title: "第一部分".into()
+                },
+                Section {
+                    id: "s2".into(),
+                    title: "问答".into()
+                }
+            ]
+        );
+        assert!(
+            guide.html.contains(r#"<h2 id="s1">第一部分</h2>"#),
+            "{}",
+            guide.html
+        );
+        assert!(guide.html.contains(r#"class="inline-cta""#));
+        assert!(guide.html.contains(TABLE));
+        assert!(!guide.html.contains("<!--"));
+        assert_eq!(guide.faqs.len(), 1);
+        assert_eq!(guide.faqs[0].question, "多少分才够？");
+        assert_eq!(guide.faqs[0].answer, "120分。\n一\n二");
+        assert_eq!(guide.published, time::macros::date!(2026 - 11 - 20));
+    }
+
+    #[test]
+    fn refuses_broken_articles() {
+        assert!(parse(&article("没有自测入口。\n"), TABLE).is_err());
+        assert!(
+            parse(
+                &article("<!-- self-test -->\n\n<script>alert(1)</script>\n"),
+                TABLE
+            )
+            .is_err()
+        );
+        assert!(parse(&article("<!-- self-test -->\n\n# 标题\n"), TABLE).is_err());
+        assert!(parse("no front matter", TABLE).is_err());
+        let bad_date = article("<!-- self-test -->\n").replace("2026-11-20", "20 Nov");
+        assert!(parse(&bad_date, TABLE).is_err());
+    }
+
+    #[test]
+    fn the_wage_table_comes_from_the_engine_data() {
+        let html = wage_table_html(&ReferenceWages::bundled());
+        for figure in [
+            "2025年7月起",
+            "12434",
+            "9947.2",
+            "24868",
+            "37302",
+            "7471.2",
+            "2018年4月–2019年3月",
+        ] {
+            assert!(html.contains(figure), "{figure}");
+        }
+    }
+
+    #[test]
+    fn the_shipped_articles_load() {
+        let guides = Guides::load(&ReferenceWages::bundled()).unwrap();
+        assert!(guides.all().len() >= 8);
+        for guide in guides.all() {
+            assert!(
+                guide.text_chars >= 1500,
+                "{} has {} characters",
+                guide.slug,
+                guide.text_chars
+            );
+            assert!(guide.sections.len() >= 3, "{} sections", guide.slug);
+            assert!(!guide.related.is_empty(), "{} related", guide.slug);
+        }
+        let faq = guides.get("faq").unwrap();
+        assert!(faq.faqs.len() >= 10);
+        assert!(
+            faq.faqs
+                .iter()
+                .all(|f| !f.question.is_empty() && !f.answer.is_empty())
+        );
+        assert!(
+            guides
+                .get("contribution-base")
+                .unwrap()
+                .html
+                .contains("wage-table")
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! The guide pages: `/guide` and `/guide/{slug}`.
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde_json::json;
+
+use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
+use super::{AppError, AppState, render};
+use crate::guides::{Guide, Section};
+
+/// "2026年11月28日".
+pub fn chinese_date(date: time::Date) -> String {
+    format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
+}
+
+#[derive(Template)]
+#[template(path = "guide/article.html")]
+struct ArticlePage<'a> {
+    meta: PageMeta,
+    guide: &'a Guide,
+    sections: &'a [Section],
+    views: u64,
+    published: String,
+    updated: String,
+    related: Vec<&'a Guide>,
+    offers: &'static [Offer],
+}
+
+pub async fn article(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let guide = state.guides.get(&slug).ok_or(AppError::NotFound)?;
+    let path = guide.path();
+    let views = if request.method() == Method::GET {
+        state.views.record(&path)
+    } else {
+        state.views.total(&path)
+    };
+    let canonical = format!("{}{path}", state.settings.public_url);
+    let mut meta = PageMeta::public(
+        &state.settings,
+        &path,
+        format!("{} - {SITE_NAME}", guide.title),
+        guide.description.clone(),
+    )
+    .article()
+    .with_json_ld(&json!({
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": guide.title,
+        "description": guide.description,
+        "datePublished": guide.published.to_string(),
+        "dateModified": guide.updated.to_string(),
+        "inLanguage": "zh-CN",
+        "mainEntityOfPage": canonical,
+        "author": {"@type": "Organization", "name": SITE_NAME},
+        "publisher": {"@type": "Organization", "name": SITE_NAME},
+    }));
+    if !guide.faqs.is_empty() && guide.slug == "faq" {
+        let questions: Vec<_> = guide
+            .faqs
+            .iter()
+            .map(|faq| {
+                json!({
+                    "@type": "Question",
+                    "name": faq.question,
+                    "acceptedAnswer": {"@type": "Answer", "text": faq.answer},
+                })
+            })
+            .collect();
+        meta = meta.with_json_ld(&json!({
+            "@context": "https://schema.org",
+            "@type": "FAQPage",
+            "mainEntity": questions,
+        }));
+    }
+    let page = ArticlePage {
+        meta,
+        guide,
+        sections: &guide.sections,
+        views,
+        published: chinese_date(guide.published),
+        updated: chinese_date(guide.updated),
+        related: state.guides.related(guide),
+        offers: &OFFERS,
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "guide/index.html")]
+struct IndexPage<'a> {
+    meta: PageMeta,
+    guides: &'a [Guide],
+    offers: &'static [Offer],
+}
+
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let page = IndexPage {
+        meta: PageMeta::public(
+            &state.settings,
+            "/guide",
+            format!("上海居住证积分政策指南：条件、流程、材料与计分 - {SITE_NAME}"),
+            "上海居住证积分政策解读合集：申请条件、办理流程、所需材料、各项指标怎么计分、社保基数与社平工资、常见问题。",
+        ),
+        guides: state.guides.all(),
+        offers: &OFFERS,
+    };
+    render(StatusCode::OK, &page)
+}

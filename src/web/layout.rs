@@ -1,0 +1,115 @@
+//! What the base layout needs from every page: title, description, canonical
+//! link, Open Graph and structured data; and the offers shown site-wide.
+
+use serde_json::Value;
+
+use crate::settings::Settings;
+
+pub const SITE_NAME: &str = "沪积分";
+
+pub struct PageMeta {
+    pub title: String,
+    pub description: String,
+    /// Absolute URL from `HUJIFEN_PUBLIC_URL`; None on private pages.
+    pub canonical: Option<String>,
+    /// Open Graph type: "website" or "article".
+    pub og_type: &'static str,
+    /// JSON-LD blocks, each already safe to place inside a script element.
+    pub json_ld: Vec<String>,
+    pub noindex: bool,
+}
+
+impl PageMeta {
+    /// A public page that search engines should index.
+    pub fn public(
+        settings: &Settings,
+        path: &str,
+        title: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            description: description.into(),
+            canonical: Some(format!("{}{path}", settings.public_url)),
+            og_type: "website",
+            json_ld: Vec::new(),
+            noindex: false,
+        }
+    }
+
+    /// A page that is nobody's search result (results, errors).
+    pub fn private(title: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            description: description.into(),
+            canonical: None,
+            og_type: "website",
+            json_ld: Vec::new(),
+            noindex: true,
+        }
+    }
+
+    pub fn article(mut self) -> Self {
+        self.og_type = "article";
+        self
+    }
+
+    pub fn with_json_ld(mut self, value: &Value) -> Self {
+        self.json_ld.push(script_safe_json(value));
+        self
+    }
+}
+
+/// JSON that cannot close its script element or open a comment.
+pub fn script_safe_json(value: &Value) -> String {
+    value
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// A free offer; each leads to the consultation form with its interest.
+pub struct Offer {
+    pub title: &'static str,
+    pub blurb: &'static str,
+    pub interest: &'static str,
+}
+
+pub const OFFERS: [Offer; 4] = [
+    Offer {
+        title: "积分落户指南免费领",
+        blurb: "从居住证积分到落户，一份路线图讲清每一步",
+        interest: "guide",
+    },
+    Offer {
+        title: "最新最全内部资料免费领",
+        blurb: "整理好的材料清单和常见退件原因，一次看全",
+        interest: "materials",
+    },
+    Offer {
+        title: "专业顾问一对一定制规划",
+        blurb: "按你的情况算清还差几分、怎样最快补上",
+        interest: "planning",
+    },
+    Offer {
+        title: "最新资讯每天分享",
+        blurb: "政策调整、社平工资更新，第一时间告诉你",
+        interest: "news",
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_cannot_break_out_of_its_script() {
+        let text = script_safe_json(
+            &serde_json::json!({"name": "</script><script>alert(1)</script> & <!--"}),
+        );
+        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["name"], "</script><script>alert(1)</script> & <!--");
+    }
+}
