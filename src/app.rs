@@ -10,7 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, anyhow};
 use sqlx::SqlitePool;
 
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+
 use crate::guides::Guides;
+use crate::notify::email::Mailer;
+use crate::secrets::Secrets;
 use crate::views::ViewCounter;
 
 use crate::settings::Settings;
@@ -22,6 +28,7 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     state: Data<AppState>,
+    mailer: Arc<Mailer>,
 }
 
 /// How often counted page views are written (at most 10 s, by the issue).
@@ -41,6 +48,12 @@ impl Application {
         let views = ViewCounter::load(&pool)
             .await
             .context("loading view counts")?;
+        let secrets = Secrets::load(
+            settings.session_key.as_deref(),
+            &crate::db::data_folder(&settings.database_url)?,
+        )?;
+        let sms = crate::notify::sms::from_settings(&settings)?;
+        let mailer = Arc::new(Mailer::from_settings(&settings)?);
         let state = Data::new(AppState {
             pool,
             sitemap: web::seo::sitemap_xml(&settings.public_url, &guides),
@@ -48,6 +61,9 @@ impl Application {
             settings,
             guides,
             views,
+            secrets,
+            sms,
+            outbox_wake: Arc::new(Notify::new()),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -65,6 +81,7 @@ impl Application {
             server,
             address,
             state,
+            mailer,
         })
     }
 
@@ -95,8 +112,24 @@ impl Application {
                 }
             }
         });
+        let (stop_worker, stopped) = watch::channel(false);
+        let worker = tokio::spawn(crate::notify::email::run_worker(
+            self.state.pool.clone(),
+            self.mailer.clone(),
+            self.state.settings.outbox_poll,
+            self.state.settings.outbox_retry,
+            self.state.outbox_wake.clone(),
+            stopped,
+        ));
         let served = self.server.await;
         flusher.abort();
+        let _ = stop_worker.send(true);
+        if tokio::time::timeout(Duration::from_secs(5), worker)
+            .await
+            .is_err()
+        {
+            tracing::warn!("outbox worker did not stop within 5 s");
+        }
         match self.state.views.flush(&self.state.pool).await {
             Ok(pages) => tracing::info!(pages, "view counts written at shutdown"),
             Err(error) => tracing::error!(%error, "writing view counts at shutdown failed"),

@@ -3,8 +3,12 @@
 
 pub mod app;
 pub mod db;
+pub mod form;
 pub mod guides;
+pub mod leads;
+pub mod notify;
 pub mod scoring;
+pub mod secrets;
 pub mod settings;
 pub mod views;
 pub mod web;

@@ -2,9 +2,12 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 
+use crate::leads::codes::CodeRules;
+use crate::leads::limits::{SendLimits, SubmitLimits, Window};
 use crate::scoring::ReferenceWages;
 
 /// Where SMS texts go (`HUJIFEN_SMS`).
@@ -45,6 +48,38 @@ pub struct Settings {
     pub reference_wages: ReferenceWages,
     /// `HUJIFEN_WORKERS` [the number of cores]: HTTP worker threads.
     pub workers: usize,
+    /// `HUJIFEN_ALIYUN_*`: required when `HUJIFEN_SMS=aliyun`.
+    pub aliyun: Option<AliyunSettings>,
+    /// SMS send limits (`HUJIFEN_SMS_*`).
+    pub send_limits: SendLimits,
+    /// Lead submission limits (`HUJIFEN_LEADS_*`).
+    pub submit_limits: SubmitLimits,
+    /// Verification code rules (`HUJIFEN_CODE_*`).
+    pub code_rules: CodeRules,
+    /// `HUJIFEN_CAPTCHA_MAX_NUMBER` [50000]: proof-of-work difficulty (the
+    /// browser tries half of it on average).
+    pub captcha_max_number: u64,
+    /// `HUJIFEN_CAPTCHA_TTL_SECS` [120]: how long a challenge stays valid.
+    pub captcha_ttl_seconds: i64,
+    /// `HUJIFEN_OUTBOX_POLL_MS` [2000]: how often the email worker looks for work.
+    pub outbox_poll: Duration,
+    /// `HUJIFEN_OUTBOX_RETRY_MS` [10000]: first retry delay, doubled per attempt up to an hour.
+    pub outbox_retry: Duration,
+}
+
+/// The Aliyun SMS account (阿里云短信 SendSms).
+#[derive(Debug, Clone)]
+pub struct AliyunSettings {
+    /// `HUJIFEN_ALIYUN_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `HUJIFEN_ALIYUN_ACCESS_KEY_SECRET`.
+    pub access_key_secret: String,
+    /// `HUJIFEN_ALIYUN_SIGN_NAME`: the approved SMS signature.
+    pub sign_name: String,
+    /// `HUJIFEN_ALIYUN_TEMPLATE_CODE`: the approved template with a `${code}` variable.
+    pub template_code: String,
+    /// `HUJIFEN_ALIYUN_ENDPOINT` [https://dysmsapi.aliyuncs.com].
+    pub endpoint: String,
 }
 
 impl Settings {
@@ -101,7 +136,86 @@ impl Settings {
                 .ok_or_else(|| anyhow!("HUJIFEN_WORKERS must be 1 to 64, got {text:?}"))?,
         };
 
+        let number = |name: &str,
+                      default: u64,
+                      range: std::ops::RangeInclusive<u64>|
+         -> anyhow::Result<u64> {
+            match get(name) {
+                None => Ok(default),
+                Some(text) => text
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        anyhow!("{name} must be a whole number in {range:?}, got {text:?}")
+                    }),
+            }
+        };
+        let window = |name: &str, default: Window| -> anyhow::Result<Window> {
+            Ok(Window {
+                limit: number(name, u64::from(default.limit), 1..=1_000_000)? as u32,
+                seconds: default.seconds,
+            })
+        };
+        let defaults = SendLimits::default();
+        let send_limits = SendLimits {
+            phone_interval: Window {
+                limit: 1,
+                seconds: number("HUJIFEN_SMS_PHONE_INTERVAL_SECS", 60, 1..=86_400)? as i64,
+            },
+            phone_hour: window("HUJIFEN_SMS_PHONE_PER_HOUR", defaults.phone_hour)?,
+            phone_day: window("HUJIFEN_SMS_PHONE_PER_DAY", defaults.phone_day)?,
+            ip_hour: window("HUJIFEN_SMS_IP_PER_HOUR", defaults.ip_hour)?,
+            ip_day: window("HUJIFEN_SMS_IP_PER_DAY", defaults.ip_day)?,
+            global_day: window("HUJIFEN_SMS_DAILY_BUDGET", defaults.global_day)?,
+        };
+        let submit_defaults = SubmitLimits::default();
+        let submit_limits = SubmitLimits {
+            phone_day: window("HUJIFEN_LEADS_PER_PHONE_DAY", submit_defaults.phone_day)?,
+            ip_hour: window("HUJIFEN_LEADS_PER_IP_HOUR", submit_defaults.ip_hour)?,
+        };
+        let code_defaults = CodeRules::default();
+        let code_rules = CodeRules {
+            ttl_seconds: number(
+                "HUJIFEN_CODE_TTL_SECS",
+                code_defaults.ttl_seconds as u64,
+                1..=3600,
+            )? as i64,
+            max_wrong_per_code: number("HUJIFEN_CODE_MAX_WRONG", 5, 1..=100)? as u32,
+            max_wrong_per_phone_day: number("HUJIFEN_CODE_MAX_WRONG_PER_DAY", 10, 1..=1000)? as u32,
+        };
+        let aliyun = if sms == SmsSetting::Aliyun {
+            let required =
+                |name: &str| get(name).ok_or_else(|| anyhow!("HUJIFEN_SMS=aliyun needs {name}"));
+            Some(AliyunSettings {
+                access_key_id: required("HUJIFEN_ALIYUN_ACCESS_KEY_ID")?,
+                access_key_secret: required("HUJIFEN_ALIYUN_ACCESS_KEY_SECRET")?,
+                sign_name: required("HUJIFEN_ALIYUN_SIGN_NAME")?,
+                template_code: required("HUJIFEN_ALIYUN_TEMPLATE_CODE")?,
+                endpoint: get("HUJIFEN_ALIYUN_ENDPOINT")
+                    .unwrap_or_else(|| "https://dysmsapi.aliyuncs.com".into()),
+            })
+        } else {
+            None
+        };
+
         Ok(Self {
+            aliyun,
+            send_limits,
+            submit_limits,
+            code_rules,
+            captcha_max_number: number("HUJIFEN_CAPTCHA_MAX_NUMBER", 50_000, 10..=10_000_000)?,
+            captcha_ttl_seconds: number("HUJIFEN_CAPTCHA_TTL_SECS", 120, 5..=600)? as i64,
+            outbox_poll: Duration::from_millis(number(
+                "HUJIFEN_OUTBOX_POLL_MS",
+                2000,
+                10..=600_000,
+            )?),
+            outbox_retry: Duration::from_millis(number(
+                "HUJIFEN_OUTBOX_RETRY_MS",
+                10_000,
+                10..=3_600_000,
+            )?),
             listen: get("HUJIFEN_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/hujifen.db".into()),
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -153,6 +267,41 @@ mod tests {
         assert_eq!(s.sms, SmsSetting::Console);
         assert!(s.smtp_url.is_none() && s.trusted_proxy.is_none() && s.notify_to.is_empty());
         assert!(!s.is_https());
+        assert_eq!(s.send_limits, SendLimits::default());
+        assert_eq!(s.submit_limits, SubmitLimits::default());
+        assert_eq!(s.code_rules, CodeRules::default());
+        assert_eq!(s.captcha_ttl_seconds, 120);
+    }
+
+    #[test]
+    fn limits_are_settings() {
+        let s = settings(&[
+            ("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "5"),
+            ("HUJIFEN_SMS_PHONE_PER_HOUR", "2"),
+            ("HUJIFEN_SMS_DAILY_BUDGET", "7"),
+            ("HUJIFEN_CODE_TTL_SECS", "2"),
+            ("HUJIFEN_LEADS_PER_PHONE_DAY", "1"),
+            ("HUJIFEN_CAPTCHA_MAX_NUMBER", "100"),
+        ])
+        .unwrap();
+        assert_eq!(s.send_limits.phone_interval.seconds, 5);
+        assert_eq!(s.send_limits.phone_hour.limit, 2);
+        assert_eq!(s.send_limits.global_day.limit, 7);
+        assert_eq!(s.code_rules.ttl_seconds, 2);
+        assert_eq!(s.submit_limits.phone_day.limit, 1);
+        assert_eq!(s.captcha_max_number, 100);
+        let aliyun = settings(&[
+            ("HUJIFEN_SMS", "aliyun"),
+            ("HUJIFEN_ALIYUN_ACCESS_KEY_ID", "id"),
+            ("HUJIFEN_ALIYUN_ACCESS_KEY_SECRET", "secret"),
+            ("HUJIFEN_ALIYUN_SIGN_NAME", "沪积分"),
+            ("HUJIFEN_ALIYUN_TEMPLATE_CODE", "SMS_1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            aliyun.aliyun.unwrap().endpoint,
+            "https://dysmsapi.aliyuncs.com"
+        );
     }
 
     #[test]
@@ -174,6 +323,11 @@ mod tests {
         assert!(settings(&[("HUJIFEN_TRUSTED_PROXY", "proxy")]).is_err());
         assert!(settings(&[("HUJIFEN_PUBLIC_URL", "hujifen.example")]).is_err());
         assert!(settings(&[("HUJIFEN_WORKERS", "0")]).is_err());
+        assert!(
+            settings(&[("HUJIFEN_SMS", "aliyun")]).is_err(),
+            "aliyun needs its keys"
+        );
+        assert!(settings(&[("HUJIFEN_SMS_PHONE_PER_HOUR", "lots")]).is_err());
         assert!(settings(&[("HUJIFEN_REFERENCE_WAGES", "/nonexistent/wages.toml")]).is_err());
     }
 }

@@ -2,7 +2,10 @@
 //! Small async functions over the pool, one file per table group.
 
 pub mod assessments;
+pub mod leads;
+pub mod outbox;
 pub mod page_views;
+pub mod verification;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -10,6 +13,18 @@ use std::time::Duration;
 use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// The folder of the database file: where generated files (the secret key)
+/// are kept beside the data.
+pub fn data_folder(database_url: &str) -> anyhow::Result<std::path::PathBuf> {
+    let options = SqliteConnectOptions::from_str(database_url)
+        .with_context(|| format!("DATABASE_URL {database_url:?} is not a SQLite URL"))?;
+    let path = options.get_filename();
+    Ok(match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    })
+}
 
 /// Opens (creating if needed, with its folder) and migrates the database.
 pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {

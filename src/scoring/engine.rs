@@ -7,6 +7,8 @@ use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::tables::{self as t, YearlyBonus};
 use super::wages::{ReferenceWages, WagePeriod, YearMonth};
 
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+
 /// One line of the breakdown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
@@ -62,7 +64,8 @@ pub struct Assessment {
     pub gap: i32,
     pub items: Vec<Item>,
     pub eligibility: Vec<EligibilityNote>,
-    /// The date the answers were scored on (Shanghai time).
+    /// The date the answers were scored on (Shanghai time), "YYYY-MM-DD".
+    #[serde(with = "iso_date")]
     pub assessed_on: time::Date,
     /// None only when the date lies before the first period of the table.
     pub reference_wage: Option<ReferenceWageUsed>,

@@ -1,12 +1,12 @@
 //! Reading the answers of the assessment contract from text fields, shared by
 //! the HTML form and the JSON API, with a Chinese message for each bad field.
 
-use std::collections::BTreeMap;
-
+use serde::Deserialize;
 use serde::de::IntoDeserializer;
 use serde::de::value::{Error as DeError, StrDeserializer};
-use serde::{Deserialize, Serialize, Serializer};
 use validator::Validate;
+
+pub use crate::form::FieldErrors;
 
 use super::profile::Profile;
 
@@ -44,49 +44,8 @@ pub fn field_label(field: &str) -> &'static str {
         .map_or("", |(_, label)| label)
 }
 
-/// Messages by field, kept in the order of `FIELDS`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        if !self.contains(field) {
-            self.0.push((field, message.into()));
-            let order = |name: &str| FIELDS.iter().position(|(f, _)| *f == name);
-            self.0.sort_by_key(|(name, _)| order(name));
-        }
-    }
-
-    pub fn contains(&self, field: &str) -> bool {
-        self.0.iter().any(|(name, _)| *name == field)
-    }
-
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, message)| message.as_str())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.0
-            .iter()
-            .map(|(name, message)| (*name, message.as_str()))
-    }
-}
-
-impl Serialize for FieldErrors {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(self.iter())
-    }
-}
-
 /// The raw answers as typed: field name -> text. Blank means omitted.
-pub type RawAnswers = BTreeMap<String, String>;
+pub type RawAnswers = crate::form::RawFields;
 
 /// Parses and validates the answers. On error, every bad field has a message.
 pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
@@ -132,6 +91,7 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
     if errors.is_empty() {
         Ok(profile)
     } else {
+        errors.sort_by_fields(FIELDS.iter().map(|(name, _)| *name));
         Err(errors)
     }
 }

@@ -108,3 +108,18 @@ pub struct Profile {
     pub serious_criminal: bool,
     pub family_planning_violation: bool,
 }
+
+impl Profile {
+    /// The same answers without the deduction and veto ones (违法犯罪 records
+    /// are sensitive personal information under PIPL).
+    pub fn without_sensitive(&self) -> Self {
+        Self {
+            false_material_count: 0,
+            detention_count: 0,
+            criminal_count: 0,
+            serious_criminal: false,
+            family_planning_violation: false,
+            ..self.clone()
+        }
+    }
+}

@@ -29,6 +29,7 @@ macro_rules! asset {
 const FILES: &[(&str, &[u8], &str)] = &[
     asset!("css/site.css", "text/css; charset=utf-8"),
     asset!("favicon.svg", "image/svg+xml"),
+    asset!("js/callback.js", "text/javascript; charset=utf-8"),
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {

@@ -25,3 +25,12 @@ pub async fn read_limited(mut payload: Payload, limit: usize) -> Result<Bytes, B
     }
     Ok(body.freeze())
 }
+
+/// The fields of an urlencoded form body; the last value of a repeated field
+/// wins. Bytes that are not UTF-8 become U+FFFD and fail validation politely.
+pub fn form_fields(body: &[u8]) -> crate::form::RawFields {
+    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}

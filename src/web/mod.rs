@@ -4,11 +4,14 @@
 pub mod api;
 pub mod assets;
 mod body;
+pub mod client_ip;
+pub mod consultations;
 pub mod error;
 pub mod guides;
 pub mod layout;
 pub mod middleware;
 pub mod pages;
+pub mod privacy;
 pub mod self_test;
 pub mod seo;
 
@@ -17,7 +20,13 @@ use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 use sqlx::SqlitePool;
 
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
 use crate::guides::Guides;
+use crate::notify::sms::SmsSender;
+use crate::secrets::Secrets;
 use crate::settings::Settings;
 use crate::views::ViewCounter;
 pub use error::AppError;
@@ -31,6 +40,10 @@ pub struct AppState {
     /// Built once at start.
     pub sitemap: web::Bytes,
     pub robots: web::Bytes,
+    pub secrets: Secrets,
+    pub sms: Arc<dyn SmsSender>,
+    /// Wakes the email worker when a lead is stored.
+    pub outbox_wake: Arc<Notify>,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -45,6 +58,17 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/self-test/{token}").route(read().to(self_test::result)))
         .service(web::resource("/guide").route(read().to(guides::index)))
         .service(web::resource("/guide/{slug}").route(read().to(guides::article)))
+        .service(web::resource("/consultation").route(read().to(consultations::show)))
+        .service(
+            web::resource("/verification-codes/challenge")
+                .route(read().to(consultations::challenge)),
+        )
+        .service(
+            web::resource("/verification-codes").route(web::post().to(consultations::send_code)),
+        )
+        .service(web::resource("/consultations").route(web::post().to(consultations::submit)))
+        .service(web::resource("/consultations/thanks").route(read().to(consultations::thanks)))
+        .service(web::resource("/privacy").route(read().to(privacy::show)))
         .service(web::resource("/sitemap.xml").route(read().to(seo::sitemap)))
         .service(web::resource("/robots.txt").route(read().to(seo::robots)))
         .service(web::resource("/api/v1/assessments").route(web::post().to(api::create_assessment)))

@@ -52,6 +52,11 @@ async fn a_valid_profile_gets_the_full_contract() {
         assert!(item["points"].is_i64());
     }
     assert_eq!(items[0]["label"], "年龄");
+    let date = result["assessed_on"].as_str().expect("a date string");
+    assert!(
+        date.len() == 10 && date.as_bytes()[4] == b'-' && date.as_bytes()[7] == b'-',
+        "{date}"
+    );
     assert!(
         result["eligibility"]
             .as_array()

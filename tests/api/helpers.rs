@@ -21,25 +21,40 @@ pub struct TestApp {
     pub database_url: String,
     handle: ServerHandle,
     server: JoinHandle<std::io::Result<()>>,
-    _data: TempDir,
+    data: TempDir,
 }
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// The app with extra settings; `{data}` in a value is the temp folder.
+    pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
         let data = tempfile::tempdir().expect("temp dir");
-        let database_url = format!("sqlite://{}/hujifen.db", data.path().display());
-        let env: HashMap<&str, String> = HashMap::from([
+        let folder = data.path().display().to_string();
+        let database_url = format!("sqlite://{folder}/hujifen.db");
+        let mut env: HashMap<&str, String> = HashMap::from([
             ("HUJIFEN_LISTEN", "127.0.0.1:0".to_string()),
             ("DATABASE_URL", database_url.clone()),
             ("HUJIFEN_WORKERS", "1".to_string()),
             ("HUJIFEN_PUBLIC_URL", PUBLIC_URL.to_string()),
+            ("HUJIFEN_SMS", format!("file:{folder}/sms.jsonl")),
+            ("HUJIFEN_SESSION_KEY", TEST_SESSION_KEY.to_string()),
+            ("HUJIFEN_CAPTCHA_MAX_NUMBER", "2000".to_string()),
+            ("HUJIFEN_OUTBOX_POLL_MS", "50".to_string()),
+            ("HUJIFEN_OUTBOX_RETRY_MS", "50".to_string()),
         ]);
+        for (name, value) in extra {
+            env.insert(name, value.replace("{data}", &folder));
+        }
         let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("settings");
         let app = Application::build(settings).await.expect("app builds");
         let address = format!("http://{}", app.address());
         let pool = app.pool();
         let handle = app.handle();
         let server = tokio::spawn(app.run());
+        hujifen::notify::sms::install_tls_provider();
         let client = Client::builder()
             .redirect(redirect::Policy::none())
             .cookie_store(true)
@@ -52,7 +67,7 @@ impl TestApp {
             database_url,
             handle,
             server,
-            _data: data,
+            data,
         }
     }
 
@@ -66,7 +81,7 @@ impl TestApp {
             .await
             .expect("server task")
             .expect("server ran cleanly");
-        (self.database_url, self._data)
+        (self.database_url, self.data)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -105,12 +120,94 @@ impl TestApp {
             .expect("POST json")
     }
 
+    /// The SMS the file sender wrote, oldest first.
+    pub fn sms_sent(&self) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.data.path().join("sms.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+            .collect()
+    }
+
+    /// The code in the latest SMS to `phone`.
+    pub fn last_code_for(&self, phone: &str) -> String {
+        let message = self
+            .sms_sent()
+            .into_iter()
+            .rev()
+            .find(|m| m["to"] == phone)
+            .unwrap_or_else(|| panic!("no SMS to {phone}"));
+        let text = message["text"].as_str().unwrap().to_string();
+        let digits: String = text
+            .split(|c: char| !c.is_ascii_digit())
+            .find(|run| run.len() == 6)
+            .expect("a 6-digit code in the text")
+            .to_string();
+        digits
+    }
+
+    /// Fetches a challenge and solves it like the browser script does.
+    pub async fn solved_altcha(&self) -> String {
+        let challenge: serde_json::Value = self
+            .get("/verification-codes/challenge")
+            .await
+            .json()
+            .await
+            .expect("challenge JSON");
+        solve_altcha(&challenge)
+    }
+
+    /// Asks for a code with a solved proof of work, as the script does.
+    pub async fn request_code(&self, phone: &str) -> Response {
+        let altcha = self.solved_altcha().await;
+        self.client
+            .post(self.url("/verification-codes"))
+            .header("accept", "application/json")
+            .form(&[("phone", phone), ("altcha", altcha.as_str())])
+            .send()
+            .await
+            .expect("POST /verification-codes")
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .expect(sql)
+    }
+
     pub async fn assessment_count(&self) -> i64 {
         sqlx::query_scalar("SELECT count(*) FROM assessments")
             .fetch_one(&self.pool)
             .await
             .expect("count")
     }
+}
+
+/// The session key the test apps use, so tests can sign their own challenges.
+pub const TEST_SESSION_KEY: &str = "test-session-key-0123456789abcdef-0123456789";
+
+/// ALTCHA v1: the n with SHA-256(salt + n) = challenge, as base64 JSON.
+pub fn solve_altcha(challenge: &serde_json::Value) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let salt = challenge["salt"].as_str().expect("salt");
+    let target = challenge["challenge"].as_str().expect("challenge");
+    let max = challenge["maxnumber"].as_u64().expect("maxnumber");
+    let number = (0..=max)
+        .find(|n| {
+            let digest = sha2::Sha256::digest(format!("{salt}{n}").as_bytes());
+            hujifen::secrets::hex(&digest) == target
+        })
+        .expect("solvable");
+    let payload = serde_json::json!({
+        "algorithm": challenge["algorithm"],
+        "challenge": target,
+        "number": number,
+        "salt": salt,
+        "signature": challenge["signature"],
+    });
+    base64::engine::general_purpose::STANDARD.encode(payload.to_string())
 }
 
 /// The Location of a redirect.

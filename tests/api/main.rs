@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api;
+mod consultations;
 mod guides;
 mod pages;
 mod self_test;

@@ -108,10 +108,20 @@ async fn a_valid_form_is_stored_and_shows_an_explained_result() {
     assert!(meta.contains("sh-2017"), "{meta}");
     assert!(meta.contains("12434"), "the reference period used: {meta}");
     assert!(meta.contains("结果仅供参考，以官方核定为准"));
+    // The callback form, with this result attached.
     assert_eq!(
-        page.attr(".cta a.primary", "href").as_deref(),
-        Some(format!("/consultation?assessment={token}").as_str())
+        page.attr(r#"#callback-form"#, "action").as_deref(),
+        Some("/consultations")
     );
+    assert_eq!(
+        page.attr(r#"#callback-form input[name="assessment"]"#, "value")
+            .as_deref(),
+        Some(token.as_str())
+    );
+    assert!(page.has(r#"#callback-form input[name="share_sensitive"]:not([checked])"#));
+    assert!(page.has(&format!(
+        r#".cta a[href="/consultation?assessment={token}"]"#
+    )));
     assert!(page.has(r#"li.condition.check[data-code="residence_permit"]"#));
     assert!(page.has(r#"meta[name="robots"][content="noindex"]"#));
     // Reopening the link shows the same result.

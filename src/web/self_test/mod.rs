@@ -6,7 +6,7 @@ mod result;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 
-use super::body::{BODY_LIMIT, read_limited};
+use super::body::{BODY_LIMIT, form_fields, read_limited};
 use super::{AppError, AppState, looks_like_token, random_token, render, shanghai_today};
 use crate::db;
 use crate::scoring::input::RawAnswers;
@@ -56,13 +56,4 @@ pub async fn result(
         .await?
         .ok_or(AppError::NotFound)?;
     render(StatusCode::OK, &ResultPage::new(&token, &stored.assessment))
-}
-
-/// The fields of an urlencoded form body; the last value of a repeated field
-/// wins. Bytes that are not UTF-8 become U+FFFD and fail validation politely.
-fn form_fields(body: &[u8]) -> RawAnswers {
-    serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-        .unwrap_or_default()
-        .into_iter()
-        .collect()
 }

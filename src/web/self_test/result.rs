@@ -3,7 +3,9 @@
 
 use askama::Template;
 
+use crate::leads::form::Interest;
 use crate::scoring::{Assessment, Item, tables};
+use crate::web::consultations::{AttachedAssessment, CallbackForm};
 use crate::web::layout::{PageMeta, SITE_NAME};
 
 const BASIC: &[&str] = &["age", "education", "qualification", "insurance_years"];
@@ -34,10 +36,20 @@ pub struct ResultPage<'a> {
     pub period_text: String,
     /// The sum of the items before the floor at 0.
     pub raw_sum: i32,
+    /// The callback form, with this result attached.
+    pub callback: CallbackForm,
 }
 
 impl<'a> ResultPage<'a> {
     pub fn new(token: &'a str, a: &'a Assessment) -> Self {
+        let callback = CallbackForm::blank(
+            Interest::Callback,
+            Some(AttachedAssessment {
+                token: token.to_string(),
+                total: a.total,
+            }),
+            "result",
+        );
         let group = |title, keep: &dyn Fn(&str) -> bool| {
             let items: Vec<&Item> = a.items.iter().filter(|item| keep(&item.code)).collect();
             GroupView {
@@ -92,6 +104,7 @@ impl<'a> ResultPage<'a> {
             assessed_on: format!("{}年{}月{}日", date.year(), date.month() as u8, date.day()),
             period_text,
             raw_sum: a.items.iter().map(|item| item.points).sum(),
+            callback,
         }
     }
 

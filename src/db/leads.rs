@@ -1,0 +1,221 @@
+//! `leads`, `lead_events`, `consents`, `lead_submissions`: a callback request
+//! is checked and stored in one short transaction, or not at all.
+
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use crate::leads::codes::{CodeRules, CodeState, CodeVerdict};
+use crate::leads::form::CallbackRequest;
+use crate::leads::limits::{Refusal, SubmitLimits, Usage, decide};
+use crate::leads::score_band;
+use crate::secrets::Secrets;
+
+/// Open leads a repeat request joins instead of making a duplicate.
+const OPEN_STATUSES: &str = "'new', 'contacted', 'following'";
+
+pub struct Submission<'a> {
+    pub request: &'a CallbackRequest,
+    pub ip: &'a str,
+    /// Where the form was: "result" or "consultation".
+    pub source: &'a str,
+    /// The attached assessment as stored for advisors, and its total.
+    pub snapshot: Option<String>,
+    pub total: Option<i32>,
+    pub notice_version: &'a str,
+    pub now: i64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Created(i64),
+    /// A repeat request from the same phone joined this open lead.
+    Joined(i64),
+    /// The same form was submitted again: nothing new stored.
+    Replayed(i64),
+    Refused(Refusal),
+    /// No valid code for this phone (none sent, used, or expired).
+    CodeMissing,
+    CodeWrong,
+    CodeLocked,
+}
+
+pub async fn submit(
+    pool: &SqlitePool,
+    secrets: &Secrets,
+    rules: &CodeRules,
+    limits: &SubmitLimits,
+    submission: Submission<'_>,
+) -> Result<SubmitOutcome, sqlx::Error> {
+    let request = submission.request;
+    let phone = request.phone.as_str();
+    let now = submission.now;
+    let mut transaction = super::begin_write(pool).await?;
+
+    if let Some(key) = &request.idempotency_key {
+        let earlier: Option<i64> =
+            sqlx::query_scalar("SELECT lead_id FROM lead_submissions WHERE idempotency_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *transaction)
+                .await?;
+        if let Some(lead_id) = earlier {
+            transaction.commit().await?;
+            return Ok(SubmitOutcome::Replayed(lead_id));
+        }
+    }
+
+    let [by_phone, by_ip] = limits.rules();
+    let mut checks = Vec::with_capacity(2);
+    for (rule, column, value) in [(by_phone, "phone", phone), (by_ip, "ip", submission.ip)] {
+        let sql = format!(
+            "SELECT count(*), min(created_at) FROM lead_submissions WHERE {column} = ? AND created_at > ?"
+        );
+        let (count, oldest): (i64, Option<i64>) = sqlx::query_as(&sql)
+            .bind(value)
+            .bind(now - rule.window.seconds)
+            .fetch_one(&mut *transaction)
+            .await?;
+        let usage = Usage {
+            count: u32::try_from(count).unwrap_or(u32::MAX),
+            oldest_age_seconds: oldest.map(|at| now - at),
+        };
+        checks.push((rule, usage));
+    }
+    if let Err(refusal) = decide(&checks) {
+        transaction.commit().await?;
+        return Ok(SubmitOutcome::Refused(refusal));
+    }
+
+    let code = super::verification::latest_code(&mut transaction, phone).await?;
+    let wrong_today =
+        super::verification::wrong_entries_today(&mut transaction, phone, now).await?;
+    let state = code.as_ref().map(|code| CodeState {
+        age_seconds: now - code.created_at,
+        wrong_entries: u32::try_from(code.wrong_entries).unwrap_or(u32::MAX),
+        used: code.used_at.is_some(),
+    });
+    match (rules.check(state, wrong_today), &code) {
+        (CodeVerdict::Compare, Some(code)) => {
+            if !secrets.code_matches(phone, &request.code, &code.code_hmac) {
+                super::verification::record_wrong_entry(&mut transaction, code.id).await?;
+                transaction.commit().await?;
+                return Ok(SubmitOutcome::CodeWrong);
+            }
+            super::verification::mark_used(&mut transaction, code.id, now).await?;
+        }
+        (CodeVerdict::Locked, _) => {
+            transaction.commit().await?;
+            return Ok(SubmitOutcome::CodeLocked);
+        }
+        _ => {
+            transaction.commit().await?;
+            return Ok(SubmitOutcome::CodeMissing);
+        }
+    }
+
+    let open_lead: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM leads WHERE phone = ? AND status IN ({OPEN_STATUSES})
+           AND last_activity_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
+         ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(phone)
+    .fetch_optional(&mut *transaction)
+    .await?;
+
+    let interest = request.interest.code();
+    let (lead_id, outcome) = match open_lead {
+        Some(lead_id) => {
+            sqlx::query(
+                "UPDATE leads SET last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+                     marketing = ?,
+                     assessment_token = coalesce(?, assessment_token),
+                     assessment_snapshot = coalesce(?, assessment_snapshot),
+                     total = coalesce(?, total)
+                 WHERE id = ?",
+            )
+            .bind(request.marketing)
+            .bind(&request.assessment)
+            .bind(&submission.snapshot)
+            .bind(submission.total)
+            .bind(lead_id)
+            .execute(&mut *transaction)
+            .await?;
+            let detail = json!({
+                "interest": interest,
+                "source": submission.source,
+                "assessment": request.assessment,
+                "organisation": request.organisation,
+            });
+            add_event(&mut transaction, lead_id, "repeat_request", &detail, None).await?;
+            (lead_id, SubmitOutcome::Joined(lead_id))
+        }
+        None => {
+            let lead_id: i64 = sqlx::query_scalar(
+                "INSERT INTO leads (name, phone, interest, organisation, source, assessment_token,
+                     assessment_snapshot, total, consent_version, consent_at, marketing)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)
+                 RETURNING id",
+            )
+            .bind(&request.name)
+            .bind(phone)
+            .bind(interest)
+            .bind(&request.organisation)
+            .bind(submission.source)
+            .bind(&request.assessment)
+            .bind(&submission.snapshot)
+            .bind(submission.total)
+            .bind(submission.notice_version)
+            .bind(request.marketing)
+            .fetch_one(&mut *transaction)
+            .await?;
+            let detail = json!({ "interest": interest, "source": submission.source });
+            add_event(&mut transaction, lead_id, "created", &detail, None).await?;
+            (lead_id, SubmitOutcome::Created(lead_id))
+        }
+    };
+
+    sqlx::query(
+        "INSERT INTO consents (lead_id, notice_version, consent, marketing, share_sensitive, ip)
+         VALUES (?, ?, 1, ?, ?, ?)",
+    )
+    .bind(lead_id)
+    .bind(submission.notice_version)
+    .bind(request.marketing)
+    .bind(request.share_sensitive)
+    .bind(submission.ip)
+    .execute(&mut *transaction)
+    .await?;
+    sqlx::query("INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(&request.idempotency_key)
+        .bind(lead_id)
+        .bind(phone)
+        .bind(submission.ip)
+        .bind(now)
+        .execute(&mut *transaction)
+        .await?;
+    let notification = json!({
+        "lead_id": lead_id,
+        "interest": interest,
+        "band": score_band(submission.total),
+        "repeat": matches!(outcome, SubmitOutcome::Joined(_)),
+    });
+    super::outbox::enqueue(&mut transaction, "lead_notification", &notification, now).await?;
+    transaction.commit().await?;
+    Ok(outcome)
+}
+
+pub async fn add_event(
+    connection: &mut sqlx::SqliteConnection,
+    lead_id: i64,
+    kind: &str,
+    detail: &serde_json::Value,
+    actor: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO lead_events (lead_id, kind, detail, actor) VALUES (?, ?, ?, ?)")
+        .bind(lead_id)
+        .bind(kind)
+        .bind(detail.to_string())
+        .bind(actor)
+        .execute(connection)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,305 @@
+//! The callback request form: what a visitor submits, checked field by field
+//! with a Chinese message for each problem.
+
+use serde::{Deserialize, Serialize};
+
+use super::codes::looks_like_code;
+use super::phone::Phone;
+use crate::form::{FieldErrors, RawFields, is_checked};
+
+/// Why the visitor wants to hear from us (`?interest=` and the offers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Interest {
+    #[default]
+    Callback,
+    Guide,
+    Materials,
+    Planning,
+    News,
+    Institution,
+}
+
+impl Interest {
+    pub const ALL: [Interest; 6] = [
+        Interest::Callback,
+        Interest::Guide,
+        Interest::Materials,
+        Interest::Planning,
+        Interest::News,
+        Interest::Institution,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Interest::Callback => "callback",
+            Interest::Guide => "guide",
+            Interest::Materials => "materials",
+            Interest::Planning => "planning",
+            Interest::News => "news",
+            Interest::Institution => "institution",
+        }
+    }
+
+    /// Unknown or missing codes mean a plain callback.
+    pub fn from_code(code: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|interest| interest.code() == code.trim())
+            .unwrap_or_default()
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Interest::Callback => "顾问回电",
+            Interest::Guide => "积分落户指南",
+            Interest::Materials => "申请资料",
+            Interest::Planning => "一对一规划",
+            Interest::News => "最新资讯",
+            Interest::Institution => "机构入驻",
+        }
+    }
+}
+
+/// The fields of the form, in the order it shows them.
+pub const FIELDS: &[&str] = &["organisation", "name", "phone", "code", "consent"];
+
+/// The honeypot: invisible to people, filled by bots.
+pub const HONEYPOT_FIELD: &str = "website";
+
+const NAME_MAX_CHARS: usize = 32;
+const ORGANISATION_MAX_CHARS: usize = 64;
+
+/// A checked callback request (the code is checked against the database later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackRequest {
+    pub name: String,
+    pub phone: Phone,
+    pub code: String,
+    pub marketing: bool,
+    pub share_sensitive: bool,
+    pub interest: Interest,
+    pub organisation: Option<String>,
+    /// A result token, when one of the right shape was attached.
+    pub assessment: Option<String>,
+    /// The key of the rendered form, when it had a usable one.
+    pub idempotency_key: Option<String>,
+}
+
+/// Whether a bot filled the honeypot.
+pub fn is_bot(raw: &RawFields) -> bool {
+    raw.get(HONEYPOT_FIELD)
+        .is_some_and(|value| !value.trim().is_empty())
+}
+
+/// `张三`, `Li Lei`, `阿依古丽·买买提`: letters, spaces and the middle dot.
+pub fn parse_name(input: &str) -> Result<String, &'static str> {
+    let normalised: String = input
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| {
+            if matches!(c, '・' | '•' | '‧') {
+                '·'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let count = normalised.chars().count();
+    if count == 0 {
+        return Err("请填写您的称呼");
+    }
+    if count > NAME_MAX_CHARS {
+        return Err("称呼最多32个字");
+    }
+    if !normalised
+        .chars()
+        .all(|c| c.is_alphabetic() || c == ' ' || c == '·')
+    {
+        return Err("称呼只能包含文字、空格和“·”");
+    }
+    Ok(normalised)
+}
+
+fn looks_like_key(text: &str) -> bool {
+    (16..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Checks every field; the code is only checked for shape here.
+pub fn parse_callback(raw: &RawFields) -> Result<CallbackRequest, FieldErrors> {
+    let get = |name: &str| raw.get(name).map(String::as_str).unwrap_or("");
+    let mut errors = FieldErrors::default();
+    let interest = Interest::from_code(get("interest"));
+
+    let organisation = if interest == Interest::Institution {
+        let text = get("organisation")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() {
+            errors.add("organisation", "请填写机构名称");
+        } else if text.chars().count() > ORGANISATION_MAX_CHARS {
+            errors.add("organisation", "机构名称最多64个字");
+        } else if text.chars().any(char::is_control) {
+            errors.add("organisation", "机构名称包含无效字符");
+        }
+        Some(text)
+    } else {
+        None
+    };
+    let name = parse_name(get("name")).unwrap_or_else(|message| {
+        errors.add("name", message);
+        String::new()
+    });
+    let phone = Phone::parse(get("phone"));
+    if let Err(message) = &phone {
+        errors.add("phone", *message);
+    }
+    let code = get("code").trim().to_string();
+    if code.is_empty() {
+        errors.add("code", "请填写短信验证码");
+    } else if !looks_like_code(&code) {
+        errors.add("code", "请填写6位数字验证码");
+    }
+    if !is_checked(raw.get("consent").map(String::as_str)) {
+        errors.add("consent", "请阅读并同意《个人信息处理规则》后再提交");
+    }
+    let assessment = Some(get("assessment").trim())
+        .filter(|token| crate::web::looks_like_token(token))
+        .map(String::from);
+    let key = get("idempotency_key").trim();
+
+    match phone {
+        Ok(phone) if errors.is_empty() => Ok(CallbackRequest {
+            name,
+            phone,
+            code,
+            marketing: is_checked(raw.get("marketing").map(String::as_str)),
+            share_sensitive: assessment.is_some()
+                && is_checked(raw.get("share_sensitive").map(String::as_str)),
+            interest,
+            organisation,
+            assessment,
+            idempotency_key: looks_like_key(key).then(|| key.to_string()),
+        }),
+        _ => {
+            errors.sort_by_fields(FIELDS.iter().copied());
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawFields {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn valid() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("name", "张三"),
+            ("phone", "138 1234 5678"),
+            ("code", "012345"),
+            ("consent", "on"),
+            ("idempotency_key", "0123456789abcdef0123456789abcdef"),
+        ]
+    }
+
+    #[test]
+    fn a_complete_request_parses() {
+        let request = parse_callback(&raw(&valid())).unwrap();
+        assert_eq!(request.name, "张三");
+        assert_eq!(request.phone.as_str(), "13812345678");
+        assert_eq!(request.code, "012345");
+        assert_eq!(request.interest, Interest::Callback);
+        assert!(!request.marketing && !request.share_sensitive);
+        assert_eq!(request.assessment, None);
+        assert_eq!(
+            request.idempotency_key.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+    }
+
+    #[test]
+    fn names() {
+        for (input, expected) in [
+            ("张三", "张三"),
+            ("  Li   Lei ", "Li Lei"),
+            ("阿依古丽·买买提", "阿依古丽·买买提"),
+            ("阿依古丽・买买提", "阿依古丽·买买提"),
+            ("王", "王"),
+        ] {
+            assert_eq!(parse_name(input).as_deref(), Ok(expected), "{input}");
+        }
+        assert_eq!(parse_name("  "), Err("请填写您的称呼"));
+        assert_eq!(parse_name(&"张".repeat(33)), Err("称呼最多32个字"));
+        assert!(parse_name(&"张".repeat(32)).is_ok());
+        for bad in ["张三1", "<script>", "a@b", "张三!", "Robert'); DROP"] {
+            assert!(parse_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn every_problem_gets_its_message_in_form_order() {
+        let errors =
+            parse_callback(&raw(&[("name", "1"), ("phone", "123"), ("code", "12")])).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["name", "phone", "code", "consent"]);
+        assert_eq!(
+            errors.get("consent"),
+            Some("请阅读并同意《个人信息处理规则》后再提交")
+        );
+        let errors = parse_callback(&raw(&[])).unwrap_err();
+        assert_eq!(errors.get("code"), Some("请填写短信验证码"));
+    }
+
+    #[test]
+    fn institutions_name_their_organisation() {
+        let mut fields = valid();
+        fields.push(("interest", "institution"));
+        let errors = parse_callback(&raw(&fields)).unwrap_err();
+        assert_eq!(errors.get("organisation"), Some("请填写机构名称"));
+        fields.push(("organisation", " 上海某某人力资源公司 "));
+        let request = parse_callback(&raw(&fields)).unwrap();
+        assert_eq!(
+            request.organisation.as_deref(),
+            Some("上海某某人力资源公司")
+        );
+        assert_eq!(request.interest, Interest::Institution);
+    }
+
+    #[test]
+    fn sharing_needs_an_attached_assessment() {
+        let mut fields = valid();
+        fields.push(("share_sensitive", "on"));
+        assert!(!parse_callback(&raw(&fields)).unwrap().share_sensitive);
+        fields.push(("assessment", "0123456789abcdef0123456789abcdef"));
+        let request = parse_callback(&raw(&fields)).unwrap();
+        assert!(request.share_sensitive);
+        assert_eq!(
+            request.assessment.as_deref(),
+            Some("0123456789abcdef0123456789abcdef")
+        );
+        let mut odd = valid();
+        odd.push(("assessment", "../../etc"));
+        assert_eq!(parse_callback(&raw(&odd)).unwrap().assessment, None);
+    }
+
+    #[test]
+    fn interests_and_the_honeypot() {
+        assert_eq!(Interest::from_code("planning"), Interest::Planning);
+        assert_eq!(Interest::from_code("nonsense"), Interest::Callback);
+        assert!(is_bot(&raw(&[("website", "http://spam")])));
+        assert!(!is_bot(&raw(&[("website", " ")])));
+    }
+}

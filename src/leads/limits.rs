@@ -1,0 +1,276 @@
+//! Rate-limit decisions over sliding windows. The counts come from the
+//! database (counted atomically there); the decision is plain arithmetic.
+
+/// At most `limit` events per `seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub limit: u32,
+    pub seconds: i64,
+}
+
+/// What the database found inside one window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub count: u32,
+    /// Seconds since the oldest event still inside the window.
+    pub oldest_age_seconds: Option<i64>,
+}
+
+/// Why a request was refused, and when to come back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub retry_after_seconds: i64,
+    pub message: &'static str,
+}
+
+/// A named window with the message a visitor sees when it is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub window: Window,
+    pub message: &'static str,
+}
+
+/// Refuses when any window is full; waits for the longest of them.
+pub fn decide(checks: &[(Rule, Usage)]) -> Result<(), Refusal> {
+    let mut refusal: Option<Refusal> = None;
+    for (rule, usage) in checks {
+        if usage.count < rule.window.limit {
+            continue;
+        }
+        // Full: a slot frees when the oldest event leaves the window.
+        let wait = (rule.window.seconds - usage.oldest_age_seconds.unwrap_or(0)).max(1);
+        if refusal
+            .as_ref()
+            .is_none_or(|r| wait > r.retry_after_seconds)
+        {
+            refusal = Some(Refusal {
+                retry_after_seconds: wait,
+                message: rule.message,
+            });
+        }
+    }
+    refusal.map_or(Ok(()), Err)
+}
+
+/// The SMS send limits of SECURITY.md, as settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendLimits {
+    pub phone_interval: Window,
+    pub phone_hour: Window,
+    pub phone_day: Window,
+    pub ip_hour: Window,
+    pub ip_day: Window,
+    pub global_day: Window,
+}
+
+impl Default for SendLimits {
+    fn default() -> Self {
+        Self {
+            phone_interval: Window {
+                limit: 1,
+                seconds: 60,
+            },
+            phone_hour: Window {
+                limit: 5,
+                seconds: 3600,
+            },
+            phone_day: Window {
+                limit: 10,
+                seconds: 86_400,
+            },
+            ip_hour: Window {
+                limit: 10,
+                seconds: 3600,
+            },
+            ip_day: Window {
+                limit: 20,
+                seconds: 86_400,
+            },
+            global_day: Window {
+                limit: 2000,
+                seconds: 86_400,
+            },
+        }
+    }
+}
+
+impl SendLimits {
+    pub fn phone_rules(&self) -> [Rule; 3] {
+        [
+            Rule {
+                window: self.phone_interval,
+                message: "验证码发送太频繁，请稍后再试",
+            },
+            Rule {
+                window: self.phone_hour,
+                message: "该号码1小时内获取验证码次数过多，请稍后再试",
+            },
+            Rule {
+                window: self.phone_day,
+                message: "该号码今天获取验证码次数已达上限，请明天再试",
+            },
+        ]
+    }
+
+    pub fn ip_rules(&self) -> [Rule; 2] {
+        [
+            Rule {
+                window: self.ip_hour,
+                message: "您的网络获取验证码次数过多，请稍后再试",
+            },
+            Rule {
+                window: self.ip_day,
+                message: "您的网络今天获取验证码次数已达上限，请明天再试",
+            },
+        ]
+    }
+
+    pub fn global_rule(&self) -> Rule {
+        Rule {
+            window: self.global_day,
+            message: "短信服务繁忙，请稍后再试或直接使用页面上的其他联系方式",
+        }
+    }
+}
+
+/// Lead submissions: per phone per 24 h and per IP per hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmitLimits {
+    pub phone_day: Window,
+    pub ip_hour: Window,
+}
+
+impl Default for SubmitLimits {
+    fn default() -> Self {
+        Self {
+            phone_day: Window {
+                limit: 3,
+                seconds: 86_400,
+            },
+            ip_hour: Window {
+                limit: 10,
+                seconds: 3600,
+            },
+        }
+    }
+}
+
+impl SubmitLimits {
+    pub fn rules(&self) -> [Rule; 2] {
+        [
+            Rule {
+                window: self.phone_day,
+                message: "该号码今天提交次数已达上限，我们会尽快与您联系",
+            },
+            Rule {
+                window: self.ip_hour,
+                message: "提交太频繁，请稍后再试",
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(limit: u32, seconds: i64, message: &'static str) -> Rule {
+        Rule {
+            window: Window { limit, seconds },
+            message,
+        }
+    }
+
+    #[test]
+    fn under_every_limit_is_allowed() {
+        let checks = [
+            (
+                rule(1, 60, "a"),
+                Usage {
+                    count: 0,
+                    oldest_age_seconds: None,
+                },
+            ),
+            (
+                rule(5, 3600, "b"),
+                Usage {
+                    count: 4,
+                    oldest_age_seconds: Some(100),
+                },
+            ),
+        ];
+        assert_eq!(decide(&checks), Ok(()));
+        assert_eq!(decide(&[]), Ok(()));
+    }
+
+    #[test]
+    fn a_full_window_refuses_until_its_oldest_event_leaves() {
+        let checks = [(
+            rule(1, 60, "wait"),
+            Usage {
+                count: 1,
+                oldest_age_seconds: Some(15),
+            },
+        )];
+        assert_eq!(
+            decide(&checks),
+            Err(Refusal {
+                retry_after_seconds: 45,
+                message: "wait"
+            })
+        );
+        let edge = [(
+            rule(1, 60, "wait"),
+            Usage {
+                count: 1,
+                oldest_age_seconds: Some(60),
+            },
+        )];
+        assert_eq!(decide(&edge).unwrap_err().retry_after_seconds, 1, "never 0");
+    }
+
+    #[test]
+    fn the_longest_wait_wins() {
+        let checks = [
+            (
+                rule(1, 60, "minute"),
+                Usage {
+                    count: 1,
+                    oldest_age_seconds: Some(10),
+                },
+            ),
+            (
+                rule(5, 3600, "hour"),
+                Usage {
+                    count: 5,
+                    oldest_age_seconds: Some(600),
+                },
+            ),
+            (
+                rule(10, 86_400, "day"),
+                Usage {
+                    count: 6,
+                    oldest_age_seconds: Some(600),
+                },
+            ),
+        ];
+        assert_eq!(
+            decide(&checks),
+            Err(Refusal {
+                retry_after_seconds: 3000,
+                message: "hour"
+            })
+        );
+    }
+
+    #[test]
+    fn defaults_match_security_md() {
+        let s = SendLimits::default();
+        assert_eq!((s.phone_interval.limit, s.phone_interval.seconds), (1, 60));
+        assert_eq!((s.phone_hour.limit, s.phone_hour.seconds), (5, 3600));
+        assert_eq!((s.phone_day.limit, s.phone_day.seconds), (10, 86_400));
+        assert_eq!((s.ip_hour.limit, s.ip_day.limit), (10, 20));
+        let l = SubmitLimits::default();
+        assert_eq!((l.phone_day.limit, l.ip_hour.limit), (3, 10));
+    }
+}

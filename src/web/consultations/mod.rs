@@ -1,0 +1,455 @@
+//! Callback requests: the form, SMS codes behind a proof of work, the
+//! submission, and the thanks page.
+
+mod form;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use base64::Engine;
+use serde_json::json;
+
+use super::body::{BODY_LIMIT, form_fields, read_limited};
+use super::client_ip::client_ip;
+use super::layout::{PageMeta, SITE_NAME};
+use super::{AppError, AppState, looks_like_token, render};
+use crate::db;
+use crate::db::leads::{Submission, SubmitOutcome};
+use crate::db::verification::{Reservation, SendRequest};
+use crate::form::{FieldErrors, RawFields};
+use crate::leads::codes::generate_code;
+use crate::leads::form::{Interest, is_bot, parse_callback};
+use crate::leads::snapshot::Snapshot;
+use crate::leads::{NOTICE_VERSION, Phone};
+use crate::notify::sms::CodeMessage;
+
+pub use form::{AttachedAssessment, CallbackForm};
+
+#[derive(Template)]
+#[template(path = "consultation/page.html")]
+struct ConsultationPage {
+    meta: PageMeta,
+    heading: &'static str,
+    intro: &'static str,
+    callback: CallbackForm,
+}
+
+fn heading(interest: Interest) -> (&'static str, &'static str) {
+    match interest {
+        Interest::Callback => (
+            "预约顾问免费回电",
+            "留下称呼和手机号，顾问会在1个工作日内回电，帮你核对每一项积分、规划达到120分的路径。",
+        ),
+        Interest::Guide => (
+            "免费领取积分落户指南",
+            "留下称呼和手机号，顾问会把从居住证积分到落户的路线图发给你，并解答你的问题。",
+        ),
+        Interest::Materials => (
+            "免费领取积分申请资料",
+            "留下称呼和手机号，顾问会把整理好的材料清单和常见退件原因发给你。",
+        ),
+        Interest::Planning => (
+            "预约一对一积分规划",
+            "留下称呼和手机号，顾问会按你的情况算清还差几分、怎样最快补上。",
+        ),
+        Interest::News => (
+            "订阅积分政策资讯",
+            "留下称呼和手机号，政策调整、社平工资更新时第一时间告诉你。",
+        ),
+        Interest::Institution => (
+            "机构入驻合作",
+            "人力资源、企业服务等机构可以申请入驻合作：留下机构名称和联系人，我们会尽快联系你。",
+        ),
+    }
+}
+
+fn page(callback: CallbackForm, settings: &crate::settings::Settings) -> ConsultationPage {
+    let (heading, intro) = heading(callback.interest);
+    let meta = if callback.errors.is_empty() && callback.notice.is_none() {
+        PageMeta::public(
+            settings,
+            "/consultation",
+            format!("{heading} - {SITE_NAME}"),
+            intro,
+        )
+    } else {
+        PageMeta::private(format!("{heading} - {SITE_NAME}"), intro)
+    };
+    ConsultationPage {
+        meta,
+        heading,
+        intro,
+        callback,
+    }
+}
+
+fn query_fields(request: &HttpRequest) -> RawFields {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(request.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+/// The attached self-test, when the token names a stored one.
+async fn attached(
+    state: &AppState,
+    token: Option<&String>,
+) -> Result<Option<(AttachedAssessment, db::assessments::StoredAssessment)>, AppError> {
+    let Some(token) = token.map(|t| t.trim()).filter(|t| looks_like_token(t)) else {
+        return Ok(None);
+    };
+    Ok(db::assessments::find(&state.pool, token)
+        .await?
+        .map(|stored| {
+            (
+                AttachedAssessment {
+                    token: token.to_string(),
+                    total: stored.assessment.total,
+                },
+                stored,
+            )
+        }))
+}
+
+/// `GET /consultation?interest=…&assessment=…`.
+pub async fn show(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let query = query_fields(&request);
+    let interest = Interest::from_code(query.get("interest").map_or("", String::as_str));
+    let assessment = attached(&state, query.get("assessment"))
+        .await?
+        .map(|(a, _)| a);
+    render(
+        StatusCode::OK,
+        &page(
+            CallbackForm::blank(interest, assessment, "consultation"),
+            &state.settings,
+        ),
+    )
+}
+
+fn wants_json(request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("application/json"))
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Answers a request for a code: JSON for scripts, the form again otherwise.
+struct CodeReply<'a> {
+    state: &'a AppState,
+    json: bool,
+    raw: RawFields,
+    assessment: Option<AttachedAssessment>,
+}
+
+impl CodeReply<'_> {
+    fn error(
+        self,
+        status: StatusCode,
+        field: &'static str,
+        message: &str,
+        retry_after: Option<i64>,
+    ) -> Result<HttpResponse, AppError> {
+        let mut response = if self.json {
+            let mut body = json!({ "errors": { field: message } });
+            if let Some(seconds) = retry_after {
+                body["retry_after"] = json!(seconds);
+            }
+            HttpResponse::build(status).json(body)
+        } else {
+            let mut errors = FieldErrors::default();
+            errors.add(field, message);
+            let callback = CallbackForm::resubmitted(self.raw, errors, self.assessment);
+            render(status, &page(callback, &self.state.settings))?
+        };
+        if let Some(seconds) = retry_after
+            && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        Ok(response)
+    }
+
+    fn sent(self, masked: &str, retry_after: i64) -> Result<HttpResponse, AppError> {
+        let message = format!(
+            "验证码已发送至 {masked}，{}分钟内有效",
+            self.state.settings.code_rules.valid_minutes()
+        );
+        if self.json {
+            return Ok(HttpResponse::Ok()
+                .json(json!({ "ok": true, "message": message, "retry_after": retry_after })));
+        }
+        let callback = CallbackForm::resubmitted(self.raw, FieldErrors::default(), self.assessment)
+            .with_notice(message);
+        render(StatusCode::OK, &page(callback, &self.state.settings))
+    }
+}
+
+/// The one-time id of a solved ALTCHA challenge, if the solution is valid
+/// and not expired.
+fn verify_altcha(payload: &str, key: &str) -> Option<String> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let decoded = engine.decode(payload.trim()).ok()?;
+    let solution: altcha_lib_rs::Payload = serde_json::from_slice(&decoded).ok()?;
+    // Only our own challenges carry an expiry; one without is not ours.
+    if !solution.salt.contains("expires=") {
+        return None;
+    }
+    altcha_lib_rs::verify_solution(&solution, key, true).ok()?;
+    Some(solution.challenge)
+}
+
+/// `GET /verification-codes/challenge`: an ALTCHA v1 challenge.
+pub async fn challenge(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let expires =
+        chrono::Utc::now() + chrono::TimeDelta::seconds(state.settings.captcha_ttl_seconds);
+    let challenge = altcha_lib_rs::create_challenge(altcha_lib_rs::ChallengeOptions {
+        hmac_key: state.secrets.altcha_key(),
+        max_number: Some(state.settings.captcha_max_number),
+        expires: Some(expires),
+        ..Default::default()
+    })
+    .map_err(|error| AppError::internal(anyhow::anyhow!("altcha: {error}")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(challenge))
+}
+
+/// `POST /verification-codes`: checks the proof of work and the limits,
+/// counts the send, then asks the SMS provider.
+pub async fn send_code(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let json = wants_json(&request);
+    let body = read_limited(payload, BODY_LIMIT).await?;
+    let raw = form_fields(&body);
+    let assessment = attached(&state, raw.get("assessment"))
+        .await?
+        .map(|(a, _)| a);
+    let bot = is_bot(&raw);
+    let phone_text = raw.get("phone").cloned().unwrap_or_default();
+    let altcha = raw.get("altcha").cloned().unwrap_or_default();
+    let reply = CodeReply {
+        state: &state,
+        json,
+        raw,
+        assessment,
+    };
+    let ttl = state.settings.send_limits.phone_interval.seconds;
+
+    let phone = match Phone::parse(&phone_text) {
+        Ok(phone) => phone,
+        Err(message) => {
+            return reply.error(StatusCode::UNPROCESSABLE_ENTITY, "phone", message, None);
+        }
+    };
+    if bot {
+        // The same answer as a real send, and nothing counted or sent.
+        return reply.sent(&phone.masked(), ttl);
+    }
+    if altcha.trim().is_empty() {
+        return reply.error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "code",
+            "请先完成人机验证再获取验证码（需要浏览器开启JavaScript）",
+            None,
+        );
+    }
+    let Some(challenge) = verify_altcha(&altcha, state.secrets.altcha_key()) else {
+        return reply.error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "code",
+            "人机验证未通过或已过期，请重新点击获取验证码",
+            None,
+        );
+    };
+    let code = generate_code();
+    let ip = client_ip(&request, state.settings.trusted_proxy);
+    let reservation = db::verification::reserve_send(
+        &state.pool,
+        &state.settings.send_limits,
+        SendRequest {
+            challenge: &challenge,
+            phone: phone.as_str(),
+            ip: &ip,
+            code_hmac: &state.secrets.code_hmac(phone.as_str(), &code),
+            now: now(),
+        },
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let send_id = match reservation {
+        Reservation::Granted { send_id } => send_id,
+        Reservation::ChallengeReused => {
+            tracing::warn!(%ip, "replayed captcha solution refused");
+            return reply.error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "code",
+                "人机验证已使用过，请重新点击获取验证码",
+                None,
+            );
+        }
+        Reservation::Refused(refusal) => {
+            tracing::warn!(%ip, to = %phone, retry_after = refusal.retry_after_seconds, "SMS limit reached");
+            return reply.error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "code",
+                refusal.message,
+                Some(refusal.retry_after_seconds),
+            );
+        }
+    };
+    let message = CodeMessage {
+        to: phone.clone(),
+        code,
+        valid_minutes: state.settings.code_rules.valid_minutes(),
+    };
+    let result = state.sms.send(&message).await;
+    db::verification::finish_send(&state.pool, send_id, result.is_ok())
+        .await
+        .map_err(AppError::internal)?;
+    match result {
+        Ok(()) => reply.sent(&phone.masked(), ttl),
+        Err(error) => {
+            tracing::error!(%error, to = %phone, "SMS not sent");
+            reply.error(
+                StatusCode::BAD_GATEWAY,
+                "code",
+                error.visitor_message(),
+                None,
+            )
+        }
+    }
+}
+
+/// `POST /consultations`: checks every field, then the code, then stores the
+/// lead with its consent in one transaction; 303 only after the commit.
+pub async fn submit(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let body = read_limited(payload, BODY_LIMIT).await?;
+    let raw = form_fields(&body);
+    let thanks = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/consultations/thanks"))
+        .finish();
+    if is_bot(&raw) {
+        return Ok(thanks);
+    }
+    let found = attached(&state, raw.get("assessment")).await?;
+    let callback_request = match parse_callback(&raw) {
+        Ok(callback_request) => callback_request,
+        Err(errors) => {
+            let callback = CallbackForm::resubmitted(raw, errors, found.map(|(a, _)| a));
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(callback, &state.settings),
+            );
+        }
+    };
+    let snapshot = found.as_ref().map(|(attached, stored)| {
+        Snapshot::build(
+            &attached.token,
+            &stored.profile,
+            &stored.assessment,
+            callback_request.share_sensitive,
+            &state.settings.reference_wages,
+        )
+    });
+    let ip = client_ip(&request, state.settings.trusted_proxy);
+    let source = if raw.get("source").map(String::as_str) == Some("result") {
+        "result"
+    } else {
+        "consultation"
+    };
+    let outcome = db::leads::submit(
+        &state.pool,
+        &state.secrets,
+        &state.settings.code_rules,
+        &state.settings.submit_limits,
+        Submission {
+            request: &callback_request,
+            ip: &ip,
+            source,
+            total: snapshot.as_ref().map(|s| s.result.total),
+            snapshot: snapshot
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(AppError::internal)?,
+            notice_version: NOTICE_VERSION,
+            now: now(),
+        },
+    )
+    .await
+    .map_err(AppError::internal)?;
+
+    let (status, field, message, retry_after) = match outcome {
+        SubmitOutcome::Created(id) | SubmitOutcome::Joined(id) => {
+            tracing::info!(lead_id = id, "callback request stored");
+            state.outbox_wake.notify_one();
+            return Ok(thanks);
+        }
+        SubmitOutcome::Replayed(_) => return Ok(thanks),
+        SubmitOutcome::Refused(refusal) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "phone",
+            refusal.message,
+            Some(refusal.retry_after_seconds),
+        ),
+        SubmitOutcome::CodeMissing => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "code",
+            "验证码无效或已过期，请重新获取",
+            None,
+        ),
+        SubmitOutcome::CodeWrong => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "code",
+            "验证码不正确，请检查后重新输入",
+            None,
+        ),
+        SubmitOutcome::CodeLocked => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "code",
+            "验证码输入错误次数过多，请重新获取验证码",
+            None,
+        ),
+    };
+    let mut errors = FieldErrors::default();
+    errors.add(field, message);
+    let callback = CallbackForm::resubmitted(raw, errors, found.map(|(a, _)| a));
+    let mut response = render(status, &page(callback, &state.settings))?;
+    if let Some(seconds) = retry_after
+        && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "consultation/thanks.html")]
+struct ThanksPage {
+    meta: PageMeta,
+}
+
+pub async fn thanks() -> Result<HttpResponse, AppError> {
+    render(
+        StatusCode::OK,
+        &ThanksPage {
+            meta: PageMeta::private(format!("提交成功 - {SITE_NAME}"), "您的服务申请已提交。"),
+        },
+    )
+}
