@@ -2,6 +2,7 @@
 //! over HTTP the way a browser or an API client would. One binary, modules.
 
 mod helpers;
+mod notify;
 
 mod api;
 mod consultations;
