@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 use crate::guides::Guides;
+use crate::leads::workdays::Calendar;
 use crate::notify::email::Mailer;
 use crate::secrets::Secrets;
 use crate::views::ViewCounter;
@@ -53,6 +54,8 @@ impl Application {
             &crate::db::data_folder(&settings.database_url)?,
         )?;
         let sms = crate::notify::sms::from_settings(&settings)?;
+        let calendar = Calendar::bundled().map_err(|error| anyhow!("holiday table: {error}"))?;
+        crate::cli::ensure_first_admin(&pool, settings.admin_password.as_deref()).await?;
         let mailer = Arc::new(Mailer::from_settings(&settings)?);
         let state = Data::new(AppState {
             pool,
@@ -64,6 +67,7 @@ impl Application {
             secrets,
             sms,
             outbox_wake: Arc::new(Notify::new()),
+            calendar,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {

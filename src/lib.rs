@@ -1,7 +1,9 @@
 //! 沪积分: the Shanghai residence-permit points self-test, guides, and
 //! callback requests. The binary in `main.rs` is a thin wrapper over `app`.
 
+pub mod advisors;
 pub mod app;
+pub mod cli;
 pub mod db;
 pub mod form;
 pub mod guides;

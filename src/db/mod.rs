@@ -1,7 +1,9 @@
 //! SQLite through sqlx: one pool, migrations embedded and applied at start.
 //! Small async functions over the pool, one file per table group.
 
+pub mod advisors;
 pub mod assessments;
+pub mod lead_admin;
 pub mod leads;
 pub mod outbox;
 pub mod page_views;

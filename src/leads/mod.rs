@@ -1,11 +1,14 @@
 //! Lead rules: phone and name parsing, verification codes, rate-limit
 //! decisions, and the callback form. Pure: no web, no database, no clock.
 
+pub mod brief;
 pub mod codes;
+pub mod export;
 pub mod form;
 pub mod limits;
 pub mod phone;
 pub mod snapshot;
+pub mod workdays;
 
 pub use phone::{Phone, mask_phone};
 

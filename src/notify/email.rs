@@ -117,20 +117,35 @@ impl Mailer {
         Ok(Mail { subject, body })
     }
 
-    async fn deliver(&self, mail: &Mail) -> Result<(), String> {
+    /// `HUJIFEN_NOTIFY_TO`, else every active advisor with an email.
+    async fn recipients(&self, pool: &SqlitePool) -> Result<Vec<Mailbox>, String> {
+        if !self.to.is_empty() {
+            return Ok(self.to.clone());
+        }
+        let emails = crate::db::advisors::active_emails(pool)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(emails
+            .iter()
+            .filter_map(|email| email.parse().ok())
+            .collect())
+    }
+
+    async fn deliver(&self, pool: &SqlitePool, mail: &Mail) -> Result<(), String> {
         let Some(transport) = &self.transport else {
             tracing::info!(subject = %mail.subject, body = %mail.body, "email (HUJIFEN_SMTP_URL unset, logged only)");
             return Ok(());
         };
-        if self.to.is_empty() {
-            tracing::warn!(subject = %mail.subject, "no recipients: set HUJIFEN_NOTIFY_TO; email logged only");
+        let recipients = self.recipients(pool).await?;
+        if recipients.is_empty() {
+            tracing::warn!(subject = %mail.subject, "no recipients: set HUJIFEN_NOTIFY_TO or give an advisor an email; email logged only");
             return Ok(());
         }
         let mut builder = Message::builder()
             .from(self.from.clone())
             .subject(&mail.subject);
-        for to in &self.to {
-            builder = builder.to(to.clone());
+        for to in recipients {
+            builder = builder.to(to);
         }
         let message = builder
             .header(ContentType::TEXT_PLAIN)
@@ -163,7 +178,7 @@ pub async fn process_due(
     let mut sent = 0;
     for message in outbox::due(pool, now(), 20).await? {
         let result = match mailer.compose(&message) {
-            Ok(mail) => mailer.deliver(&mail).await,
+            Ok(mail) => mailer.deliver(pool, &mail).await,
             Err(error) => Err(error),
         };
         match result {

@@ -70,6 +70,7 @@ pub enum Award {
 /// The bounds are sanity limits on what a person can truthfully answer; the
 /// scoring rules themselves are in `tables` and `engine`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, Validate)]
+#[serde(default)]
 pub struct Profile {
     #[validate(range(min = 16, max = 100, message = "年龄请填写16到100之间的整数（周岁）"))]
     pub age: u32,

@@ -15,6 +15,12 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unreadable request")]
     BadRequest,
+    /// No valid advisor session: off to the login page.
+    #[error("login required")]
+    LoginRequired,
+    /// Signed in, but not allowed (role, CSRF token, origin).
+    #[error("forbidden")]
+    Forbidden,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -34,6 +40,12 @@ impl From<BodyError> for AppError {
     }
 }
 
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
 impl From<crate::db::assessments::Error> for AppError {
     fn from(error: crate::db::assessments::Error) -> Self {
         Self::internal(error)
@@ -46,6 +58,8 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::LoginRequired => StatusCode::SEE_OTHER,
+            Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -53,8 +67,16 @@ impl ResponseError for AppError {
     /// The status only: the site middleware renders the page, since only it
     /// knows the request id.
     fn error_response(&self) -> HttpResponse {
-        if let Self::Internal(error) = self {
-            tracing::error!(error = format!("{error:#}"), "request failed");
+        match self {
+            Self::Internal(error) => {
+                tracing::error!(error = format!("{error:#}"), "request failed")
+            }
+            Self::LoginRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((actix_web::http::header::LOCATION, "/admin/login"))
+                    .finish();
+            }
+            _ => {}
         }
         HttpResponse::new(self.status_code())
     }
@@ -73,6 +95,10 @@ pub struct ErrorPage<'a> {
 impl<'a> ErrorPage<'a> {
     pub fn for_status(status: StatusCode, request_id: &'a str) -> Self {
         let (title, message) = match status.as_u16() {
+            403 => (
+                "无权访问",
+                "您没有权限进行这个操作，或页面已过期。请刷新页面后重试。",
+            ),
             404 => (
                 "页面不存在",
                 "您访问的页面不存在或已失效。可以回到首页，或直接做一次积分自测。",
@@ -98,6 +124,29 @@ impl<'a> ErrorPage<'a> {
             title,
             message,
             request_id,
+        }
+    }
+}
+
+/// The same page inside the admin layout, for `/admin` paths.
+#[derive(Template)]
+#[template(path = "admin/error.html")]
+pub struct AdminErrorPage<'a> {
+    pub chrome: super::admin::Chrome,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: &'static str,
+    pub request_id: &'a str,
+}
+
+impl<'a> From<ErrorPage<'a>> for AdminErrorPage<'a> {
+    fn from(page: ErrorPage<'a>) -> Self {
+        Self {
+            chrome: super::admin::Chrome::anonymous(page.title),
+            status: page.status,
+            title: page.title,
+            message: page.message,
+            request_id: page.request_id,
         }
     }
 }

@@ -13,7 +13,7 @@ use askama::Template;
 use tracing::Instrument;
 
 use super::AppState;
-use super::error::ErrorPage;
+use super::error::{AdminErrorPage, ErrorPage};
 
 /// The id of the current request, in the request's extensions.
 #[derive(Debug, Clone)]
@@ -34,16 +34,36 @@ pub async fn site(
     let method = request.method().clone();
     // The path only: a query string may carry personal data.
     let path = request.path().to_string();
-    let https = request
+    let public_url = request
         .app_data::<web::Data<AppState>>()
-        .is_some_and(|state| state.settings.is_https());
+        .map(|state| state.settings.public_url.clone())
+        .unwrap_or_default();
+    let https = public_url.starts_with("https://");
+    let admin = path.starts_with("/admin");
     let span = tracing::info_span!("request", id = %request_id);
 
-    // Handlers and extractors turn their errors into responses; only an
-    // inner middleware could return Err, and there is none.
-    let response = next.call(request).instrument(span.clone()).await?;
-    let mut response = render_error_page(response.map_into_boxed_body(), &request_id);
+    let response = if method == actix_web::http::Method::POST && !same_origin(&request, &public_url)
+    {
+        span.in_scope(|| tracing::warn!(path = %path, "cross-origin POST refused"));
+        request.into_response(HttpResponse::Forbidden().finish())
+    } else {
+        // Handlers and extractors turn their errors into responses; only an
+        // inner middleware could return Err, and there is none.
+        next.call(request)
+            .instrument(span.clone())
+            .await?
+            .map_into_boxed_body()
+    };
+    let mut response = render_error_page(response, &request_id, admin);
     add_security_headers(response.headers_mut(), &request_id, https);
+    if admin {
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+    }
 
     let status = response.status().as_u16();
     span.in_scope(|| {
@@ -65,9 +85,34 @@ fn new_request_id() -> String {
 
 /// Error responses without a page of their own (a bare status from
 /// `AppError` or actix) get the site's page; HTML and JSON bodies are kept.
+/// A POST is same-origin unless the browser says otherwise: `Sec-Fetch-Site`
+/// cross-site, or an `Origin` that is neither the public URL nor this host.
+/// Clients that send neither (curl, tests) are not browsers under attack.
+fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
+    let headers = request.headers();
+    if headers
+        .get("sec-fetch-site")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|site| site == "cross-site" || site == "same-site")
+    {
+        return false;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let host = request.connection_info().host().to_string();
+    origin == public_url
+        || origin == format!("http://{host}")
+        || origin == format!("https://{host}")
+}
+
 fn render_error_page(
     response: ServiceResponse<BoxBody>,
     request_id: &str,
+    admin: bool,
 ) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -83,9 +128,13 @@ fn render_error_page(
     if has_own_body {
         return response;
     }
-    let html = ErrorPage::for_status(status, request_id)
-        .render()
-        .unwrap_or_else(|_| format!("{} 请求编号 {request_id}", status.as_u16()));
+    let page = ErrorPage::for_status(status, request_id);
+    let rendered = if admin {
+        AdminErrorPage::from(page).render()
+    } else {
+        page.render()
+    };
+    let html = rendered.unwrap_or_else(|_| format!("{} 请求编号 {request_id}", status.as_u16()));
     let (request, old) = response.into_parts();
     let mut page = HttpResponse::build(status);
     page.content_type("text/html; charset=utf-8");

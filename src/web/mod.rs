@@ -1,6 +1,7 @@
 //! HTTP: actix handlers by area, their template structs beside them.
 //! Handlers are thin: parse, call the domain, persist, render.
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 mod body;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::guides::Guides;
+use crate::leads::workdays::Calendar;
 use crate::notify::sms::SmsSender;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
@@ -44,6 +46,8 @@ pub struct AppState {
     pub sms: Arc<dyn SmsSender>,
     /// Wakes the email worker when a lead is stored.
     pub outbox_wake: Arc<Notify>,
+    /// Working days, for the callback promise.
+    pub calendar: Calendar,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -73,6 +77,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/robots.txt").route(read().to(seo::robots)))
         .service(web::resource("/api/v1/assessments").route(web::post().to(api::create_assessment)))
         .service(web::resource("/static/{path:.*}").route(read().to(assets::serve)))
+        .configure(admin::routes)
         .default_service(web::to(pages::not_found));
 }
 

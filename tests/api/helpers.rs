@@ -44,6 +44,7 @@ impl TestApp {
             ("HUJIFEN_CAPTCHA_MAX_NUMBER", "2000".to_string()),
             ("HUJIFEN_OUTBOX_POLL_MS", "50".to_string()),
             ("HUJIFEN_OUTBOX_RETRY_MS", "50".to_string()),
+            ("HUJIFEN_ADMIN_PASSWORD", ADMIN_PASSWORD.to_string()),
         ]);
         for (name, value) in extra {
             env.insert(name, value.replace("{data}", &folder));
@@ -82,6 +83,47 @@ impl TestApp {
             .expect("server task")
             .expect("server ran cleanly");
         (self.database_url, self.data)
+    }
+
+    /// A separate browser: its own cookie jar, no redirects followed.
+    pub fn browser(&self) -> Client {
+        Client::builder()
+            .redirect(redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .expect("client")
+    }
+
+    /// Signs in with a new browser; returns it and the login response.
+    pub async fn login(&self, username: &str, password: &str) -> (Client, Response) {
+        let browser = self.browser();
+        let page = browser
+            .get(self.url("/admin/login"))
+            .send()
+            .await
+            .expect("login page");
+        let page = Page::from(page).await;
+        let csrf = page
+            .attr(r#"input[name="csrf"]"#, "value")
+            .expect("a CSRF token");
+        let response = browser
+            .post(self.url("/admin/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .expect("login");
+        (browser, response)
+    }
+
+    /// A signed-in admin browser.
+    pub async fn admin(&self) -> Client {
+        let (browser, response) = self.login("admin", ADMIN_PASSWORD).await;
+        assert_eq!(response.status(), 303, "admin login");
+        browser
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -183,6 +225,9 @@ impl TestApp {
             .expect("count")
     }
 }
+
+/// The first admin's password in test apps.
+pub const ADMIN_PASSWORD: &str = "test admin password 2026";
 
 /// The session key the test apps use, so tests can sign their own challenges.
 pub const TEST_SESSION_KEY: &str = "test-session-key-0123456789abcdef-0123456789";

@@ -4,6 +4,7 @@
 mod helpers;
 mod notify;
 
+mod admin;
 mod api;
 mod consultations;
 mod guides;

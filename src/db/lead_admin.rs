@@ -1,0 +1,345 @@
+//! What advisors read and change about leads. Every change writes its
+//! timeline event in the same transaction and counts as activity.
+
+use serde_json::json;
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+/// The statuses of the pipeline, in order, with their Chinese names.
+pub const STATUSES: &[(&str, &str)] = &[
+    ("new", "新线索"),
+    ("contacted", "已联系"),
+    ("following", "跟进中"),
+    ("signed", "已签约"),
+    ("invalid", "无效"),
+];
+
+pub fn status_label(code: &str) -> &'static str {
+    STATUSES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("未知", |(_, label)| label)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LeadFilter {
+    pub status: Option<String>,
+    /// `Some(None)`: unassigned only.
+    pub advisor: Option<Option<i64>>,
+    pub interest: Option<String>,
+    /// Created at or after (UTC ISO text).
+    pub from: Option<String>,
+    /// Created before (UTC ISO text).
+    pub until: Option<String>,
+    /// "reached", "near", "far" or "none".
+    pub band: Option<String>,
+    /// A name fragment, or the last 4 digits of the phone.
+    pub search: Option<String>,
+    /// Restricts to leads assigned to this advisor or to nobody.
+    pub visible_to: Option<i64>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeadRow {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub interest: String,
+    pub organisation: Option<String>,
+    pub status: String,
+    pub advisor_id: Option<i64>,
+    pub advisor_name: Option<String>,
+    pub total: Option<i64>,
+    pub created_at: String,
+    pub first_contacted_at: Option<String>,
+    pub next_follow_up: Option<String>,
+}
+
+const ROW_COLUMNS: &str =
+    "l.id, l.name, l.phone, l.interest, l.organisation, l.status, l.advisor_id,
+    a.display_name AS advisor_name, l.total, l.created_at, l.first_contacted_at, l.next_follow_up";
+
+fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &LeadFilter) {
+    query.push(" WHERE 1 = 1");
+    if let Some(status) = &filter.status {
+        query.push(" AND l.status = ").push_bind(status.clone());
+    }
+    match filter.advisor {
+        Some(Some(id)) => {
+            query.push(" AND l.advisor_id = ").push_bind(id);
+        }
+        Some(None) => {
+            query.push(" AND l.advisor_id IS NULL");
+        }
+        None => {}
+    }
+    if let Some(interest) = &filter.interest {
+        query.push(" AND l.interest = ").push_bind(interest.clone());
+    }
+    if let Some(from) = &filter.from {
+        query.push(" AND l.created_at >= ").push_bind(from.clone());
+    }
+    if let Some(until) = &filter.until {
+        query.push(" AND l.created_at < ").push_bind(until.clone());
+    }
+    match filter.band.as_deref() {
+        Some("reached") => {
+            query.push(" AND l.total >= 120");
+        }
+        Some("near") => {
+            query.push(" AND l.total >= 100 AND l.total < 120");
+        }
+        Some("far") => {
+            query.push(" AND l.total < 100");
+        }
+        Some("none") => {
+            query.push(" AND l.total IS NULL");
+        }
+        _ => {}
+    }
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        if search.len() == 4 && search.bytes().all(|b| b.is_ascii_digit()) {
+            query
+                .push(" AND substr(l.phone, -4) = ")
+                .push_bind(search.to_string());
+        } else {
+            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
+            query.push(" AND l.name LIKE ").push_bind(pattern);
+        }
+    }
+    if let Some(advisor) = filter.visible_to {
+        query
+            .push(" AND (l.advisor_id IS NULL OR l.advisor_id = ")
+            .push_bind(advisor)
+            .push(")");
+    }
+}
+
+pub async fn list(
+    pool: &SqlitePool,
+    filter: &LeadFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<LeadRow>, i64), sqlx::Error> {
+    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM leads l");
+    push_filter(&mut count, filter);
+    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
+    ));
+    push_filter(&mut query, filter);
+    query
+        .push(" ORDER BY l.id DESC LIMIT ")
+        .push_bind(limit)
+        .push(" OFFSET ")
+        .push_bind(offset);
+    let rows = query.build_query_as::<LeadRow>().fetch_all(pool).await?;
+    Ok((rows, total))
+}
+
+pub async fn row(pool: &SqlitePool, id: i64) -> Result<Option<LeadRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id WHERE l.id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeadExtra {
+    pub source: String,
+    pub assessment_token: Option<String>,
+    pub assessment_snapshot: Option<String>,
+    pub consent_version: String,
+    pub consent_at: String,
+    pub marketing: bool,
+}
+
+pub async fn extra(pool: &SqlitePool, id: i64) -> Result<Option<LeadExtra>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT source, assessment_token, assessment_snapshot, consent_version, consent_at, marketing
+         FROM leads WHERE id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Event {
+    pub kind: String,
+    pub detail: String,
+    pub actor: Option<String>,
+    pub created_at: String,
+}
+
+pub async fn events(pool: &SqlitePool, lead_id: i64) -> Result<Vec<Event>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, detail, actor, created_at FROM lead_events WHERE lead_id = ? ORDER BY id",
+    )
+    .bind(lead_id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Consent {
+    pub notice_version: String,
+    pub consent: bool,
+    pub marketing: bool,
+    pub share_sensitive: bool,
+    pub ip: String,
+    pub created_at: String,
+}
+
+pub async fn consents(pool: &SqlitePool, lead_id: i64) -> Result<Vec<Consent>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT notice_version, consent, marketing, share_sensitive, ip, created_at FROM consents
+         WHERE lead_id = ? ORDER BY id",
+    )
+    .bind(lead_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// A change to a lead, with the event that records it.
+pub enum Change<'a> {
+    Note(&'a str),
+    Status {
+        status: &'a str,
+        reason: Option<&'a str>,
+    },
+    Assign {
+        advisor_id: Option<i64>,
+        advisor_name: Option<&'a str>,
+    },
+    FollowUp(Option<&'a str>),
+    Reveal,
+}
+
+pub async fn apply(
+    pool: &SqlitePool,
+    lead_id: i64,
+    actor: &str,
+    change: Change<'_>,
+) -> Result<(), sqlx::Error> {
+    let mut transaction = super::begin_write(pool).await?;
+    let (kind, detail) = match change {
+        Change::Note(text) => ("note", json!({ "text": text })),
+        Change::Status { status, reason } => {
+            let previous: String = sqlx::query_scalar("SELECT status FROM leads WHERE id = ?")
+                .bind(lead_id)
+                .fetch_one(&mut *transaction)
+                .await?;
+            sqlx::query(
+                "UPDATE leads SET status = ?,
+                     first_contacted_at = CASE WHEN first_contacted_at IS NULL AND ? != 'new'
+                         THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE first_contacted_at END
+                 WHERE id = ?",
+            )
+            .bind(status)
+            .bind(status)
+            .bind(lead_id)
+            .execute(&mut *transaction)
+            .await?;
+            (
+                "status_changed",
+                json!({ "from": previous, "to": status, "reason": reason }),
+            )
+        }
+        Change::Assign {
+            advisor_id,
+            advisor_name,
+        } => {
+            sqlx::query("UPDATE leads SET advisor_id = ? WHERE id = ?")
+                .bind(advisor_id)
+                .bind(lead_id)
+                .execute(&mut *transaction)
+                .await?;
+            (
+                "assigned",
+                json!({ "advisor_id": advisor_id, "advisor": advisor_name }),
+            )
+        }
+        Change::FollowUp(date) => {
+            sqlx::query("UPDATE leads SET next_follow_up = ? WHERE id = ?")
+                .bind(date)
+                .bind(lead_id)
+                .execute(&mut *transaction)
+                .await?;
+            ("follow_up_set", json!({ "date": date }))
+        }
+        Change::Reveal => ("phone_revealed", json!({})),
+    };
+    sqlx::query(
+        "UPDATE leads SET last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+    )
+    .bind(lead_id)
+    .execute(&mut *transaction)
+    .await?;
+    super::leads::add_event(&mut transaction, lead_id, kind, &detail, Some(actor)).await?;
+    transaction.commit().await
+}
+
+/// Counts by status, for the leads this advisor may see.
+pub async fn status_counts(
+    pool: &SqlitePool,
+    visible_to: Option<i64>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let mut query = QueryBuilder::<Sqlite>::new("SELECT l.status, count(*) FROM leads l");
+    push_filter(
+        &mut query,
+        &LeadFilter {
+            visible_to,
+            ..LeadFilter::default()
+        },
+    );
+    query.push(" GROUP BY l.status");
+    query.build_query_as().fetch_all(pool).await
+}
+
+/// Open leads with a follow-up date on or before `today` (YYYY-MM-DD).
+pub async fn follow_ups_due(
+    pool: &SqlitePool,
+    today: &str,
+    visible_to: Option<i64>,
+) -> Result<Vec<LeadRow>, sqlx::Error> {
+    let mut query = QueryBuilder::<Sqlite>::new(format!(
+        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
+    ));
+    push_filter(
+        &mut query,
+        &LeadFilter {
+            visible_to,
+            ..LeadFilter::default()
+        },
+    );
+    query
+        .push(" AND l.status IN ('contacted', 'following') AND l.next_follow_up IS NOT NULL AND l.next_follow_up <= ")
+        .push_bind(today.to_string())
+        .push(" ORDER BY l.next_follow_up, l.id LIMIT 100");
+    query.build_query_as().fetch_all(pool).await
+}
+
+/// Per Shanghai day since `since` (UTC ISO): self-tests, leads, first contacts.
+pub async fn daily_activity(
+    pool: &SqlitePool,
+    since: &str,
+) -> Result<Vec<(String, i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH days AS (
+             SELECT date(created_at, '+8 hours') AS day, 1 AS tests, 0 AS leads, 0 AS contacts FROM assessments WHERE created_at >= ?1
+             UNION ALL SELECT date(created_at, '+8 hours'), 0, 1, 0 FROM leads WHERE created_at >= ?1
+             UNION ALL SELECT date(first_contacted_at, '+8 hours'), 0, 0, 1 FROM leads WHERE first_contacted_at >= ?1
+         )
+         SELECT day, sum(tests), sum(leads), sum(contacts) FROM days GROUP BY day ORDER BY day",
+    )
+    .bind(since)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,252 @@
+//! `/admin/advisors` (admins only): add an advisor, disable one (ending their
+//! sessions), reset a password. New passwords are shown once, never logged.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde_json::json;
+
+use super::{Chrome, Current, current};
+use crate::advisors::{check_password, check_username, hash_password, random_password};
+use crate::db;
+use crate::db::advisors::{Advisor, NewAdvisor};
+use crate::form::{FieldErrors, RawFields};
+use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
+use crate::web::{AppError, AppState, render};
+
+#[derive(Template)]
+#[template(path = "admin/advisors.html")]
+struct AdvisorsPage {
+    chrome: Chrome,
+    advisors: Vec<Advisor>,
+    values: RawFields,
+    errors: FieldErrors,
+    /// A password to hand over, shown on this response only.
+    notice: Option<String>,
+    csrf: String,
+}
+
+impl AdvisorsPage {
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+}
+
+async fn page(
+    state: &AppState,
+    me: &Current,
+    values: RawFields,
+    errors: FieldErrors,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let page = AdvisorsPage {
+        chrome: me.chrome("顾问管理"),
+        advisors: db::advisors::all(&state.pool).await?,
+        values,
+        errors,
+        notice,
+        csrf: me.csrf.clone(),
+    };
+    render(status, &page)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let me = current(&state, &request).await?;
+    me.require_admin()?;
+    page(
+        &state,
+        &me,
+        RawFields::new(),
+        FieldErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn hashed(password: String) -> Result<String, AppError> {
+    web::block(move || hash_password(&password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|error| AppError::internal(anyhow::anyhow!(error)))
+}
+
+pub async fn add(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+    let me = current(&state, &request).await?;
+    me.require_admin()?;
+    me.check_csrf(&fields)?;
+    let get = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let username = get("username").to_lowercase();
+    let display_name = get("display_name");
+    let email = get("email");
+    let role = get("role");
+    let typed_password = fields.get("password").cloned().unwrap_or_default();
+    let mut errors = FieldErrors::default();
+    if let Err(message) = check_username(&username) {
+        errors.add("username", message);
+    }
+    if display_name.is_empty() || display_name.chars().count() > 32 {
+        errors.add("display_name", "请填写显示名称（最多32个字）");
+    }
+    if !email.is_empty() && (email.len() > 254 || email.parse::<lettre::Address>().is_err()) {
+        errors.add("email", "邮箱格式不正确");
+    }
+    if role != "admin" && role != "advisor" {
+        errors.add("role", "请选择角色");
+    }
+    let generated = typed_password.is_empty();
+    let password = if generated {
+        random_password()
+    } else {
+        typed_password
+    };
+    if let Err(message) = check_password(&password) {
+        errors.add("password", message);
+    }
+    if !errors.is_empty() {
+        let mut values = fields.clone();
+        values.remove("password");
+        return page(
+            &state,
+            &me,
+            values,
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let password_hash = hashed(password.clone()).await?;
+    let created = db::advisors::insert(
+        &state.pool,
+        NewAdvisor {
+            username: &username,
+            display_name: &display_name,
+            email: (!email.is_empty()).then_some(email.as_str()),
+            role: &role,
+            password_hash: &password_hash,
+        },
+    )
+    .await?;
+    let Some(id) = created else {
+        let mut errors = FieldErrors::default();
+        errors.add("username", "该用户名已存在");
+        let mut values = fields.clone();
+        values.remove("password");
+        return page(
+            &state,
+            &me,
+            values,
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    db::advisors::record_admin_event(
+        &state.pool,
+        me.advisor.id,
+        "advisor_added",
+        &json!({ "advisor_id": id, "role": role }),
+    )
+    .await?;
+    tracing::info!(by = %me.advisor.username, advisor = %username, "advisor added");
+    let notice = if generated {
+        format!("已添加 {username}。初始密码（只显示这一次）：{password}")
+    } else {
+        format!("已添加 {username}。")
+    };
+    page(
+        &state,
+        &me,
+        RawFields::new(),
+        FieldErrors::default(),
+        Some(notice),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// POST `/admin/advisors/{id}/{disable|password}`.
+pub async fn act(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+    let me = current(&state, &request).await?;
+    me.require_admin()?;
+    me.check_csrf(&fields)?;
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let advisor = db::advisors::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    match action.as_str() {
+        "disable" => {
+            if advisor.id == me.advisor.id {
+                let mut errors = FieldErrors::default();
+                errors.add("advisor", "不能停用自己的账号");
+                return page(
+                    &state,
+                    &me,
+                    RawFields::new(),
+                    errors,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+            db::advisors::disable(&state.pool, id).await?;
+            db::advisors::record_admin_event(
+                &state.pool,
+                me.advisor.id,
+                "advisor_disabled",
+                &json!({ "advisor_id": id }),
+            )
+            .await?;
+            tracing::info!(by = %me.advisor.username, advisor = %advisor.username, "advisor disabled");
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin/advisors"))
+                .finish())
+        }
+        "password" => {
+            let password = random_password();
+            db::advisors::set_password(&state.pool, id, &hashed(password.clone()).await?).await?;
+            db::advisors::record_admin_event(
+                &state.pool,
+                me.advisor.id,
+                "password_reset",
+                &json!({ "advisor_id": id }),
+            )
+            .await?;
+            tracing::info!(by = %me.advisor.username, advisor = %advisor.username, "password reset");
+            let notice = format!("{} 的新密码（只显示这一次）：{password}", advisor.username);
+            page(
+                &state,
+                &me,
+                RawFields::new(),
+                FieldErrors::default(),
+                Some(notice),
+                StatusCode::OK,
+            )
+            .await
+        }
+        _ => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,859 @@
+//! The advisors' workspace over HTTP: login, sessions, roles, masking, the
+//! audit of reveals, lead actions, CSV export, and refusals.
+
+use reqwest::{Client, Response};
+
+use crate::helpers::{ADMIN_PASSWORD, Page, TestApp, location, text_of};
+
+const PHONE: &str = "13812345678";
+
+async fn insert_lead(
+    app: &TestApp,
+    name: &str,
+    phone: &str,
+    created_at: &str,
+    advisor: Option<i64>,
+    total: Option<i64>,
+) -> i64 {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing, created_at, last_activity_at, advisor_id, total)
+         VALUES (?, ?, 'callback', 'consultation', '2026-11-28', ?, 0, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(name)
+    .bind(phone)
+    .bind(created_at)
+    .bind(created_at)
+    .bind(created_at)
+    .bind(advisor)
+    .bind(total)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("INSERT INTO lead_events (lead_id, kind, detail) VALUES (?, 'created', '{\"interest\":\"callback\"}')")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    id
+}
+
+fn now_iso() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+async fn get(app: &TestApp, browser: &Client, path: &str) -> Response {
+    browser.get(app.url(path)).send().await.unwrap()
+}
+
+async fn csrf(app: &TestApp, browser: &Client, path: &str) -> String {
+    let page = Page::from(get(app, browser, path).await).await;
+    page.all(r#"input[name="csrf"]"#)[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string()
+}
+
+async fn post(app: &TestApp, browser: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
+    browser
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Adds an advisor through the admin page; returns (id, password).
+async fn add_advisor(app: &TestApp, admin: &Client, username: &str) -> i64 {
+    let token = csrf(app, admin, "/admin/advisors").await;
+    let response = post(
+        app,
+        admin,
+        "/admin/advisors",
+        &[
+            ("csrf", &token),
+            ("username", username),
+            ("display_name", username),
+            ("email", ""),
+            ("role", "advisor"),
+            ("password", "an advisor password 2026"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    sqlx::query_scalar("SELECT id FROM advisors WHERE username = ?")
+        .bind(username)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn login_right_wrong_unknown_and_without_a_token() {
+    let app = TestApp::spawn().await;
+    let anonymous = app.browser();
+    let response = get(&app, &anonymous, "/admin").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/admin/login");
+    for path in [
+        "/admin/leads",
+        "/admin/leads/1",
+        "/admin/leads.csv",
+        "/admin/advisors",
+    ] {
+        assert_eq!(get(&app, &anonymous, path).await.status(), 303, "{path}");
+    }
+
+    let (_, wrong) = app.login("admin", "not the password at all").await;
+    let (_, unknown) = app.login("nobody", "not the password at all").await;
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(unknown.status(), 401);
+    let wrong = Page::from(wrong).await.text("#login-error");
+    let unknown = Page::from(unknown).await.text("#login-error");
+    assert_eq!(wrong, "用户名或密码错误");
+    assert_eq!(wrong, unknown, "the same answer for both");
+
+    let no_token = app
+        .browser()
+        .post(app.url("/admin/login"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), 403);
+    assert_eq!(Page::from(no_token).await.text("h1"), "无权访问");
+
+    let (browser, response) = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/admin");
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("hujifen_session="))
+        .expect("a session cookie");
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(flag), "{cookie}");
+    }
+    let value = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("hujifen_session=");
+    assert_eq!(value.len(), 64, "256 random bits");
+    let stored: String = sqlx::query_scalar("SELECT id_hash FROM sessions")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, value, "only a hash is stored");
+
+    let queue = get(&app, &browser, "/admin").await;
+    assert_eq!(queue.status(), 200);
+    assert_eq!(queue.headers()["cache-control"], "no-store");
+    assert_eq!(queue.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(Page::from(queue).await.text("h1"), "今日队列");
+}
+
+#[tokio::test]
+async fn logins_are_throttled_per_account_and_per_ip() {
+    let app = TestApp::spawn().await;
+    for _ in 0..5 {
+        assert_eq!(
+            app.login("admin", "wrong password again!!")
+                .await
+                .1
+                .status(),
+            401
+        );
+    }
+    let (_, delayed) = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(delayed.status(), 429, "even the right password waits");
+    assert!(delayed.headers().contains_key("retry-after"));
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM login_failures").await,
+        5,
+        "kept in the database"
+    );
+
+    for i in 0..15 {
+        app.login(&format!("guess{i}"), "wrong password again!!")
+            .await;
+    }
+    let (_, blocked) = app.login("someone", "wrong password again!!").await;
+    assert_eq!(
+        blocked.status(),
+        429,
+        "20 failures from one IP in 10 minutes"
+    );
+}
+
+#[tokio::test]
+async fn logout_ends_the_session() {
+    let app = TestApp::spawn().await;
+    let (browser, response) = app.login("admin", ADMIN_PASSWORD).await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let token = csrf(&app, &browser, "/admin").await;
+    let bad = post(&app, &browser, "/admin/logout", &[("csrf", "forged")]).await;
+    assert_eq!(bad.status(), 403);
+    let out = post(&app, &browser, "/admin/logout", &[("csrf", &token)]).await;
+    assert_eq!(out.status(), 303);
+    assert_eq!(app.scalar("SELECT count(*) FROM sessions").await, 0);
+    // The old cookie no longer opens anything.
+    let replay = app
+        .client
+        .get(app.url("/admin"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 303);
+    assert_eq!(location(&replay), "/admin/login");
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle() {
+    let app = TestApp::spawn().await;
+    let browser = app.admin().await;
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 1801")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&app, &browser, "/admin").await.status(),
+        303,
+        "idle 30 minutes"
+    );
+    let browser = app.admin().await;
+    sqlx::query("UPDATE sessions SET created_at = created_at - 28801")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        get(&app, &browser, "/admin").await.status(),
+        303,
+        "8 hours at most"
+    );
+}
+
+#[tokio::test]
+async fn each_role_sees_what_it_may() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let wang = add_advisor(&app, &admin, "wang").await;
+    let li = add_advisor(&app, &admin, "li").await;
+    let own = insert_lead(&app, "自己的", "13800000001", &now_iso(), Some(wang), None).await;
+    let theirs = insert_lead(&app, "别人的", "13800000002", &now_iso(), Some(li), None).await;
+    let open = insert_lead(&app, "未分配", "13800000003", &now_iso(), None, None).await;
+
+    let (advisor, response) = app.login("wang", "an advisor password 2026").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        get(&app, &advisor, &format!("/admin/leads/{own}"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(&app, &advisor, &format!("/admin/leads/{open}"))
+            .await
+            .status(),
+        200
+    );
+    let refused = get(&app, &advisor, &format!("/admin/leads/{theirs}")).await;
+    assert_eq!(
+        refused.status(),
+        404,
+        "another advisor's lead looks like none"
+    );
+    assert_eq!(
+        Page::from(refused).await.text(".admin-header .brand"),
+        "沪顾问后台",
+        "the admin layout"
+    );
+    assert_eq!(
+        get(&app, &advisor, "/admin/leads/999999").await.status(),
+        404
+    );
+    assert_eq!(get(&app, &advisor, "/admin/leads/abc").await.status(), 404);
+    assert_eq!(get(&app, &advisor, "/admin/advisors").await.status(), 403);
+    assert_eq!(get(&app, &advisor, "/admin/leads.csv").await.status(), 403);
+    let list = Page::from(get(&app, &advisor, "/admin/leads").await).await;
+    let ids: Vec<String> = list
+        .all("tr.lead-row")
+        .iter()
+        .map(|r| r.value().attr("data-id").unwrap().to_string())
+        .collect();
+    assert_eq!(ids, [open.to_string(), own.to_string()]);
+    let token = csrf(&app, &advisor, &format!("/admin/leads/{own}")).await;
+    let note = post(
+        &app,
+        &advisor,
+        &format!("/admin/leads/{theirs}/notes"),
+        &[("csrf", &token), ("text", "x")],
+    )
+    .await;
+    assert_eq!(note.status(), 404, "no action on another advisor's lead");
+    let assign = post(
+        &app,
+        &advisor,
+        &format!("/admin/leads/{open}/assign"),
+        &[("csrf", &token), ("advisor", &li.to_string())],
+    )
+    .await;
+    assert_eq!(
+        assign.status(),
+        403,
+        "an advisor cannot hand leads to others"
+    );
+    let take = post(
+        &app,
+        &advisor,
+        &format!("/admin/leads/{open}/assign"),
+        &[("csrf", &token), ("advisor", &wang.to_string())],
+    )
+    .await;
+    assert_eq!(take.status(), 303, "but can take an open one");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM leads WHERE id = {theirs} AND advisor_id = {li}"
+        ))
+        .await,
+        1,
+        "nothing changed"
+    );
+
+    let all = Page::from(get(&app, &admin, "/admin/leads").await).await;
+    assert_eq!(all.all("tr.lead-row").len(), 3, "an admin sees all");
+    assert_eq!(
+        get(&app, &admin, &format!("/admin/leads/{theirs}"))
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn phones_are_masked_and_each_reveal_is_recorded() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = insert_lead(&app, "张三", PHONE, &now_iso(), None, Some(116)).await;
+    for path in [
+        "/admin".to_string(),
+        "/admin/leads".to_string(),
+        format!("/admin/leads/{id}"),
+        "/admin/leads?q=5678".to_string(),
+    ] {
+        let body = get(&app, &admin, &path).await.text().await.unwrap();
+        assert!(!body.contains(PHONE), "{path} shows the full phone");
+        assert!(
+            body.contains("138****5678"),
+            "{path} shows the masked phone"
+        );
+    }
+    let token = csrf(&app, &admin, &format!("/admin/leads/{id}")).await;
+    let revealed = post(
+        &app,
+        &admin,
+        &format!("/admin/leads/{id}/reveal"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(revealed.status(), 200);
+    let page = Page::from(revealed).await;
+    assert_eq!(page.text("#phone"), PHONE);
+    assert!(!page.text("title").contains(PHONE));
+    let timeline = page.text("#timeline");
+    assert!(
+        timeline.contains("admin") && timeline.contains("查看了完整手机号"),
+        "{timeline}"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*) FROM lead_events WHERE kind = 'phone_revealed' AND actor = 'admin'"
+        )
+        .await,
+        1
+    );
+    let again = Page::from(get(&app, &admin, &format!("/admin/leads/{id}")).await).await;
+    assert_eq!(
+        again.text("#phone"),
+        "138****5678",
+        "masked again by default"
+    );
+}
+
+#[tokio::test]
+async fn notes_statuses_assignment_and_follow_ups_round_trip() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = insert_lead(&app, "李四", PHONE, &now_iso(), None, None).await;
+    let path = format!("/admin/leads/{id}");
+    let token = csrf(&app, &admin, &path).await;
+
+    let note = post(
+        &app,
+        &admin,
+        &format!("{path}/notes"),
+        &[("csrf", &token), ("text", "下午三点回电，想了解社保基数")],
+    )
+    .await;
+    assert_eq!(note.status(), 303);
+    assert_eq!(location(&note), path);
+    let status = post(
+        &app,
+        &admin,
+        &format!("{path}/status"),
+        &[("csrf", &token), ("status", "contacted")],
+    )
+    .await;
+    assert_eq!(status.status(), 303);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM leads WHERE id = {id} AND first_contacted_at IS NOT NULL"
+        ))
+        .await,
+        1
+    );
+    let follow = post(
+        &app,
+        &admin,
+        &format!("{path}/follow-up"),
+        &[("csrf", &token), ("date", "2026-12-01")],
+    )
+    .await;
+    assert_eq!(follow.status(), 303);
+    let page = Page::from(get(&app, &admin, &path).await).await;
+    let timeline = page.text("#timeline");
+    assert!(timeline.contains("下午三点回电"), "{timeline}");
+    assert!(timeline.contains("新线索 → 已联系"), "{timeline}");
+    assert!(timeline.contains("2026-12-01"));
+    assert!(page.text("h1").contains("已联系"));
+
+    for (fields, reason) in [
+        (vec![("status", "invalid")], "无效须填原因"),
+        (vec![("status", "archived")], "未知状态"),
+        (vec![("text", "")], "空备注"),
+        (vec![("date", "next tuesday")], "坏日期"),
+    ] {
+        let action = if fields[0].0 == "status" {
+            "status"
+        } else if fields[0].0 == "text" {
+            "notes"
+        } else {
+            "follow-up"
+        };
+        let mut form = fields.clone();
+        form.push(("csrf", &token));
+        let response = post(&app, &admin, &format!("{path}/{action}"), &form).await;
+        assert_eq!(response.status(), 422, "{reason}");
+        assert!(Page::from(response).await.has("#action-error"), "{reason}");
+    }
+    let huge = "备".repeat(40_000);
+    let too_big = post(
+        &app,
+        &admin,
+        &format!("{path}/notes"),
+        &[("csrf", &token), ("text", &huge)],
+    )
+    .await;
+    assert_eq!(too_big.status(), 413);
+    let forged = post(
+        &app,
+        &admin,
+        &format!("{path}/notes"),
+        &[("csrf", "forged"), ("text", "x")],
+    )
+    .await;
+    assert_eq!(forged.status(), 403);
+    let missing = post(&app, &admin, &format!("{path}/notes"), &[("text", "x")]).await;
+    assert_eq!(missing.status(), 403);
+    let unknown_action = post(
+        &app,
+        &admin,
+        &format!("{path}/explode"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(unknown_action.status(), 404);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM lead_events WHERE lead_id = {id} AND kind = 'note'"
+        ))
+        .await,
+        1,
+        "nothing else changed"
+    );
+
+    let invalid = post(
+        &app,
+        &admin,
+        &format!("{path}/status"),
+        &[("csrf", &token), ("status", "invalid"), ("reason", "空号")],
+    )
+    .await;
+    assert_eq!(invalid.status(), 303);
+    assert!(
+        Page::from(get(&app, &admin, &path).await)
+            .await
+            .text("#timeline")
+            .contains("原因：空号")
+    );
+}
+
+#[tokio::test]
+async fn other_origins_cannot_post() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let id = insert_lead(&app, "王五", PHONE, &now_iso(), None, None).await;
+    let token = csrf(&app, &admin, &format!("/admin/leads/{id}")).await;
+    let response = admin
+        .post(app.url(&format!("/admin/leads/{id}/notes")))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", token.as_str()), ("text", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let cross_site = admin
+        .post(app.url(&format!("/admin/leads/{id}/notes")))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", token.as_str()), ("text", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403);
+    let same = admin
+        .post(app.url(&format!("/admin/leads/{id}/notes")))
+        .header("origin", crate::helpers::PUBLIC_URL)
+        .form(&[("csrf", token.as_str()), ("text", "ok")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 303);
+    let public = app
+        .client
+        .post(app.url("/self-test"))
+        .header("origin", "https://evil.example")
+        .form(&[("age", "30"), ("education", "college")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        public.status(),
+        403,
+        "public POSTs get the origin check too"
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM lead_events WHERE kind = 'note'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_csv_export_is_complete_safe_and_recorded() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    insert_lead(&app, "张三", PHONE, &now_iso(), None, Some(126)).await;
+    insert_lead(
+        &app,
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "13900000000",
+        &now_iso(),
+        None,
+        Some(80),
+    )
+    .await;
+    let response = get(&app, &admin, "/admin/leads.csv").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let bytes = response.bytes().await.unwrap();
+    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "UTF-8 with BOM");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].starts_with("编号,称呼,手机号"));
+    assert!(text.contains(PHONE), "full phones for admins");
+    assert!(
+        text.contains("\"'=HYPERLINK"),
+        "formula neutralised: {text}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.split(',').any(|cell| cell.starts_with('=')))
+    );
+
+    let filtered = get(&app, &admin, "/admin/leads.csv?band=reached")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(filtered.split("\r\n").filter(|l| !l.is_empty()).count(), 2);
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT detail FROM admin_events WHERE kind = 'csv_export' ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events[0].contains("\"rows\":2") && events[1].contains("\"rows\":1"),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_list_filters_and_pages() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    for i in 0..25 {
+        insert_lead(
+            &app,
+            &format!("客户{i}"),
+            &format!("1380000{i:04}"),
+            &now_iso(),
+            None,
+            Some(100 + i),
+        )
+        .await;
+    }
+    let first = Page::from(get(&app, &admin, "/admin/leads").await).await;
+    assert_eq!(first.all("tr.lead-row").len(), 20);
+    assert!(first.text(".pager").contains("第 1 / 2 页"));
+    let second = Page::from(get(&app, &admin, "/admin/leads?page=2").await).await;
+    assert_eq!(second.all("tr.lead-row").len(), 5);
+    let by_tail = Page::from(get(&app, &admin, "/admin/leads?q=0007").await).await;
+    assert_eq!(by_tail.all("tr.lead-row").len(), 1);
+    assert!(by_tail.text("tr.lead-row").contains("客户7"));
+    let by_name = Page::from(get(&app, &admin, "/admin/leads?q=%E5%AE%A2%E6%88%B724").await).await;
+    assert_eq!(by_name.all("tr.lead-row").len(), 1);
+    let reached = Page::from(get(&app, &admin, "/admin/leads?band=reached").await).await;
+    assert_eq!(reached.all("tr.lead-row").len(), 5);
+    let near = Page::from(get(&app, &admin, "/admin/leads?band=near").await).await;
+    assert_eq!(near.all("tr.lead-row").len(), 20);
+    let contacted = Page::from(get(&app, &admin, "/admin/leads?status=contacted").await).await;
+    assert!(contacted.all("tr.lead-row").is_empty());
+    let future = Page::from(get(&app, &admin, "/admin/leads?from=2099-01-01").await).await;
+    assert!(future.all("tr.lead-row").is_empty());
+    let nonsense = get(
+        &app,
+        &admin,
+        "/admin/leads?status=%FF&page=-3&from=yesterday",
+    )
+    .await;
+    assert_eq!(
+        nonsense.status(),
+        200,
+        "bad filters are ignored, never a 500"
+    );
+}
+
+#[tokio::test]
+async fn the_queue_shows_overdue_leads_in_red() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let old = insert_lead(
+        &app,
+        "老线索",
+        "13800000010",
+        "2026-01-05T02:00:00.000Z",
+        None,
+        None,
+    )
+    .await;
+    let fresh = insert_lead(&app, "新线索", "13800000011", &now_iso(), None, None).await;
+    let queue = Page::from(get(&app, &admin, "/admin").await).await;
+    let overdue: Vec<&str> = queue
+        .all("#overdue tr.lead-row")
+        .iter()
+        .map(|r| r.value().attr("data-id").unwrap())
+        .collect();
+    assert_eq!(overdue, [old.to_string()]);
+    assert!(queue.has(&format!(r#"#overdue tr.lead-row.overdue[data-id="{old}"]"#)));
+    let waiting: Vec<&str> = queue
+        .all("#new tr.lead-row")
+        .iter()
+        .map(|r| r.value().attr("data-id").unwrap())
+        .collect();
+    assert_eq!(waiting, [fresh.to_string()]);
+    assert!(queue.text(".status-counts").contains("2 新线索"));
+    assert_eq!(queue.all("svg.chart polyline").len(), 3);
+    let list = Page::from(get(&app, &admin, "/admin/leads").await).await;
+    assert!(list.has(&format!(r#"tr.lead-row.overdue[data-id="{old}"]"#)));
+    assert!(!list.has(&format!(r#"tr.lead-row.overdue[data-id="{fresh}"]"#)));
+}
+
+#[tokio::test]
+async fn admins_manage_advisors() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let token = csrf(&app, &admin, "/admin/advisors").await;
+    let weak = post(
+        &app,
+        &admin,
+        "/admin/advisors",
+        &[
+            ("csrf", &token),
+            ("username", "zhao"),
+            ("display_name", "赵"),
+            ("role", "advisor"),
+            ("password", "short"),
+        ],
+    )
+    .await;
+    assert_eq!(weak.status(), 422);
+    assert!(
+        Page::from(weak)
+            .await
+            .text(".add-advisor")
+            .contains("至少15个字符")
+    );
+    let generated = post(
+        &app,
+        &admin,
+        "/admin/advisors",
+        &[
+            ("csrf", &token),
+            ("username", "zhao"),
+            ("display_name", "赵顾问"),
+            ("email", "zhao@hujifen.test"),
+            ("role", "advisor"),
+            ("password", ""),
+        ],
+    )
+    .await;
+    assert_eq!(generated.status(), 200);
+    let notice = Page::from(generated).await.text("#notice");
+    let password = notice.rsplit('：').next().unwrap().trim().to_string();
+    assert_eq!(password.len(), 20, "{notice}");
+    let (zhao, response) = app.login("zhao", &password).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(get(&app, &zhao, "/admin").await.status(), 200);
+
+    let id: i64 = sqlx::query_scalar("SELECT id FROM advisors WHERE username = 'zhao'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let disabled = post(
+        &app,
+        &admin,
+        &format!("/admin/advisors/{id}/disable"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(disabled.status(), 303);
+    assert_eq!(
+        get(&app, &zhao, "/admin").await.status(),
+        303,
+        "disabling ends their sessions"
+    );
+    assert_eq!(app.login("zhao", &password).await.1.status(), 401);
+
+    let me: i64 = sqlx::query_scalar("SELECT id FROM advisors WHERE username = 'admin'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let myself = post(
+        &app,
+        &admin,
+        &format!("/admin/advisors/{me}/disable"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(myself.status(), 422);
+    let reset = post(
+        &app,
+        &admin,
+        &format!("/admin/advisors/{me}/password"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(reset.status(), 200);
+    let notice = Page::from(reset).await.text("#notice");
+    let new_password = notice.rsplit('：').next().unwrap().trim().to_string();
+    assert_eq!(
+        get(&app, &admin, "/admin").await.status(),
+        303,
+        "a reset ends the sessions too"
+    );
+    assert_eq!(app.login("admin", &new_password).await.1.status(), 303);
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).await.1.status(), 401);
+}
+
+#[tokio::test]
+async fn the_cli_adds_an_advisor_who_can_sign_in() {
+    let app = TestApp::spawn().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hujifen"))
+        .args([
+            "advisor",
+            "add",
+            "sun",
+            "--display-name",
+            "孙顾问",
+            "--email",
+            "sun@hujifen.test",
+        ])
+        .env("DATABASE_URL", &app.database_url)
+        .env("HUJIFEN_NEW_PASSWORD", "a password from the cli 2026")
+        .env("HUJIFEN_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("a password from the cli"));
+    assert_eq!(
+        app.login("sun", "a password from the cli 2026")
+            .await
+            .1
+            .status(),
+        303
+    );
+    let disable = std::process::Command::new(env!("CARGO_BIN_EXE_hujifen"))
+        .args(["advisor", "disable", "sun"])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .unwrap();
+    assert!(disable.status.success());
+    assert_eq!(
+        app.login("sun", "a password from the cli 2026")
+            .await
+            .1
+            .status(),
+        401
+    );
+    let names: Vec<String> = Page::from(get(&app, &app.admin().await, "/admin/advisors").await)
+        .await
+        .all("tr[data-username]")
+        .into_iter()
+        .map(|r| text_of(r))
+        .collect();
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("sun") && n.contains("已停用")),
+        "{names:?}"
+    );
+}
