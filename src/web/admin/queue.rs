@@ -146,7 +146,7 @@ pub fn activity_chart(first_day: Date, activity: &[(String, i64, i64, i64)]) -> 
     for (index, (day, _)) in days
         .iter()
         .enumerate()
-        .filter(|(i, _)| i % 7 == 0 || *i == DAYS - 1)
+        .filter(|(i, _)| (i % 7 == 0 && i + 3 < DAYS) || *i == DAYS - 1)
     {
         svg.push_str(&format!(
             r##"<text x="{:.1}" y="{}" font-size="11" text-anchor="middle" fill="#5b636d">{}/{}</text>"##,
