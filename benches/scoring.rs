@@ -9,7 +9,7 @@ use time::macros::date;
 
 use hujifen::scoring::input::RawAnswers;
 use hujifen::scoring::{
-    Award, ContributionTier, Education, Profile, Qualification, ReferenceWages, assess,
+    Award, ContributionTier, Education, Profile, Qualification, ReferenceWages, assess, evaluate,
     parse_answers,
 };
 use hujifen::settings::Settings;
@@ -62,11 +62,17 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    let assessment = assess(&profile, on, &wages);
+    let assessment = evaluate(&profile, on, &wages);
+    c.bench_function(
+        "evaluate one profile (breakdown, range, projection, suggestions, checklist)",
+        |b| b.iter(|| evaluate(black_box(&profile), black_box(on), &wages)),
+    );
     let settings = Settings::from_lookup(|_| None).expect("default settings");
     let token = "0123456789abcdef0123456789abcdef";
     c.bench_function("render the result page", |b| {
-        b.iter(|| ResultPage::new(black_box(token), black_box(&assessment)).render())
+        b.iter(|| {
+            ResultPage::new(black_box(token), black_box(&assessment), &profile, &wages).render()
+        })
     });
     c.bench_function("render the empty form", |b| {
         b.iter(|| FormPage::new(&settings, &RawAnswers::new(), &Default::default()).render())

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::scoring::{Assessment, Profile, ReferenceWages, assess};
+use crate::scoring::{Assessment, Profile, ReferenceWages, evaluate};
 
 /// The answers that are sensitive personal information.
 pub const SENSITIVE_FIELDS: &[&str] = &[
@@ -56,7 +56,7 @@ impl Snapshot {
             token: token.into(),
             sensitive_shared: false,
             answers: fields,
-            result: assess(&answers.without_sensitive(), result.assessed_on, wages),
+            result: evaluate(&answers.without_sensitive(), result.assessed_on, wages),
         }
     }
 }
@@ -64,7 +64,7 @@ impl Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scoring::Education;
+    use crate::scoring::{Education, assess};
 
     #[test]
     fn sensitive_answers_stay_out_unless_shared() {

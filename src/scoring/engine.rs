@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::eligibility::{self, EligibilityNote};
+use super::materials::{self, MaterialGroup};
+use super::plan::{self, Projection, Suggestion};
 use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::tables::{self as t, YearlyBonus};
 use super::wages::{ReferenceWages, WagePeriod, YearMonth};
@@ -69,6 +71,24 @@ pub struct Assessment {
     pub assessed_on: time::Date,
     /// None only when the date lies before the first period of the table.
     pub reference_wage: Option<ReferenceWageUsed>,
+    /// The total with every 不确定 answer at its least / most favourable
+    /// value; both equal `total` when nothing is unknown.
+    #[serde(default)]
+    pub total_min: i32,
+    #[serde(default)]
+    pub total_max: i32,
+    /// Which unknown decides whether 120 is reached (filled by `evaluate`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deciding_unknowns: Vec<String>,
+    /// When 120 is reached if nothing changes (filled by `evaluate`).
+    #[serde(default)]
+    pub projection: Projection,
+    /// What would raise the total, most points first (filled by `evaluate`).
+    #[serde(default)]
+    pub suggestions: Vec<Suggestion>,
+    /// The papers this profile needs (filled by `evaluate`).
+    #[serde(default)]
+    pub materials: Vec<MaterialGroup>,
 }
 
 impl Assessment {
@@ -77,8 +97,32 @@ impl Assessment {
     }
 }
 
-/// Scores `profile` as of `assessed_on` (a date in Shanghai time).
+/// Scores `profile` and plans the path to 120: the breakdown of `assess`
+/// plus the range, the projection, ranked suggestions and the checklist.
+pub fn evaluate(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
+    let mut assessment = assess(profile, assessed_on, wages);
+    let (_, _, deciding) = plan::range(profile, assessed_on, wages);
+    assessment.deciding_unknowns = deciding;
+    assessment.projection = plan::project(profile, assessed_on, wages);
+    assessment.suggestions = plan::suggestions(profile, assessed_on, wages, &assessment.projection);
+    assessment.materials = materials::checklist(profile);
+    assessment
+}
+
+/// Scores `profile` as of `assessed_on` (a date in Shanghai time): the
+/// breakdown, the total and its range when answers are unknown.
 pub fn assess(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
+    let mut assessment = breakdown(profile, assessed_on, wages);
+    assessment.total_min = assessment.total;
+    assessment.total_max = if profile.unknown.is_empty() {
+        assessment.total
+    } else {
+        breakdown(&plan::best_case(profile), assessed_on, wages).total
+    };
+    assessment
+}
+
+fn breakdown(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
     let period = wages.period_for(YearMonth::of(assessed_on));
     let mut items = Vec::with_capacity(12);
 
@@ -106,6 +150,13 @@ pub fn assess(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages
     }
     if profile.shortage_major {
         items.push(shortage_major_item(profile.education));
+    } else if profile.unknown.shortage_major {
+        items.push(item(
+            "shortage_major",
+            "紧缺急需专业",
+            0,
+            "不确定所学专业是否在紧缺急需专业目录内，按不计分估算；符合时可加30分".into(),
+        ));
     }
     if profile.tax_avg_wan > 0.0 || profile.local_hires_avg > 0.0 {
         items.push(investment_item(
@@ -115,6 +166,13 @@ pub fn assess(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages
     }
     if profile.contribution_tier != ContributionTier::None {
         items.push(contribution_item(profile.contribution_tier, period));
+    } else if profile.unknown.contribution_tier {
+        items.push(item(
+            "contribution_base",
+            "缴纳职工社会保险费基数",
+            0,
+            "不确定近4年社保缴费基数达到哪一档，按0分估算；最高一档可计120分".into(),
+        ));
     }
     if profile.public_service_years > 0 {
         items.push(public_service_item(profile.public_service_years));
@@ -224,6 +282,12 @@ pub fn assess(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages
         eligibility,
         assessed_on,
         reference_wage: period.map(ReferenceWageUsed::from),
+        total_min: total,
+        total_max: total,
+        deciding_unknowns: Vec::new(),
+        projection: Projection::default(),
+        suggestions: Vec::new(),
+        materials: Vec::new(),
     }
 }
 
@@ -273,6 +337,11 @@ fn education_and_qualification(profile: &Profile) -> (Item, Item) {
     };
     let qualification_note = if qualification == Qualification::None {
         "无职称或技能等级（初级职称不计分）".to_string()
+    } else if base_missing && profile.unknown.qualification_base_met {
+        format!(
+            "不确定是否满足社保基数条件（近12个月内6个月基数不低于社平工资1倍），按不满足估算计0分；满足时{qualification_name}可计{}分",
+            t::qualification_points(qualification)
+        )
     } else if base_missing {
         format!(
             "{qualification_name}须近12个月内至少6个月社保缴费基数不低于上年度社平工资（1倍），此条件未满足，计0分{}",

@@ -8,7 +8,7 @@ use validator::Validate;
 
 pub use crate::form::FieldErrors;
 
-use super::profile::Profile;
+use super::profile::{Profile, Unknowns};
 
 /// Every field of the contract, in the order the form asks them, with the
 /// name a visitor knows it by.
@@ -52,17 +52,18 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
     let mut reader = Reader {
         raw,
         errors: FieldErrors::default(),
+        unknown: Unknowns::default(),
     };
     let profile = Profile {
         age: reader.required_integer("age"),
         education: reader.required_choice("education"),
         qualification: reader.choice("qualification"),
-        qualification_base_met: reader.flag("qualification_base_met"),
+        qualification_base_met: reader.flag_or_unknown("qualification_base_met"),
         insurance_months: reader.integer("insurance_months"),
-        contribution_tier: reader.choice("contribution_tier"),
+        contribution_tier: reader.choice_or_unknown("contribution_tier"),
         entrepreneur: reader.flag("entrepreneur"),
         innovation_intermediary: reader.flag("innovation_intermediary"),
-        shortage_major: reader.flag("shortage_major"),
+        shortage_major: reader.flag_or_unknown("shortage_major"),
         fresh_graduate: reader.flag("fresh_graduate"),
         tax_avg_wan: reader.number("tax_avg_wan"),
         local_hires_avg: reader.number("local_hires_avg"),
@@ -76,8 +77,13 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
         criminal_count: reader.integer("criminal_count"),
         serious_criminal: reader.flag("serious_criminal"),
         family_planning_violation: reader.flag("family_planning_violation"),
+        unknown: Default::default(),
     };
-    let mut errors = reader.errors;
+    let profile = Profile {
+        unknown: reader.unknown,
+        ..profile
+    };
+    let mut errors = reader.errors.clone();
     if let Err(invalid) = profile.validate() {
         for (field, problems) in invalid.field_errors() {
             let Some(&(name, _)) = FIELDS.iter().find(|(name, _)| *name == field.as_ref()) else {
@@ -99,6 +105,7 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
 struct Reader<'a> {
     raw: &'a RawAnswers,
     errors: FieldErrors,
+    unknown: Unknowns,
 }
 
 impl Reader<'_> {
@@ -167,6 +174,34 @@ impl Reader<'_> {
                 0.0
             }
         }
+    }
+
+    /// `unknown` (不确定) is remembered; the value is then the pessimistic one.
+    fn is_unknown(&mut self, field: &'static str) -> bool {
+        let unknown = self.text(field).as_deref() == Some("unknown");
+        if unknown {
+            match field {
+                "contribution_tier" => self.unknown.contribution_tier = true,
+                "qualification_base_met" => self.unknown.qualification_base_met = true,
+                "shortage_major" => self.unknown.shortage_major = true,
+                _ => {}
+            }
+        }
+        unknown
+    }
+
+    fn flag_or_unknown(&mut self, field: &'static str) -> bool {
+        !self.is_unknown(field) && self.flag(field)
+    }
+
+    fn choice_or_unknown<T: for<'de> Deserialize<'de> + Default>(
+        &mut self,
+        field: &'static str,
+    ) -> T {
+        if self.is_unknown(field) {
+            return T::default();
+        }
+        self.choice(field)
     }
 
     fn flag(&mut self, field: &'static str) -> bool {
@@ -354,6 +389,35 @@ mod tests {
             assert_eq!(errors.get(field), Some(*message), "{field}={value}");
             assert_eq!(errors.iter().count(), 1, "{field}={value}: {errors:?}");
         }
+    }
+
+    #[test]
+    fn three_answers_may_be_unknown() {
+        let profile = parse_answers(&raw(&[
+            ("age", "30"),
+            ("education", "college"),
+            ("contribution_tier", "unknown"),
+            ("qualification_base_met", "unknown"),
+            ("shortage_major", "unknown"),
+        ]))
+        .unwrap();
+        assert!(
+            profile.unknown.contribution_tier
+                && profile.unknown.qualification_base_met
+                && profile.unknown.shortage_major
+        );
+        assert_eq!(profile.contribution_tier, ContributionTier::None);
+        assert!(!profile.qualification_base_met && !profile.shortage_major);
+        let errors = parse_answers(&raw(&[
+            ("age", "30"),
+            ("education", "unknown"),
+            ("entrepreneur", "unknown"),
+        ]))
+        .unwrap_err();
+        assert!(
+            errors.contains("education") && errors.contains("entrepreneur"),
+            "only three fields accept unknown"
+        );
     }
 
     #[test]

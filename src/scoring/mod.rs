@@ -4,14 +4,16 @@
 pub mod eligibility;
 mod engine;
 pub mod input;
+pub mod materials;
+pub mod plan;
 mod profile;
 pub mod tables;
 pub mod wages;
 
 pub use eligibility::EligibilityNote;
-pub use engine::{Assessment, Item, ReferenceWageUsed, assess};
+pub use engine::{Assessment, Item, ReferenceWageUsed, assess, evaluate};
 pub use input::{FieldErrors, parse_answers};
-pub use profile::{Award, ContributionTier, Education, Profile, Qualification};
+pub use profile::{Award, ContributionTier, Education, Profile, Qualification, Unknowns};
 pub use wages::{ReferenceWages, WagePeriod, YearMonth};
 
 #[cfg(test)]

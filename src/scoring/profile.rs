@@ -108,6 +108,25 @@ pub struct Profile {
     pub criminal_count: u32,
     pub serious_criminal: bool,
     pub family_planning_violation: bool,
+    /// Answers the visitor gave as 不确定; their fields above then hold the
+    /// pessimistic value (none / false).
+    #[serde(skip_serializing_if = "Unknowns::is_empty")]
+    pub unknown: Unknowns,
+}
+
+/// The answers that may be 不确定 (`unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Unknowns {
+    pub contribution_tier: bool,
+    pub qualification_base_met: bool,
+    pub shortage_major: bool,
+}
+
+impl Unknowns {
+    pub fn is_empty(&self) -> bool {
+        !(self.contribution_tier || self.qualification_base_met || self.shortage_major)
+    }
 }
 
 impl Profile {

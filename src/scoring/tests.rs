@@ -841,6 +841,7 @@ fn any_profile() -> impl Strategy<Value = Profile> {
             criminal_count,
             serious_criminal,
             family_planning_violation,
+            unknown: Default::default(),
         },
     )
 }

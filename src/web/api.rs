@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::body::{BODY_LIMIT, BodyError, read_limited};
 use super::{AppState, shanghai_today};
 use crate::scoring::input::{FIELDS, RawAnswers};
-use crate::scoring::{FieldErrors, assess, parse_answers};
+use crate::scoring::{FieldErrors, evaluate, parse_answers};
 
 pub async fn create_assessment(state: web::Data<AppState>, payload: web::Payload) -> HttpResponse {
     let body = match read_limited(payload, BODY_LIMIT).await {
@@ -25,7 +25,7 @@ pub async fn create_assessment(state: web::Data<AppState>, payload: web::Payload
     let (raw, mut errors) = raw_answers(&object);
     match parse_answers(&raw) {
         Ok(profile) if errors.is_empty() => {
-            let assessment = assess(&profile, shanghai_today(), &state.settings.reference_wages);
+            let assessment = evaluate(&profile, shanghai_today(), &state.settings.reference_wages);
             HttpResponse::Ok().json(assessment)
         }
         Ok(_) => HttpResponse::UnprocessableEntity().json(json!({ "errors": errors })),

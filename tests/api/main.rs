@@ -9,4 +9,5 @@ mod api;
 mod consultations;
 mod guides;
 mod pages;
+mod plan;
 mod self_test;

@@ -28,6 +28,9 @@ const QUALIFICATION: &[(&str, &str)] = &[
     ("senior_title", "高级专业技术职称"),
 ];
 
+/// For the three answers that may be 不确定.
+const YES_NO_UNKNOWN: &[(&str, &str)] = &[("false", "否"), ("true", "是"), ("unknown", "不确定")];
+
 const AWARD: &[(&str, &str)] = &[
     ("none", "无"),
     ("municipal_special", "市级专项表彰奖励"),
@@ -214,14 +217,15 @@ impl FormPage {
                 "须在本市工作期间取得且与现岗位相符；与学历只取分值高的一项",
                 Builder::listed(QUALIFICATION),
             ),
-            b.field(
+            b.choice(
                 "qualification_base_met",
-                "checkbox",
-                format!(
-                    "近12个月内至少有6个月社保缴费基数不低于 {} 元/月",
+                "select",
+                &format!(
+                    "近12个月内是否至少有6个月社保缴费基数不低于 {} 元/月",
                     threshold(ContributionTier::X1)
                 ),
                 "技能二级、一级和中级、高级职称须满足此条件才计分",
+                Builder::listed(YES_NO_UNKNOWN),
             ),
             b.field(
                 "insurance_months",
@@ -270,6 +274,7 @@ impl FormPage {
                             threshold(ContributionTier::X3)
                         ),
                     ),
+                    ("unknown", "不确定（结果会给出分数范围）".to_string()),
                 ],
             ),
         ];
@@ -287,11 +292,12 @@ impl FormPage {
                 "经认定的创新创业中介服务人才",
                 "由主管部门认定，计120分",
             ),
-            b.field(
+            b.choice(
                 "shortage_major",
-                "checkbox",
-                "所学全日制专业在紧缺急需专业目录内，且从事相应工作",
+                "select",
+                "所学全日制专业是否在紧缺急需专业目录内，且从事相应工作",
                 "计30分，须具有全日制大专及以上学历",
+                Builder::listed(YES_NO_UNKNOWN),
             ),
             b.field(
                 "fresh_graduate",
@@ -459,7 +465,7 @@ mod tests {
                 offered += 1;
             }
         }
-        assert_eq!(offered, 6 + 8 + 5 + 4);
+        assert_eq!(offered, 6 + 8 + 3 + 6 + 3 + 4);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::body::{BODY_LIMIT, form_fields, read_limited};
 use super::{AppError, AppState, looks_like_token, random_token, render, shanghai_today};
 use crate::db;
 use crate::scoring::input::RawAnswers;
-use crate::scoring::{FieldErrors, assess, parse_answers};
+use crate::scoring::{FieldErrors, evaluate, parse_answers};
 
 pub use form::FormPage;
 pub use result::ResultPage;
@@ -36,7 +36,7 @@ pub async fn submit(
             );
         }
     };
-    let assessment = assess(&profile, shanghai_today(), wages);
+    let assessment = evaluate(&profile, shanghai_today(), wages);
     let token = random_token();
     db::assessments::insert(&state.pool, &token, &profile, &assessment).await?;
     Ok(HttpResponse::SeeOther()
@@ -55,5 +55,11 @@ pub async fn result(
     let stored = db::assessments::find(&state.pool, &token)
         .await?
         .ok_or(AppError::NotFound)?;
-    render(StatusCode::OK, &ResultPage::new(&token, &stored.assessment))
+    let page = ResultPage::new(
+        &token,
+        &stored.assessment,
+        &stored.profile,
+        &state.settings.reference_wages,
+    );
+    render(StatusCode::OK, &page)
 }

@@ -1,10 +1,13 @@
-//! The result page: the total against 120, every item with its reason, and
-//! the conditions to apply.
+//! The result page: the total against 120, every item with its reason, the
+//! conditions to apply, and the plan: when 120 comes, what brings it sooner,
+//! which papers are needed. Printable; no JavaScript needed.
 
 use askama::Template;
 
 use crate::leads::form::Interest;
-use crate::scoring::{Assessment, Item, tables};
+use crate::scoring::{
+    Assessment, Item, Profile, ReferenceWageUsed, ReferenceWages, YearMonth, tables,
+};
 use crate::web::consultations::{AttachedAssessment, CallbackForm};
 use crate::web::layout::{PageMeta, SITE_NAME};
 
@@ -16,6 +19,12 @@ const DEDUCTIONS: &[&str] = &[
     "serious_criminal",
     "family_planning",
 ];
+
+pub struct SuggestionView {
+    pub action: String,
+    pub points: i32,
+    pub when: String,
+}
 
 pub struct GroupView<'a> {
     pub title: &'static str,
@@ -38,10 +47,25 @@ pub struct ResultPage<'a> {
     pub raw_sum: i32,
     /// The callback form, with this result attached.
     pub callback: CallbackForm,
+    /// The breakdown as an inline SVG bar chart.
+    pub chart: String,
+    /// "按目前情况，预计2029年3月达到120分" and its timeline.
+    pub projection_text: String,
+    pub timeline: Option<String>,
+    pub suggestions: Vec<SuggestionView>,
+    /// Set when the result was computed under other data than today's.
+    pub outdated: Option<String>,
+    /// The answers as form fields, to recompute under today's data.
+    pub answers: Vec<(String, String)>,
 }
 
 impl<'a> ResultPage<'a> {
-    pub fn new(token: &'a str, a: &'a Assessment) -> Self {
+    pub fn new(
+        token: &'a str,
+        a: &'a Assessment,
+        answers: &Profile,
+        wages: &ReferenceWages,
+    ) -> Self {
         let callback = CallbackForm::blank(
             Interest::Callback,
             Some(AttachedAssessment {
@@ -105,6 +129,24 @@ impl<'a> ResultPage<'a> {
             period_text,
             raw_sum: a.items.iter().map(|item| item.points).sum(),
             callback,
+            chart: breakdown_chart(a),
+            projection_text: projection_text(a),
+            timeline: timeline(a),
+            suggestions: a
+                .suggestions
+                .iter()
+                .map(|s| SuggestionView {
+                    action: s.action.clone(),
+                    points: s.points,
+                    when: if s.months == 0 {
+                        "做到即可计分".to_string()
+                    } else {
+                        format!("最早{}个月后计分", s.months)
+                    },
+                })
+                .collect(),
+            outdated: outdated(a, wages),
+            answers: answer_fields(answers),
         }
     }
 
@@ -137,4 +179,162 @@ impl<'a> ResultPage<'a> {
     pub fn percent(&self) -> i32 {
         (self.a.total * 100 / tables::STANDARD).clamp(0, 100)
     }
+}
+
+impl ResultPage<'_> {
+    /// Whether some answers were 不确定.
+    pub fn has_range(&self) -> bool {
+        self.a.total_max > self.a.total_min
+    }
+}
+
+fn projection_text(a: &Assessment) -> String {
+    match (a.projection.months, a.projection.reaches_standard_on) {
+        (Some(0), _) => "已达到120分标准分值。".into(),
+        (Some(months), Some(on)) => format!(
+            "按目前情况，预计{}年{}月达到120分（约{}个月后），前提是继续在本市工作并正常缴纳社保。",
+            on.year, on.month, months
+        ),
+        _ if a.vetoed => "有一票否决记录，不能通过积分申请。".into(),
+        _ => "按目前情况，60周岁前仅靠时间累积达不到120分，需要下面的补分方式。".into(),
+    }
+}
+
+/// Now and the month 120 is reached, on a line.
+fn timeline(a: &Assessment) -> Option<String> {
+    let months = a.projection.months.filter(|m| *m > 0)?;
+    let on = a.projection.reaches_standard_on?;
+    let mut svg = String::from(
+        r#"<svg class="timeline-chart" viewBox="0 0 320 64" role="img" aria-label="达到120分的时间" xmlns="http://www.w3.org/2000/svg">"#,
+    );
+    svg.push_str(r##"<line x1="20" y1="24" x2="300" y2="24" stroke="#b9c0c8" stroke-width="4" stroke-linecap="round"/>"##);
+    let years = months / 12;
+    for year in 1..=years.min(20) {
+        let x = 20.0 + 280.0 * f64::from(year * 12) / f64::from(months);
+        svg.push_str(&format!(
+            r##"<line x1="{x:.1}" y1="18" x2="{x:.1}" y2="30" stroke="#b9c0c8"/>"##
+        ));
+    }
+    svg.push_str(&format!(
+        r##"<circle cx="20" cy="24" r="7" fill="#5b636d"/><text x="20" y="52" font-size="12" text-anchor="start" fill="#5b636d">现在 {}分</text><circle cx="300" cy="24" r="8" fill="#1a7f37"/><text x="300" y="52" font-size="12" text-anchor="end" fill="#1a7f37">{}年{}月 120分</text>"##,
+        a.total, on.year, on.month
+    ));
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+/// The items as horizontal bars, with the standard marked.
+fn breakdown_chart(a: &Assessment) -> String {
+    // Narrow on purpose: on a 360 px phone the text stays readable.
+    const WIDTH: f64 = 360.0;
+    const LABEL: f64 = 118.0;
+    const ROW: f64 = 24.0;
+    let rows: Vec<(&str, i32)> = a
+        .items
+        .iter()
+        .filter(|item| item.points != 0)
+        .map(|item| (item.label.as_str(), item.points))
+        .chain(std::iter::once(("合计", a.total)))
+        .collect();
+    let scale_max = rows
+        .iter()
+        .map(|(_, points)| points.abs())
+        .chain([tables::STANDARD])
+        .max()
+        .unwrap_or(tables::STANDARD) as f64;
+    let bar_space = WIDTH - LABEL - 40.0;
+    let height = ROW * rows.len() as f64 + 16.0;
+    let mut svg = format!(
+        r#"<svg class="breakdown-chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="breakdown-title" xmlns="http://www.w3.org/2000/svg"><title id="breakdown-title">各项得分</title>"#
+    );
+    for (index, (label, points)) in rows.iter().enumerate() {
+        let y = 8.0 + ROW * index as f64;
+        let width = (bar_space * f64::from(points.abs()) / scale_max).max(2.0);
+        let colour = if *points < 0 {
+            "#b42318"
+        } else if *label == "合计" {
+            "#9e0b23"
+        } else {
+            "#1a7f37"
+        };
+        let short: String = label.chars().take(8).collect();
+        svg.push_str(&format!(
+            r##"<text x="{:.1}" y="{:.1}" font-size="13" text-anchor="end" fill="#1f2328">{short}</text><rect x="{LABEL}" y="{:.1}" width="{width:.1}" height="16" rx="3" fill="{colour}"/><text x="{:.1}" y="{:.1}" font-size="13" fill="#1f2328">{points}</text>"##,
+            LABEL - 8.0,
+            y + 13.0,
+            y,
+            LABEL + width + 6.0,
+            y + 13.0,
+        ));
+    }
+    let standard_x = LABEL + bar_space * f64::from(tables::STANDARD) / scale_max;
+    svg.push_str(&format!(
+        r##"<line x1="{standard_x:.1}" y1="2" x2="{standard_x:.1}" y2="{:.1}" stroke="#5b636d" stroke-dasharray="4 3"/><text x="{standard_x:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#5b636d">120</text>"##,
+        height - 12.0,
+        height - 1.0
+    ));
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Why the result may differ under today's data, if it does.
+fn outdated(a: &Assessment, wages: &ReferenceWages) -> Option<String> {
+    if a.rule_set != tables::RULE_SET {
+        return Some(format!(
+            "此结果按旧的计分规则（{}）计算，现行规则为{}。",
+            a.rule_set,
+            tables::RULE_SET
+        ));
+    }
+    let used = a.reference_wage.clone();
+    let then = wages
+        .period_for(YearMonth::of(a.assessed_on))
+        .map(ReferenceWageUsed::from);
+    let now = wages
+        .period_for(YearMonth::of(crate::web::shanghai_today()))
+        .map(ReferenceWageUsed::from);
+    let describe = |wage: &Option<ReferenceWageUsed>| {
+        wage.as_ref()
+            .map(|w| format!("{} {}元/月", w.period().chinese(), w.yuan))
+            .unwrap_or_else(|| "无".into())
+    };
+    if used != then || used != now {
+        return Some(format!(
+            "此结果按当时的社平工资（{}）计算，现行数据为{}。",
+            describe(&used),
+            describe(&now)
+        ));
+    }
+    None
+}
+
+/// The stored answers as the self-test form's fields.
+fn answer_fields(answers: &Profile) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(answers) else {
+        return Vec::new();
+    };
+    let mut fields: Vec<(String, String)> = map
+        .into_iter()
+        .filter(|(name, _)| name != "unknown")
+        .map(|(name, value)| {
+            let text = match value {
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            };
+            (name, text)
+        })
+        .collect();
+    let unknown = answers.unknown;
+    for (name, is_unknown) in [
+        ("contribution_tier", unknown.contribution_tier),
+        ("qualification_base_met", unknown.qualification_base_met),
+        ("shortage_major", unknown.shortage_major),
+    ] {
+        if is_unknown {
+            if let Some(field) = fields.iter_mut().find(|(n, _)| n == name) {
+                field.1 = "unknown".into();
+            }
+        }
+    }
+    fields
 }

@@ -1,0 +1,252 @@
+//! The papers a profile needs: the base materials every applicant brings,
+//! plus those for each indicator claimed. A checklist to print, not the
+//! official list: the official system names the exact documents.
+
+use serde::{Deserialize, Serialize};
+
+use super::profile::{Award, ContributionTier, Education, Profile, Qualification};
+use super::tables;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialGroup {
+    /// The indicator code the papers prove ("base" for everyone).
+    pub code: String,
+    pub title: String,
+    pub items: Vec<String>,
+}
+
+fn group(code: &str, title: &str, items: &[&str]) -> MaterialGroup {
+    MaterialGroup {
+        code: code.into(),
+        title: title.into(),
+        items: items.iter().map(|item| item.to_string()).collect(),
+    }
+}
+
+pub fn checklist(profile: &Profile) -> Vec<MaterialGroup> {
+    let mut groups = vec![group(
+        "base",
+        "基本材料（每位申请人）",
+        &[
+            "有效的《上海市居住证》",
+            "本人居民身份证",
+            "与申请单位签订的劳动合同",
+            "本市职工社会保险缴费记录（可在“随申办”或社保网站打印）",
+            "用人单位营业执照（由单位在系统中提交）",
+            "积分申请表（在积分系统填写后打印，本人和单位签字盖章）",
+        ],
+    )];
+    if profile.education != Education::None {
+        let mut items = vec![
+            "毕业证书（学历证书）",
+            "学信网《教育部学历证书电子注册备案表》（在线验证报告）",
+        ];
+        if matches!(
+            profile.education,
+            Education::BachelorDegree | Education::Master | Education::Doctor
+        ) {
+            items.push("学位证书及学位在线验证报告");
+        }
+        items.push("国（境）外学历学位：教育部留学服务中心出具的认证书");
+        groups.push(group(
+            "education",
+            &format!("教育背景：{}", tables::education_label(profile.education)),
+            &items,
+        ));
+    }
+    if profile.qualification != Qualification::None {
+        let certificate = match profile.qualification {
+            Qualification::IntermediateTitle | Qualification::SeniorTitle => {
+                "专业技术职称证书（与现岗位相符）"
+            }
+            _ => "职业资格证书或职业技能等级证书（在本市工作期间取得，与现岗位相符）",
+        };
+        let mut items = vec![certificate, "用人单位出具的聘任文件（聘书或聘任证明）"];
+        if tables::qualification_needs_base(profile.qualification) {
+            items.push("近12个月社保缴费基数记录（证明有6个月不低于社平工资）");
+        }
+        groups.push(group(
+            "qualification",
+            &format!(
+                "职称或技能等级：{}",
+                tables::qualification_label(profile.qualification)
+            ),
+            &items,
+        ));
+    }
+    if profile.contribution_tier != ContributionTier::None || profile.unknown.contribution_tier {
+        groups.push(group(
+            "contribution_base",
+            "社保缴费基数",
+            &["近4年（48个月）社保缴费明细，显示每月缴费基数"],
+        ));
+    }
+    if profile.shortage_major || profile.unknown.shortage_major {
+        groups.push(group(
+            "shortage_major",
+            "紧缺急需专业",
+            &[
+                "全日制大专及以上毕业证书（显示专业）",
+                "用人单位出具的岗位与专业相符的证明",
+            ],
+        ));
+    }
+    if profile.tax_avg_wan > 0.0 || profile.local_hires_avg > 0.0 {
+        groups.push(group(
+            "investment",
+            "投资纳税或带动本地就业",
+            &[
+                "企业营业执照和本人投资份额证明（章程、验资或股权登记材料）",
+                "近3个连续年度的完税证明",
+                "带动就业的：近3年聘用本市户籍人员的社保缴费证明",
+            ],
+        ));
+    }
+    if profile.entrepreneur || profile.innovation_intermediary {
+        groups.push(group(
+            "entrepreneur",
+            "创业人才或创新创业中介服务人才",
+            &["主管部门出具的认定文件"],
+        ));
+    }
+    if profile.public_service_years > 0 {
+        groups.push(group(
+            "public_service",
+            "特定公共服务领域（环卫）",
+            &["环卫岗位劳动合同", "用人单位出具的在岗年限证明"],
+        ));
+    }
+    if profile.suburb_years > 0 {
+        groups.push(group(
+            "suburb",
+            "远郊重点区域",
+            &[
+                "用人单位在该区域注册或经营的证明",
+                "本人在该区域居住的证明（居住证登记地址、房屋租赁合同或产权证）",
+            ],
+        ));
+    }
+    if profile.lingang_years > 0 {
+        groups.push(group(
+            "lingang",
+            "临港新片区",
+            &["临港新片区管委会出具的推荐函", "在新片区工作并居住的证明"],
+        ));
+    }
+    if profile.fresh_graduate {
+        groups.push(group(
+            "fresh_graduate",
+            "应届高校毕业生",
+            &["毕业证书", "就业协议或劳动合同（毕业当年）"],
+        ));
+    }
+    if profile.award != Award::None {
+        groups.push(group(
+            "award",
+            &format!("表彰奖励：{}", tables::award_label(profile.award)),
+            &["获奖证书或表彰文件（在本市工作期间获得）"],
+        ));
+    }
+    if profile.spouse_hukou_years > 0 {
+        groups.push(group(
+            "spouse_hukou",
+            "配偶为本市户籍人员",
+            &["结婚证", "配偶的户口簿或户籍证明", "配偶的居民身份证"],
+        ));
+    }
+    groups.push(group(
+        "family",
+        "配偶和子女随同办理时（如需要）",
+        &[
+            "结婚证",
+            "配偶和子女的居民身份证或户口簿",
+            "子女的出生医学证明",
+            "配偶和子女的居住证明（居住证等）",
+        ],
+    ));
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(profile: &Profile) -> Vec<String> {
+        checklist(profile).into_iter().map(|g| g.code).collect()
+    }
+
+    #[test]
+    fn everyone_gets_the_base_materials() {
+        let groups = checklist(&Profile::default());
+        assert_eq!(groups[0].code, "base");
+        for item in ["居住证", "身份证", "劳动合同", "社会保险"] {
+            assert!(groups[0].items.iter().any(|i| i.contains(item)), "{item}");
+        }
+        assert_eq!(codes(&Profile::default()), ["base", "family"]);
+    }
+
+    #[test]
+    fn each_indicator_claimed_adds_its_papers() {
+        let full = Profile {
+            education: Education::BachelorDegree,
+            qualification: Qualification::IntermediateTitle,
+            contribution_tier: ContributionTier::X1,
+            shortage_major: true,
+            tax_avg_wan: 12.0,
+            entrepreneur: true,
+            public_service_years: 5,
+            suburb_years: 5,
+            lingang_years: 3,
+            fresh_graduate: true,
+            award: Award::Provincial,
+            spouse_hukou_years: 2,
+            ..Profile::default()
+        };
+        assert_eq!(
+            codes(&full),
+            [
+                "base",
+                "education",
+                "qualification",
+                "contribution_base",
+                "shortage_major",
+                "investment",
+                "entrepreneur",
+                "public_service",
+                "suburb",
+                "lingang",
+                "fresh_graduate",
+                "award",
+                "spouse_hukou",
+                "family"
+            ]
+        );
+        let groups = checklist(&full);
+        let items = |code: &str| {
+            groups
+                .iter()
+                .find(|g| g.code == code)
+                .unwrap()
+                .items
+                .join("；")
+        };
+        assert!(items("education").contains("学信网") && items("education").contains("学位证书"));
+        assert!(
+            items("qualification").contains("聘任")
+                && items("qualification").contains("社保缴费基数")
+        );
+        assert!(items("investment").contains("完税证明"));
+        assert!(
+            items("spouse_hukou").contains("结婚证") && items("spouse_hukou").contains("户籍证明")
+        );
+        assert!(items("lingang").contains("推荐函"));
+        let college = checklist(&Profile {
+            education: Education::College,
+            ..Profile::default()
+        });
+        assert!(
+            !college[1].items.iter().any(|i| i.contains("学位证书")),
+            "no degree for 大专"
+        );
+    }
+}
