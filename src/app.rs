@@ -32,6 +32,38 @@ pub struct Application {
     mailer: Arc<Mailer>,
 }
 
+/// The privacy duties: a minute after start, then once a day.
+async fn privacy_job(state: Data<AppState>, mut stop: watch::Receiver<bool>) {
+    let day = Duration::from_secs(24 * 3600);
+    let mut daily =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(60), day);
+    loop {
+        tokio::select! {
+            _ = daily.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let settings = &state.settings;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match crate::db::privacy::apply_retention(
+            &state.pool,
+            settings.retention_days,
+            settings.code_retention_hours,
+            settings.counter_retention_days,
+            now,
+        )
+        .await
+        {
+            Ok(done) => tracing::info!(
+                leads_anonymised = done.leads_anonymised,
+                codes_deleted = done.codes_deleted,
+                sends_deleted = done.sends_deleted,
+                "retention job ran"
+            ),
+            Err(error) => tracing::error!(%error, "retention job failed; will retry tomorrow"),
+        }
+    }
+}
+
 /// How often counted page views are written (at most 10 s, by the issue).
 const VIEW_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
@@ -44,6 +76,7 @@ impl Application {
             .with_context(|| format!("listening on {}", settings.listen))?;
         let address = listener.local_addr()?;
         let workers = settings.workers;
+        let request_timeout = settings.request_timeout;
         let guides = Guides::load(&settings.reference_wages)
             .map_err(|error| anyhow!("guide articles: {error}"))?;
         let views = ViewCounter::load(&pool)
@@ -78,7 +111,13 @@ impl Application {
                 .configure(web::routes)
         })
         .workers(workers)
-        .shutdown_timeout(10)
+        // SIGTERM: stop accepting, let in-flight requests finish, at most 8 s
+        // so the whole stop (with the final flushes) stays within 10 s.
+        .shutdown_timeout(8)
+        // A client has this long to send its request head (slowloris).
+        .client_request_timeout(request_timeout)
+        .client_disconnect_timeout(Duration::from_secs(2))
+        .keep_alive(Duration::from_secs(15))
         .listen(listener)?
         .run();
         Ok(Self {
@@ -125,15 +164,20 @@ impl Application {
             self.state.outbox_wake.clone(),
             stopped,
         ));
+        let retention = tokio::spawn(privacy_job(self.state.clone(), stop_worker.subscribe()));
         let served = self.server.await;
         flusher.abort();
         let _ = stop_worker.send(true);
-        if tokio::time::timeout(Duration::from_secs(5), worker)
+        // A send in progress may take its SMTP timeout; the stop must not.
+        if tokio::time::timeout(Duration::from_secs(1), worker)
             .await
             .is_err()
         {
-            tracing::warn!("outbox worker did not stop within 5 s");
+            tracing::warn!(
+                "outbox worker did not stop within 1 s; unsent mail stays in the outbox"
+            );
         }
+        retention.abort();
         match self.state.views.flush(&self.state.pool).await {
             Ok(pages) => tracing::info!(pages, "view counts written at shutdown"),
             Err(error) => tracing::error!(%error, "writing view counts at shutdown failed"),

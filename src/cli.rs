@@ -13,6 +13,7 @@ pub const USAGE: &str = "usage:
   hujifen advisor add NAME [--admin] [--email ADDRESS] [--display-name TEXT]
   hujifen advisor set-password NAME
   hujifen advisor disable NAME
+  hujifen backup PATH                       write a consistent copy of the database while it runs
 
 New passwords come from HUJIFEN_NEW_PASSWORD when set (at least 15
 characters), else a random one is generated and printed once.";

@@ -1,6 +1,8 @@
 //! The `hujifen` binary: serves the site, or manages advisors. Settings come
 //! from the environment (see README.md).
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use hujifen::app::Application;
@@ -8,12 +10,25 @@ use hujifen::settings::Settings;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("HUJIFEN_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+    // One JSON object a line for machines (a service's log, a file); readable
+    // text on a terminal. HUJIFEN_LOG_FORMAT=json|text overrides.
+    let filter =
+        EnvFilter::try_from_env("HUJIFEN_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = match std::env::var("HUJIFEN_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") => false,
+        _ => !std::io::stdout().is_terminal(),
+    };
+    if json {
+        tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let settings = Settings::from_env()?;
     match args.first().map(String::as_str) {
@@ -22,6 +37,14 @@ async fn main() -> anyhow::Result<()> {
             let application = Application::build(settings).await?;
             tracing::info!(address = %application.address(), %public_url, "serving");
             application.run().await?;
+        }
+        Some("backup") => {
+            let target = args
+                .get(1)
+                .ok_or_else(|| anyhow::anyhow!("usage: hujifen backup PATH"))?;
+            let pool = hujifen::db::connect(&settings.database_url).await?;
+            hujifen::db::backup(&pool, std::path::Path::new(target)).await?;
+            println!("Backed up {} to {target}", settings.database_url);
         }
         Some("advisor") => {
             let pool = hujifen::db::connect(&settings.database_url).await?;

@@ -65,6 +65,16 @@ pub struct Settings {
     pub outbox_poll: Duration,
     /// `HUJIFEN_OUTBOX_RETRY_MS` [10000]: first retry delay, doubled per attempt up to an hour.
     pub outbox_retry: Duration,
+    /// `HUJIFEN_REQUEST_TIMEOUT_MS` [10000]: time to send a request head, and
+    /// again to send its body.
+    pub request_timeout: Duration,
+    /// `HUJIFEN_RETENTION_DAYS` [180]: leads are anonymised this long after
+    /// their last activity.
+    pub retention_days: i64,
+    /// `HUJIFEN_CODE_RETENTION_HOURS` [24]: verification codes are deleted after this.
+    pub code_retention_hours: i64,
+    /// `HUJIFEN_COUNTER_RETENTION_DAYS` [7]: send and login counters are deleted after this.
+    pub counter_retention_days: i64,
 }
 
 /// The Aliyun SMS account (阿里云短信 SendSms).
@@ -216,6 +226,14 @@ impl Settings {
                 10_000,
                 10..=3_600_000,
             )?),
+            request_timeout: Duration::from_millis(number(
+                "HUJIFEN_REQUEST_TIMEOUT_MS",
+                10_000,
+                100..=300_000,
+            )?),
+            retention_days: number("HUJIFEN_RETENTION_DAYS", 180, 1..=3650)? as i64,
+            code_retention_hours: number("HUJIFEN_CODE_RETENTION_HOURS", 24, 1..=720)? as i64,
+            counter_retention_days: number("HUJIFEN_COUNTER_RETENTION_DAYS", 7, 1..=365)? as i64,
             listen: get("HUJIFEN_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/hujifen.db".into()),
             public_url: public_url.trim_end_matches('/').to_string(),

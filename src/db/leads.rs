@@ -4,7 +4,8 @@
 use serde_json::json;
 use sqlx::SqlitePool;
 
-use crate::leads::codes::{CodeRules, CodeState, CodeVerdict};
+use super::verification::CodeCheck;
+use crate::leads::codes::CodeRules;
 use crate::leads::form::CallbackRequest;
 use crate::leads::limits::{Refusal, SubmitLimits, Usage, decide};
 use crate::leads::score_band;
@@ -85,30 +86,24 @@ pub async fn submit(
         return Ok(SubmitOutcome::Refused(refusal));
     }
 
-    let code = super::verification::latest_code(&mut transaction, phone).await?;
-    let wrong_today =
-        super::verification::wrong_entries_today(&mut transaction, phone, now).await?;
-    let state = code.as_ref().map(|code| CodeState {
-        age_seconds: now - code.created_at,
-        wrong_entries: u32::try_from(code.wrong_entries).unwrap_or(u32::MAX),
-        used: code.used_at.is_some(),
-    });
-    match (rules.check(state, wrong_today), &code) {
-        (CodeVerdict::Compare, Some(code)) => {
-            if !secrets.code_matches(phone, &request.code, &code.code_hmac) {
-                super::verification::record_wrong_entry(&mut transaction, code.id).await?;
-                transaction.commit().await?;
-                return Ok(SubmitOutcome::CodeWrong);
-            }
-            super::verification::mark_used(&mut transaction, code.id, now).await?;
-        }
-        (CodeVerdict::Locked, _) => {
+    match super::verification::consume_code(
+        &mut transaction,
+        secrets,
+        rules,
+        phone,
+        &request.code,
+        now,
+    )
+    .await?
+    {
+        CodeCheck::Accepted => {}
+        refused => {
             transaction.commit().await?;
-            return Ok(SubmitOutcome::CodeLocked);
-        }
-        _ => {
-            transaction.commit().await?;
-            return Ok(SubmitOutcome::CodeMissing);
+            return Ok(match refused {
+                CodeCheck::Wrong => SubmitOutcome::CodeWrong,
+                CodeCheck::Locked => SubmitOutcome::CodeLocked,
+                _ => SubmitOutcome::CodeMissing,
+            });
         }
     }
 

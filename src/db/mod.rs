@@ -7,6 +7,7 @@ pub mod lead_admin;
 pub mod leads;
 pub mod outbox;
 pub mod page_views;
+pub mod privacy;
 pub mod verification;
 
 use std::str::FromStr;
@@ -61,6 +62,24 @@ pub async fn begin_write(
     pool: &SqlitePool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// Writes a consistent copy of the database to `target` with `VACUUM INTO`,
+/// safe while the site serves (WAL readers do not block the writer). The
+/// target must not exist yet.
+pub async fn backup(pool: &SqlitePool, target: &std::path::Path) -> anyhow::Result<()> {
+    if target.exists() {
+        anyhow::bail!("{} already exists; choose a new file", target.display());
+    }
+    let path = target
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path must be UTF-8"))?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(path)
+        .execute(pool)
+        .await
+        .with_context(|| format!("backing up to {path}"))?;
+    Ok(())
 }
 
 /// True when the database answers a query.

@@ -3,6 +3,7 @@
 
 use sqlx::{SqliteConnection, SqlitePool};
 
+use crate::leads::codes::{CodeRules, CodeState, CodeVerdict};
 use crate::leads::limits::{Refusal, Rule, SendLimits, Usage, decide};
 
 /// The answer to a request for a code.
@@ -202,4 +203,49 @@ pub async fn mark_used(
         .execute(connection)
         .await?;
     Ok(())
+}
+
+/// What an entered code turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// Right, and now used up.
+    Accepted,
+    /// None sent, used, or expired.
+    Missing,
+    /// Wrong: counted against the code and the phone.
+    Wrong,
+    /// Too many wrong entries.
+    Locked,
+}
+
+/// Checks an entered code inside the caller's transaction; a right code is
+/// marked used, a wrong one counted. Commit either way.
+pub async fn consume_code(
+    connection: &mut SqliteConnection,
+    secrets: &crate::secrets::Secrets,
+    rules: &CodeRules,
+    phone: &str,
+    entered: &str,
+    now: i64,
+) -> Result<CodeCheck, sqlx::Error> {
+    let code = latest_code(&mut *connection, phone).await?;
+    let wrong_today = wrong_entries_today(&mut *connection, phone, now).await?;
+    let state = code.as_ref().map(|code| CodeState {
+        age_seconds: now - code.created_at,
+        wrong_entries: u32::try_from(code.wrong_entries).unwrap_or(u32::MAX),
+        used: code.used_at.is_some(),
+    });
+    Ok(match (rules.check(state, wrong_today), &code) {
+        (CodeVerdict::Compare, Some(code)) => {
+            if secrets.code_matches(phone, entered, &code.code_hmac) {
+                mark_used(&mut *connection, code.id, now).await?;
+                CodeCheck::Accepted
+            } else {
+                record_wrong_entry(&mut *connection, code.id).await?;
+                CodeCheck::Wrong
+            }
+        }
+        (CodeVerdict::Locked, _) => CodeCheck::Locked,
+        _ => CodeCheck::Missing,
+    })
 }

@@ -18,6 +18,9 @@ pub async fn create_assessment(state: web::Data<AppState>, payload: web::Payload
         Err(BodyError::Unreadable) => {
             return body_error(StatusCode::BAD_REQUEST, "无法读取请求内容");
         }
+        Err(BodyError::TimedOut) => {
+            return body_error(StatusCode::REQUEST_TIMEOUT, "请求超时，请重试");
+        }
     };
     let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&body) else {
         return body_error(StatusCode::BAD_REQUEST, "请求内容须为JSON对象");
@@ -44,7 +47,7 @@ fn body_error(status: StatusCode, message: &str) -> HttpResponse {
 
 /// JSON scalars as the text a form would send; null means omitted. Arrays
 /// and objects are errors of their field.
-fn raw_answers(object: &serde_json::Map<String, Value>) -> (RawAnswers, FieldErrors) {
+pub(crate) fn raw_answers(object: &serde_json::Map<String, Value>) -> (RawAnswers, FieldErrors) {
     let mut raw = RawAnswers::new();
     let mut errors = FieldErrors::default();
     for &(field, label) in FIELDS {

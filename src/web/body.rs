@@ -12,9 +12,20 @@ pub enum BodyError {
     TooLarge,
     /// The client went away or sent a broken stream.
     Unreadable,
+    /// The body did not arrive in time.
+    TimedOut,
 }
 
-pub async fn read_limited(mut payload: Payload, limit: usize) -> Result<Bytes, BodyError> {
+/// How long a client may take to send its body.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+pub async fn read_limited(payload: Payload, limit: usize) -> Result<Bytes, BodyError> {
+    tokio::time::timeout(BODY_TIMEOUT, read_all(payload, limit))
+        .await
+        .unwrap_or(Err(BodyError::TimedOut))
+}
+
+async fn read_all(mut payload: Payload, limit: usize) -> Result<Bytes, BodyError> {
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::Unreadable)?;

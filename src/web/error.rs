@@ -15,6 +15,8 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("unreadable request")]
     BadRequest,
+    #[error("request body too slow")]
+    RequestTimeout,
     /// No valid advisor session: off to the login page.
     #[error("login required")]
     LoginRequired,
@@ -36,6 +38,7 @@ impl From<BodyError> for AppError {
         match error {
             BodyError::TooLarge => Self::PayloadTooLarge,
             BodyError::Unreadable => Self::BadRequest,
+            BodyError::TimedOut => Self::RequestTimeout,
         }
     }
 }
@@ -58,6 +61,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::LoginRequired => StatusCode::SEE_OTHER,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,6 +115,7 @@ impl<'a> ErrorPage<'a> {
                 "提交的内容过大",
                 "您提交的内容超过了允许的大小，请精简后再试。",
             ),
+            408 => ("请求超时", "网络较慢，请求没有按时完成，请重试。"),
             429 => ("操作过于频繁", "您的操作太频繁了，请稍后再试。"),
             400..=499 => ("请求有误", "无法处理这次请求，请返回上一页检查后重试。"),
             _ => (

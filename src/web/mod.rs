@@ -8,6 +8,8 @@ mod body;
 pub mod client_ip;
 pub mod consultations;
 pub mod error;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod guides;
 pub mod layout;
 pub mod middleware;
@@ -73,6 +75,11 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/consultations").route(web::post().to(consultations::submit)))
         .service(web::resource("/consultations/thanks").route(read().to(consultations::thanks)))
         .service(web::resource("/privacy").route(read().to(privacy::show)))
+        .service(
+            web::resource("/privacy/requests")
+                .route(read().to(privacy::requests_form))
+                .route(web::post().to(privacy::request)),
+        )
         .service(web::resource("/sitemap.xml").route(read().to(seo::sitemap)))
         .service(web::resource("/robots.txt").route(read().to(seo::robots)))
         .service(web::resource("/api/v1/assessments").route(web::post().to(api::create_assessment)))

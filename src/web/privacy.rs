@@ -4,9 +4,16 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::body::{BODY_LIMIT, form_fields, read_limited};
 use super::layout::{PageMeta, SITE_NAME};
 use super::{AppError, AppState, render};
-use crate::leads::NOTICE_VERSION;
+use crate::db;
+use crate::db::privacy::{Action, Outcome};
+use crate::db::verification::CodeCheck;
+use crate::form::{FieldErrors, RawFields};
+use crate::leads::codes::looks_like_code;
+use crate::leads::form::Interest;
+use crate::leads::{NOTICE_VERSION, Phone};
 
 #[derive(Template)]
 #[template(path = "privacy.html")]
@@ -32,4 +39,167 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
             code_minutes: state.settings.code_rules.valid_minutes(),
         },
     )
+}
+
+/// One lead as its owner sees it: masked.
+pub struct HeldView {
+    pub name: String,
+    pub interest: &'static str,
+    pub status: &'static str,
+    pub created: String,
+    pub marketing: bool,
+    pub has_snapshot: bool,
+    pub consents: i64,
+    pub events: i64,
+}
+
+#[derive(Template)]
+#[template(path = "privacy_requests.html")]
+pub struct RequestsPage {
+    pub meta: PageMeta,
+    pub values: RawFields,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+    pub result: Option<String>,
+    pub held: Vec<HeldView>,
+    pub masked_phone: String,
+}
+
+impl RequestsPage {
+    pub fn new(values: RawFields, errors: FieldErrors, notice: Option<String>) -> Self {
+        Self {
+            meta: PageMeta::private(
+                format!("查询、撤回或删除我的信息 - {SITE_NAME}"),
+                "验证手机号后，查看我们保存的你的信息，撤回接收资讯的同意，或删除你的回电申请。",
+            ),
+            values,
+            errors,
+            notice,
+            result: None,
+            held: Vec::new(),
+            masked_phone: String::new(),
+        }
+    }
+
+    pub fn value(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    pub fn summary(&self) -> Vec<(&'static str, String)> {
+        self.errors
+            .iter()
+            .map(|(name, message)| (name, message.to_string()))
+            .collect()
+    }
+}
+
+pub async fn requests_form() -> Result<HttpResponse, AppError> {
+    render(
+        StatusCode::OK,
+        &RequestsPage::new(RawFields::new(), FieldErrors::default(), None),
+    )
+}
+
+/// `POST /privacy/requests`: the phone's code proves ownership; then view,
+/// withdraw marketing consent, or delete — each recorded.
+pub async fn request(
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+    let get = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut errors = FieldErrors::default();
+    let phone = Phone::parse(&get("phone"))
+        .map_err(|message| errors.add("phone", message))
+        .ok();
+    let code = get("code");
+    if !looks_like_code(&code) {
+        errors.add("code", "请填写6位数字验证码");
+    }
+    let action = match get("action").as_str() {
+        "view" => Some(Action::View),
+        "withdraw_marketing" => Some(Action::WithdrawMarketing),
+        "delete" => Some(Action::Delete),
+        _ => {
+            errors.add("action", "请选择要办理的事项");
+            None
+        }
+    };
+    let (Some(phone), Some(action), true) = (phone, action, errors.is_empty()) else {
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &RequestsPage::new(fields, errors, None),
+        );
+    };
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let outcome = db::privacy::request(
+        &state.pool,
+        &state.secrets,
+        &state.settings.code_rules,
+        phone.as_str(),
+        &code,
+        action,
+        now,
+    )
+    .await?;
+    let held = match outcome {
+        Outcome::Done { held } => held,
+        Outcome::Code(check) => {
+            let message = match check {
+                CodeCheck::Wrong => "验证码不正确，请检查后重新输入",
+                CodeCheck::Locked => "验证码输入错误次数过多，请重新获取验证码",
+                _ => "验证码无效或已过期，请重新获取",
+            };
+            let mut errors = FieldErrors::default();
+            errors.add("code", message);
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RequestsPage::new(fields, errors, None),
+            );
+        }
+    };
+    tracing::info!(action = action.code(), leads = held.len(), to = %phone, "privacy request handled");
+    let result = match (action, held.len()) {
+        (_, 0) => "我们没有保存与该手机号相关的回电申请。".to_string(),
+        (Action::View, n) => {
+            format!("我们保存了与该手机号相关的{n}条回电申请，内容如下（已隐去部分信息）。")
+        }
+        (Action::WithdrawMarketing, n) => {
+            format!("已撤回接收积分资讯的同意（涉及{n}条申请）。顾问仍会就你申请的事项回电。")
+        }
+        (Action::Delete, n) => format!("已删除与该手机号相关的{n}条回电申请及其记录。"),
+    };
+    let mut page = RequestsPage::new(RawFields::new(), FieldErrors::default(), None);
+    page.result = Some(result);
+    page.masked_phone = phone.masked();
+    if action != Action::Delete {
+        page.held = held
+            .into_iter()
+            .map(|lead| HeldView {
+                name: mask_name(&lead.name),
+                interest: Interest::from_code(&lead.interest).label(),
+                status: crate::db::lead_admin::status_label(&lead.status),
+                created: crate::web::admin::local_time(&lead.created_at),
+                marketing: lead.marketing && action != Action::WithdrawMarketing,
+                has_snapshot: lead.has_snapshot,
+                consents: lead.consents,
+                events: lead.events,
+            })
+            .collect();
+    }
+    render(StatusCode::OK, &page)
+}
+
+/// `张三` -> `张*`, `Li Lei` -> `L*****`.
+fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => std::iter::once(first).chain(chars.map(|_| '*')).collect(),
+        None => String::new(),
+    }
 }

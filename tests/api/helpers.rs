@@ -21,7 +21,7 @@ pub struct TestApp {
     pub database_url: String,
     handle: ServerHandle,
     server: JoinHandle<std::io::Result<()>>,
-    data: TempDir,
+    pub data: TempDir,
 }
 
 impl TestApp {

@@ -8,6 +8,8 @@ mod admin;
 mod api;
 mod consultations;
 mod guides;
+mod hardening;
 mod pages;
 mod plan;
+mod process;
 mod self_test;

@@ -167,8 +167,15 @@ impl CodeReply<'_> {
         } else {
             let mut errors = FieldErrors::default();
             errors.add(field, message);
-            let callback = CallbackForm::resubmitted(self.raw, errors, self.assessment);
-            render(status, &page(callback, &self.state.settings))?
+            if self.raw.get("source").map(String::as_str) == Some("privacy") {
+                render(
+                    status,
+                    &crate::web::privacy::RequestsPage::new(self.raw, errors, None),
+                )?
+            } else {
+                let callback = CallbackForm::resubmitted(self.raw, errors, self.assessment);
+                render(status, &page(callback, &self.state.settings))?
+            }
         };
         if let Some(seconds) = retry_after
             && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
@@ -186,6 +193,14 @@ impl CodeReply<'_> {
         if self.json {
             return Ok(HttpResponse::Ok()
                 .json(json!({ "ok": true, "message": message, "retry_after": retry_after })));
+        }
+        if self.raw.get("source").map(String::as_str) == Some("privacy") {
+            let page = crate::web::privacy::RequestsPage::new(
+                self.raw,
+                FieldErrors::default(),
+                Some(message),
+            );
+            return render(StatusCode::OK, &page);
         }
         let callback = CallbackForm::resubmitted(self.raw, FieldErrors::default(), self.assessment)
             .with_notice(message);

@@ -1,0 +1,211 @@
+//! Privacy duties: the retention job, and what a visitor who proved their
+//! phone may see, withdraw or delete.
+
+use sqlx::SqlitePool;
+
+use super::verification::CodeCheck;
+use crate::leads::codes::CodeRules;
+use crate::secrets::Secrets;
+
+/// What one run of the retention job did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Retention {
+    pub leads_anonymised: u64,
+    pub codes_deleted: u64,
+    pub sends_deleted: u64,
+    pub captchas_deleted: u64,
+    pub login_failures_deleted: u64,
+}
+
+/// Anonymises leads idle for `retention_days`, deletes codes older than
+/// `code_hours` and counters older than `counter_days`. One transaction.
+pub async fn apply_retention(
+    pool: &SqlitePool,
+    retention_days: i64,
+    code_hours: i64,
+    counter_days: i64,
+    now: i64,
+) -> Result<Retention, sqlx::Error> {
+    let mut transaction = super::begin_write(pool).await?;
+    let cutoff = format!("-{retention_days} days");
+    let idle = "SELECT id FROM leads WHERE anonymised_at IS NULL
+                AND last_activity_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)";
+    sqlx::query(&format!(
+        "UPDATE consents SET ip = '' WHERE lead_id IN ({idle})"
+    ))
+    .bind(&cutoff)
+    .execute(&mut *transaction)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE lead_submissions SET phone = '', ip = '' WHERE lead_id IN ({idle})"
+    ))
+    .bind(&cutoff)
+    .execute(&mut *transaction)
+    .await?;
+    // Notes and reasons are free text an advisor wrote about the person.
+    sqlx::query(&format!(
+        "UPDATE lead_events SET detail = '{{}}' WHERE kind IN ('note', 'status_changed', 'repeat_request') AND lead_id IN ({idle})"
+    ))
+    .bind(&cutoff)
+    .execute(&mut *transaction)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO lead_events (lead_id, kind, detail, actor) SELECT id, 'anonymised', '{{}}', 'system' FROM ({idle})"
+    ))
+    .bind(&cutoff)
+    .execute(&mut *transaction)
+    .await?;
+    let leads_anonymised = sqlx::query(&format!(
+        "UPDATE leads SET name = '已匿名', phone = '', organisation = NULL, assessment_token = NULL,
+             assessment_snapshot = NULL, anonymised_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+         WHERE id IN ({idle})"
+    ))
+    .bind(&cutoff)
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    let codes_deleted = sqlx::query("DELETE FROM verification_codes WHERE created_at < ?")
+        .bind(now - code_hours * 3600)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    let counters_before = now - counter_days * 86_400;
+    let sends_deleted = sqlx::query("DELETE FROM sms_sends WHERE sent_at < ?")
+        .bind(counters_before)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    let captchas_deleted = sqlx::query("DELETE FROM captcha_uses WHERE used_at < ?")
+        .bind(now - 86_400)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    let login_failures_deleted = sqlx::query("DELETE FROM login_failures WHERE at < ?")
+        .bind(counters_before)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    sqlx::query(
+        "UPDATE lead_submissions SET phone = '', ip = '' WHERE created_at < ? AND phone != ''",
+    )
+    .bind(counters_before)
+    .execute(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(Retention {
+        leads_anonymised,
+        codes_deleted,
+        sends_deleted,
+        captchas_deleted,
+        login_failures_deleted,
+    })
+}
+
+/// What we hold about a phone, for its owner.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Held {
+    pub id: i64,
+    pub name: String,
+    pub interest: String,
+    pub status: String,
+    pub marketing: bool,
+    pub created_at: String,
+    pub has_snapshot: bool,
+    pub consents: i64,
+    pub events: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    View,
+    WithdrawMarketing,
+    Delete,
+}
+
+impl Action {
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::View => "view",
+            Action::WithdrawMarketing => "withdraw_marketing",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Outcome {
+    Done { held: Vec<Held> },
+    Code(CodeCheck),
+}
+
+/// Proves the phone with its code, then does what was asked, and records
+/// the request: one transaction.
+pub async fn request(
+    pool: &SqlitePool,
+    secrets: &Secrets,
+    rules: &CodeRules,
+    phone: &str,
+    code: &str,
+    action: Action,
+    now: i64,
+) -> Result<Outcome, sqlx::Error> {
+    let mut transaction = super::begin_write(pool).await?;
+    let check =
+        super::verification::consume_code(&mut transaction, secrets, rules, phone, code, now)
+            .await?;
+    if check != CodeCheck::Accepted {
+        transaction.commit().await?;
+        return Ok(Outcome::Code(check));
+    }
+    let held: Vec<Held> = sqlx::query_as(
+        "SELECT l.id, l.name, l.interest, l.status, l.marketing, l.created_at,
+                l.assessment_snapshot IS NOT NULL AS has_snapshot,
+                (SELECT count(*) FROM consents c WHERE c.lead_id = l.id) AS consents,
+                (SELECT count(*) FROM lead_events e WHERE e.lead_id = l.id) AS events
+         FROM leads l WHERE l.phone = ? ORDER BY l.id",
+    )
+    .bind(phone)
+    .fetch_all(&mut *transaction)
+    .await?;
+    match action {
+        Action::View => {}
+        Action::WithdrawMarketing => {
+            for lead in &held {
+                sqlx::query("UPDATE leads SET marketing = 0 WHERE id = ?")
+                    .bind(lead.id)
+                    .execute(&mut *transaction)
+                    .await?;
+                super::leads::add_event(
+                    &mut transaction,
+                    lead.id,
+                    "marketing_withdrawn",
+                    &serde_json::json!({}),
+                    None,
+                )
+                .await?;
+            }
+        }
+        Action::Delete => {
+            for lead in &held {
+                for table in ["lead_events", "consents", "lead_submissions"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE lead_id = ?"))
+                        .bind(lead.id)
+                        .execute(&mut *transaction)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM leads WHERE id = ?")
+                    .bind(lead.id)
+                    .execute(&mut *transaction)
+                    .await?;
+            }
+        }
+    }
+    sqlx::query("INSERT INTO privacy_requests (phone_hmac, action, leads) VALUES (?, ?, ?)")
+        .bind(secrets.code_hmac(phone, "privacy request"))
+        .bind(action.code())
+        .bind(held.len() as i64)
+        .execute(&mut *transaction)
+        .await?;
+    transaction.commit().await?;
+    Ok(Outcome::Done { held })
+}

@@ -1,0 +1,810 @@
+//! Proof for SECURITY.md: crash safety, graceful stop, backups, the log,
+//! client IPs behind a proxy, timeouts, headers, privacy duties, inert input.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::helpers::{ADMIN_PASSWORD, Page, TestApp, location, solve_altcha, text_of};
+use crate::process::ServerProcess;
+
+const PHONE: &str = "13812345678";
+const NAME: &str = "张三丰";
+
+fn client() -> Client {
+    hujifen::notify::sms::install_tls_provider();
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+fn last_code(folder: &Path, phone: &str) -> String {
+    let text = std::fs::read_to_string(folder.join("sms.jsonl")).unwrap();
+    let line: Value = text
+        .lines()
+        .rev()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|m| m["to"] == phone)
+        .unwrap();
+    line["text"]
+        .as_str()
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|run| run.len() == 6)
+        .unwrap()
+        .to_string()
+}
+
+/// Gets a code and submits a callback request against any running server.
+async fn leave_lead(
+    client: &Client,
+    base: &str,
+    folder: &Path,
+    phone: &str,
+    key: &str,
+) -> (reqwest::Response, String) {
+    let challenge: Value = client
+        .get(format!("{base}/verification-codes/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let altcha = solve_altcha(&challenge);
+    let sent = client
+        .post(format!("{base}/verification-codes"))
+        .header("accept", "application/json")
+        .form(&[("phone", phone), ("altcha", altcha.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    let code = last_code(folder, phone);
+    let response = client
+        .post(format!("{base}/consultations"))
+        .form(&[
+            ("name", NAME),
+            ("phone", phone),
+            ("code", code.as_str()),
+            ("consent", "on"),
+            ("interest", "callback"),
+            ("idempotency_key", key),
+        ])
+        .send()
+        .await
+        .unwrap();
+    (response, code)
+}
+
+async fn lead_count(folder: &Path) -> i64 {
+    let pool = hujifen::db::connect(&format!("sqlite://{}/hujifen.db", folder.display()))
+        .await
+        .unwrap();
+    let count = sqlx::query_scalar("SELECT count(*) FROM leads")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    count
+}
+
+#[tokio::test]
+async fn a_lead_survives_kill_9_right_after_the_303() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(folder.path(), &[]);
+    let (response, _) = leave_lead(
+        &client(),
+        &server.address,
+        folder.path(),
+        PHONE,
+        "kill9kill9kill9kill9",
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    server.child.kill().unwrap(); // SIGKILL: no chance to flush anything
+    server.child.wait().unwrap();
+    assert_eq!(
+        lead_count(folder.path()).await,
+        1,
+        "committed before the 303"
+    );
+    let restarted = ServerProcess::start(folder.path(), &[]);
+    let health = client()
+        .get(restarted.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(lead_count(folder.path()).await, 1);
+}
+
+#[tokio::test]
+async fn sigterm_drains_requests_flushes_and_exits_0_within_10_s() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(folder.path(), &[]);
+    let browser = client();
+    for _ in 0..3 {
+        assert_eq!(
+            browser
+                .get(server.url("/guide/faq"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    // A request in flight: the head and half the body are sent.
+    let address = server.address.trim_start_matches("http://").to_string();
+    let body = "age=30&education=college&insurance_months=24";
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /self-test HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let stopped_at = Instant::now();
+    server.terminate();
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
+    let mut reply = String::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.read_to_string(&mut reply);
+    assert!(
+        reply.starts_with("HTTP/1.1 303"),
+        "the in-flight request finished: {reply}"
+    );
+
+    let status = server
+        .wait_for_exit(Duration::from_secs(10))
+        .expect("exits within 10 s");
+    assert!(status.success(), "exit status {status}");
+    assert!(stopped_at.elapsed() < Duration::from_secs(10));
+    let log = server.log_text();
+    assert!(log.contains("outbox worker stopped"), "{log}");
+    assert!(log.contains("view counts written at shutdown"));
+    let pool = hujifen::db::connect(&format!("sqlite://{}/hujifen.db", folder.path().display()))
+        .await
+        .unwrap();
+    let views: i64 = sqlx::query_scalar("SELECT views FROM page_views WHERE path = '/guide/faq'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(views, 3, "view counts flushed on the way out");
+    let tests: i64 = sqlx::query_scalar("SELECT count(*) FROM assessments")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(tests, 1);
+}
+
+#[tokio::test]
+async fn a_backup_taken_under_load_restores_every_lead() {
+    let app = TestApp::spawn().await;
+    // Leads committed before the backup starts, through the real flow …
+    let code = {
+        let response = app.request_code(PHONE).await;
+        assert_eq!(response.status(), 200);
+        app.last_code_for(PHONE)
+    };
+    let response = app
+        .client
+        .post(app.url("/consultations"))
+        .form(&[
+            ("name", NAME),
+            ("phone", PHONE),
+            ("code", code.as_str()),
+            ("consent", "on"),
+            ("idempotency_key", "backup0000backup0000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    // … and many more while it runs.
+    let pool = app.pool.clone();
+    let writer = tokio::spawn(async move {
+        for i in 0..300 {
+            sqlx::query("INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing) VALUES (?, ?, 'callback', 'consultation', 'v', 'now', 0)")
+                .bind(format!("负载{i}"))
+                .bind(format!("1390000{i:04}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let before: i64 = app.scalar("SELECT count(*) FROM leads").await;
+    let target = app.data.path().join("backup.db");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_hujifen"))
+        .args(["backup", target.to_str().unwrap()])
+        .env("DATABASE_URL", &app.database_url)
+        .env("HUJIFEN_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    writer.await.unwrap();
+    let again = tokio::process::Command::new(env!("CARGO_BIN_EXE_hujifen"))
+        .args(["backup", target.to_str().unwrap()])
+        .env("DATABASE_URL", &app.database_url)
+        .output()
+        .await
+        .unwrap();
+    assert!(!again.status.success(), "never overwrites a file");
+
+    // Restore as the README says: copy the backup in place of the database.
+    let restored = tempfile::tempdir().unwrap();
+    std::fs::copy(&target, restored.path().join("hujifen.db")).unwrap();
+    let server = ServerProcess::start(restored.path(), &[]);
+    assert_eq!(
+        client()
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let pool = hujifen::db::connect(&format!(
+        "sqlite://{}/hujifen.db",
+        restored.path().display()
+    ))
+    .await
+    .unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM leads")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        count >= before,
+        "every lead committed before the backup: {count} < {before}"
+    );
+    let real: i64 = sqlx::query_scalar("SELECT count(*) FROM leads WHERE phone = ?")
+        .bind(PHONE)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(real, 1);
+    let consents: i64 = sqlx::query_scalar("SELECT count(*) FROM consents")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(consents, 1, "with its consent record");
+}
+
+#[tokio::test]
+async fn the_log_has_a_line_per_request_and_no_personal_data() {
+    let folder = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(folder.path(), &[]);
+    let browser = client();
+    let base = server.address.clone();
+    assert_eq!(
+        browser
+            .get(format!(
+                "{base}/consultation?interest=planning&assessment=x"
+            ))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (response, code) = leave_lead(
+        &browser,
+        &base,
+        folder.path(),
+        PHONE,
+        "logslogslogslogslogs",
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    // Sign in, open the lead, reveal the phone, export.
+    let login = Page::from(
+        browser
+            .get(format!("{base}/admin/login"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let csrf = login.attr(r#"input[name="csrf"]"#, "value").unwrap();
+    let signed_in = browser
+        .post(format!("{base}/admin/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let lead = Page::from(
+        browser
+            .get(format!("{base}/admin/leads/1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let csrf = lead.all(r#"input[name="csrf"]"#)[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    browser
+        .post(format!("{base}/admin/leads/1/reveal"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    browser
+        .get(format!("{base}/admin/leads.csv"))
+        .send()
+        .await
+        .unwrap();
+    browser
+        .post(format!("{base}/admin/login"))
+        .form(&[
+            ("username", "admin"),
+            ("password", "a wrong password here"),
+            ("csrf", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+
+    let log = server.log_text();
+    for secret in [
+        PHONE,
+        NAME,
+        code.as_str(),
+        ADMIN_PASSWORD,
+        session.as_str(),
+        &csrf,
+        "planning&",
+    ] {
+        assert!(!log.contains(secret), "the log holds {secret:?}");
+    }
+    let requests: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "request")
+        .collect();
+    assert!(requests.len() >= 8, "{log}");
+    for line in &requests {
+        let fields = &line["fields"];
+        assert!(
+            fields["method"].is_string()
+                && fields["status"].is_number()
+                && fields["duration_ms"].is_number(),
+            "{line}"
+        );
+        assert!(
+            !fields["path"].as_str().unwrap().contains('?'),
+            "no query string: {line}"
+        );
+        assert_eq!(
+            line["span"]["id"].as_str().map(str::len),
+            Some(16),
+            "a request id: {line}"
+        );
+    }
+    assert!(
+        requests
+            .iter()
+            .any(|l| l["fields"]["path"] == "/consultation")
+    );
+    for event in [
+        "phone revealed",
+        "leads exported",
+        "callback request stored",
+        "login without a valid CSRF token",
+    ] {
+        assert!(log.contains(event), "security event {event:?} logged");
+    }
+}
+
+async fn ask(app: &TestApp, phone: &str, forwarded: &str) -> reqwest::StatusCode {
+    let altcha = app.solved_altcha().await;
+    app.client
+        .post(app.url("/verification-codes"))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", forwarded)
+        .form(&[("phone", phone), ("altcha", altcha.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn limits_key_on_the_client_behind_a_trusted_proxy() {
+    let behind = TestApp::spawn_with(&[
+        ("HUJIFEN_TRUSTED_PROXY", "127.0.0.1"),
+        ("HUJIFEN_SMS_IP_PER_HOUR", "1"),
+    ])
+    .await;
+    assert_eq!(ask(&behind, "13900000001", "203.0.113.7").await, 200);
+    assert_eq!(
+        ask(&behind, "13900000002", "203.0.113.7").await,
+        429,
+        "same client"
+    );
+    assert_eq!(
+        ask(&behind, "13900000003", "198.51.100.1, 203.0.113.9").await,
+        200,
+        "the last hop is another client"
+    );
+    let ips: Vec<String> = sqlx::query_scalar("SELECT ip FROM sms_sends ORDER BY id")
+        .fetch_all(&behind.pool)
+        .await
+        .unwrap();
+    assert_eq!(ips, ["203.0.113.7", "203.0.113.9"]);
+
+    let direct = TestApp::spawn_with(&[("HUJIFEN_SMS_IP_PER_HOUR", "1")]).await;
+    assert_eq!(ask(&direct, "13900000001", "203.0.113.7").await, 200);
+    assert_eq!(
+        ask(&direct, "13900000002", "198.51.100.1").await,
+        429,
+        "a header from an untrusted peer changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_client_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(&[("HUJIFEN_REQUEST_TIMEOUT_MS", "300")]).await;
+    let address = app.address.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    // Half a request head, then nothing (slowloris).
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(3), stream.read(&mut buffer))
+        .await
+        .expect("the server answers or closes within 3 s")
+        .unwrap_or(0);
+    let reply = String::from_utf8_lossy(&buffer[..read]).to_string();
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 408"),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn https_sites_send_hsts_and_trace_is_405() {
+    let app = TestApp::spawn_with(&[("HUJIFEN_PUBLIC_URL", "https://hujifen.example")]).await;
+    for path in ["/", "/static/css/site.css", "/nope"] {
+        let response = app.get(path).await;
+        let hsts = response.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let age: u64 = hsts
+            .split("max-age=")
+            .nth(1)
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(age >= 31_536_000, "{path}: {hsts}");
+    }
+    let plain = TestApp::spawn().await;
+    assert!(
+        plain
+            .get("/")
+            .await
+            .headers()
+            .get("strict-transport-security")
+            .is_none()
+    );
+    let trace = plain
+        .client
+        .request(reqwest::Method::TRACE, plain.url("/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trace.status(), 405);
+    assert!(trace.headers().contains_key("content-security-policy"));
+}
+
+#[tokio::test]
+async fn script_in_every_text_field_stays_inert() {
+    let app = TestApp::spawn().await;
+    let script = "<script>alert(1)</script>";
+    let response = app
+        .post_form(
+            "/self-test",
+            &[
+                ("age", script),
+                ("education", script),
+                ("tax_avg_wan", script),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let body = response.text().await.unwrap();
+    assert!(!body.contains(script));
+    let page = Page(scraper::Html::parse_document(&body));
+    assert_eq!(
+        page.attr("#f-age", "value").as_deref(),
+        Some(script),
+        "kept, as text"
+    );
+    let consultation = app
+        .client
+        .post(app.url("/consultations"))
+        .form(&[
+            ("name", script),
+            ("phone", script),
+            ("code", script),
+            ("organisation", script),
+            ("interest", "institution"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consultation.status(), 422);
+    let body = consultation.text().await.unwrap();
+    assert!(!body.contains(script));
+    // Stored free text (an organisation, a note) is escaped in admin pages and inert in the CSV.
+    sqlx::query("INSERT INTO leads (name, phone, interest, organisation, source, consent_version, consent_at, marketing) VALUES ('张三', ?, 'institution', ?, 'consultation', 'v', 'now', 0)")
+        .bind(PHONE)
+        .bind(script)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let admin = app.admin().await;
+    let page = admin
+        .get(app.url("/admin/leads/1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(script));
+    let token = Page(scraper::Html::parse_document(&page)).all(r#"input[name="csrf"]"#)[0]
+        .value()
+        .attr("value")
+        .unwrap()
+        .to_string();
+    admin
+        .post(app.url("/admin/leads/1/notes"))
+        .form(&[("csrf", token.as_str()), ("text", script)])
+        .send()
+        .await
+        .unwrap();
+    let page = admin
+        .get(app.url("/admin/leads/1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let parsed = Page(scraper::Html::parse_document(&page));
+    assert!(
+        parsed.all("script").is_empty(),
+        "no script element from data"
+    );
+    assert!(parsed.text("#timeline").contains(script), "shown as text");
+    let csv = admin
+        .get(app.url("/admin/leads.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains(script), "plain text in a CSV cell is inert");
+}
+
+#[tokio::test]
+async fn visitors_see_withdraw_and_delete_what_we_hold() {
+    let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
+    let code = {
+        app.request_code(PHONE).await;
+        app.last_code_for(PHONE)
+    };
+    let lead = app
+        .client
+        .post(app.url("/consultations"))
+        .form(&[
+            ("name", NAME),
+            ("phone", PHONE),
+            ("code", code.as_str()),
+            ("consent", "on"),
+            ("marketing", "on"),
+            ("idempotency_key", "privacyprivacyprivacy"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lead.status(), 303);
+    let page = Page::from(app.get("/privacy/requests").await).await;
+    assert!(page.has(r#"#callback-form input[name="phone"]"#) && page.has("#send-code"));
+    let ask = |action: &'static str, code: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/privacy/requests"))
+                .form(&[
+                    ("phone", PHONE),
+                    ("code", code.as_str()),
+                    ("action", action),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let wrong = ask("view", "000000".into()).await;
+    assert_eq!(wrong.status(), 422);
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.request_code(PHONE).await;
+    let view = ask("view", app.last_code_for(PHONE)).await;
+    assert_eq!(view.status(), 200);
+    let page = Page::from(view).await;
+    let table = page.text("table.held");
+    assert!(
+        table.contains("张**") && table.contains("138****5678"),
+        "{table}"
+    );
+    assert!(!table.contains(NAME) && !table.contains(PHONE));
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.request_code(PHONE).await;
+    let withdraw = ask("withdraw_marketing", app.last_code_for(PHONE)).await;
+    assert_eq!(withdraw.status(), 200);
+    assert_eq!(app.scalar("SELECT marketing FROM leads").await, 0);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM lead_events WHERE kind = 'marketing_withdrawn'")
+            .await,
+        1
+    );
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.request_code(PHONE).await;
+    let delete = ask("delete", app.last_code_for(PHONE)).await;
+    assert_eq!(delete.status(), 200);
+    assert!(
+        Page::from(delete)
+            .await
+            .text("#privacy-result")
+            .contains("已删除")
+    );
+    assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 0);
+    assert_eq!(app.scalar("SELECT count(*) FROM consents").await, 0);
+    let recorded: Vec<String> =
+        sqlx::query_scalar("SELECT action FROM privacy_requests ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, ["view", "withdraw_marketing", "delete"]);
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT phone_hmac FROM privacy_requests")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(hashes.iter().all(|h| !h.contains(PHONE)));
+}
+
+#[tokio::test]
+async fn the_retention_job_anonymises_old_leads_and_purges_counters() {
+    let app = TestApp::spawn().await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    sqlx::query("INSERT INTO leads (id, name, phone, interest, source, consent_version, consent_at, marketing, last_activity_at) VALUES (1, '老客户', '13800000001', 'callback', 'consultation', 'v', 'now', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-181 days'))")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO leads (id, name, phone, interest, source, consent_version, consent_at, marketing) VALUES (2, '新客户', '13800000002', 'callback', 'consultation', 'v', 'now', 1)")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO lead_events (lead_id, kind, detail, actor) VALUES (1, 'note', '{\"text\":\"他住在浦东\"}', 'admin')").execute(&app.pool).await.unwrap();
+    sqlx::query("INSERT INTO consents (lead_id, notice_version, consent, marketing, share_sensitive, ip) VALUES (1, 'v', 1, 1, 0, '10.0.0.1')").execute(&app.pool).await.unwrap();
+    for (table, column, age) in [
+        ("verification_codes", "created_at", 25 * 3600),
+        ("sms_sends", "sent_at", 8 * 86_400),
+    ] {
+        let sql = if table == "verification_codes" {
+            format!(
+                "INSERT INTO {table} (phone, code_hmac, {column}) VALUES ('13800000009', 'x', ?)"
+            )
+        } else {
+            format!(
+                "INSERT INTO {table} (phone, ip, {column}) VALUES ('13800000009', '10.0.0.9', ?)"
+            )
+        };
+        sqlx::query(&sql)
+            .bind(now - age)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+        sqlx::query(&sql)
+            .bind(now - 60)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    let done = hujifen::db::privacy::apply_retention(&app.pool, 180, 24, 7, now)
+        .await
+        .unwrap();
+    assert_eq!(done.leads_anonymised, 1);
+    assert_eq!((done.codes_deleted, done.sends_deleted), (1, 1));
+    let (name, phone): (String, String) =
+        sqlx::query_as("SELECT name, phone FROM leads WHERE id = 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), phone.as_str()), ("已匿名", ""));
+    let (name, phone): (String, String) =
+        sqlx::query_as("SELECT name, phone FROM leads WHERE id = 2")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!((name.as_str(), phone.as_str()), ("新客户", "13800000002"));
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM lead_events WHERE detail LIKE '%浦东%'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM consents WHERE ip != ''")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM verification_codes").await,
+        1
+    );
+    assert_eq!(app.scalar("SELECT count(*) FROM sms_sends").await, 1);
+    let again = hujifen::db::privacy::apply_retention(&app.pool, 180, 24, 7, now)
+        .await
+        .unwrap();
+    assert_eq!(again.leads_anonymised, 0, "once is enough");
+    let page = Page::from(
+        app.admin()
+            .await
+            .get(app.url("/admin/leads"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let names: Vec<String> = page.all("tr.lead-row").into_iter().map(text_of).collect();
+    assert!(names.iter().any(|row| row.contains("已匿名")));
+    let _ = location;
+}
