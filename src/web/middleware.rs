@@ -44,7 +44,17 @@ pub async fn site(
 
     let response = if method == actix_web::http::Method::POST && !same_origin(&request, &public_url)
     {
-        span.in_scope(|| tracing::warn!(path = %path, "cross-origin POST refused"));
+        let header_text = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        let (origin, site) = (header_text("origin"), header_text("sec-fetch-site"));
+        let host = request.connection_info().host().to_string();
+        span.in_scope(|| tracing::warn!(path = %path, %origin, %host, fetch_site = %site, "cross-origin POST refused"));
         request.into_response(HttpResponse::Forbidden().finish())
     } else {
         // Handlers and extractors turn their errors into responses; only an
@@ -85,17 +95,20 @@ fn new_request_id() -> String {
 
 /// Error responses without a page of their own (a bare status from
 /// `AppError` or actix) get the site's page; HTML and JSON bodies are kept.
-/// A POST is same-origin unless the browser says otherwise: `Sec-Fetch-Site`
-/// cross-site, or an `Origin` that is neither the public URL nor this host.
-/// Clients that send neither (curl, tests) are not browsers under attack.
+/// A POST is same-origin unless the browser says otherwise. Modern browsers
+/// send `Sec-Fetch-Site`, which pages cannot forge: it decides. Otherwise the
+/// `Origin` must be the public URL or this host ("null", as sent under
+/// `Referrer-Policy: no-referrer` by older browsers, is refused). Clients
+/// that send neither (curl, tests) are not browsers under attack.
 fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
     let headers = request.headers();
-    if headers
+    match headers
         .get("sec-fetch-site")
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|site| site == "cross-site" || site == "same-site")
     {
-        return false;
+        Some("same-origin") => return true,
+        Some("cross-site" | "same-site") => return false,
+        _ => {}
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;

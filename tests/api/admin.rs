@@ -531,6 +531,28 @@ async fn other_origins_cannot_post() {
         .await
         .unwrap();
     assert_eq!(cross_site.status(), 403);
+    let null_origin = admin
+        .post(app.url(&format!("/admin/leads/{id}/notes")))
+        .header("origin", "null")
+        .form(&[("csrf", token.as_str()), ("text", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        null_origin.status(),
+        403,
+        "an opaque origin without Sec-Fetch-Site"
+    );
+    // What Chromium sends from a no-referrer page: Origin null, but Sec-Fetch-Site same-origin.
+    let browser_like = admin
+        .post(app.url(&format!("/admin/leads/{id}/notes")))
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("csrf", token.as_str()), ("text", "from the page")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(browser_like.status(), 303);
     let same = admin
         .post(app.url(&format!("/admin/leads/{id}/notes")))
         .header("origin", crate::helpers::PUBLIC_URL)
@@ -555,7 +577,7 @@ async fn other_origins_cannot_post() {
     assert_eq!(
         app.scalar("SELECT count(*) FROM lead_events WHERE kind = 'note'")
             .await,
-        1
+        2
     );
 }
 

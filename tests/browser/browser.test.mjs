@@ -1,0 +1,150 @@
+// The site in a real browser: Debian's headless Chromium at 360×740, with
+// JavaScript on and off. Starts the built binary on a temp database.
+// Run: HUJIFEN_BIN=target/debug/hujifen node --test tests/browser/
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ADMIN_PASSWORD = 'browser admin password 2026';
+const PHONE = '13812345678';
+const here = new URL('.', import.meta.url).pathname;
+const binary = resolve(process.env.HUJIFEN_BIN ?? join(here, '../../target/debug/hujifen'));
+
+let server;
+let base;
+let browser;
+let folder;
+
+function waitForAddress(child) {
+  return new Promise((resolvePromise, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${seen}`)), 20000);
+    child.stdout.on('data', (chunk) => {
+      seen += chunk;
+      for (const line of seen.split('\n')) {
+        if (!line.includes('"serving"')) continue;
+        try {
+          const address = JSON.parse(line).fields.address;
+          clearTimeout(timer);
+          resolvePromise(`http://${address}`);
+          return;
+        } catch {
+          // a partial line; wait for more
+        }
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${seen}`)));
+  });
+}
+
+before(async () => {
+  assert.ok(existsSync(binary), `build the binary first (cargo test does): ${binary}`);
+  folder = mkdtempSync(join(tmpdir(), 'hujifen-browser-'));
+  server = spawn(binary, [], {
+    env: {
+      ...process.env,
+      HUJIFEN_LISTEN: '127.0.0.1:0',
+      DATABASE_URL: `sqlite://${folder}/hujifen.db`,
+      HUJIFEN_SMS: `file:${folder}/sms.jsonl`,
+      HUJIFEN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      HUJIFEN_LOG_FORMAT: 'json',
+      HUJIFEN_WORKERS: '2',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  base = await waitForAddress(server);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+/** A phone-sized page that records every console complaint. */
+async function phone({ javaScriptEnabled = true } = {}) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled, locale: 'zh-CN' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (message) => {
+    const text = message.text();
+    if (message.type() === 'error' || /Content Security Policy|Refused to/.test(text)) problems.push(text);
+  });
+  page.on('pageerror', (error) => problems.push(String(error)));
+  return { context, page, problems };
+}
+
+async function takeSelfTest(page) {
+  await page.goto(`${base}/self-test`);
+  await page.fill('#f-age', '30');
+  await page.selectOption('#f-education', 'bachelor_degree');
+  await page.fill('#f-insurance_months', '24');
+  await Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button[type=submit]')]);
+  return (await page.textContent('#total')).trim();
+}
+
+function lastCode() {
+  const lines = readFileSync(join(folder, 'sms.jsonl'), 'utf8').trim().split('\n');
+  const text = JSON.parse(lines.at(-1)).text;
+  return text.match(/\d{6}/)[0];
+}
+
+test('the self-test works with JavaScript on', async () => {
+  const { context, page, problems } = await phone();
+  assert.equal(await takeSelfTest(page), '126');
+  assert.match(await page.textContent('#headline'), /已达到120分/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `no horizontal scrolling at 360 px (${width})`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the self-test works with JavaScript off', async () => {
+  const { context, page, problems } = await phone({ javaScriptEnabled: false });
+  assert.equal(await takeSelfTest(page), '126');
+  const items = await page.$$eval('li.item', (nodes) => nodes.map((n) => n.dataset.code));
+  assert.deepEqual(items, ['age', 'education', 'qualification', 'insurance_years']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a visitor requests a callback from the result page', async () => {
+  const { context, page, problems } = await phone();
+  await takeSelfTest(page);
+  await page.fill('#c-name', '张三');
+  await page.fill('#c-phone', PHONE);
+  await page.click('#send-code');
+  await page.waitForFunction(() => document.querySelector('#send-code-status').textContent.includes('验证码已发送'), null, { timeout: 20000 });
+  assert.match(await page.textContent('#send-code'), /秒后重新获取/);
+  await page.fill('#c-code', lastCode());
+  await page.check('#c-consent');
+  await Promise.all([page.waitForURL(/\/consultations\/thanks$/), page.click('#callback-form button.primary')]);
+  assert.equal((await page.textContent('h1')).trim(), '您的服务申请已提交');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an advisor signs in and opens the lead', async () => {
+  const { context, page, problems } = await phone();
+  await page.goto(`${base}/admin/login`);
+  await page.fill('#username', 'admin');
+  await page.fill('#password', ADMIN_PASSWORD);
+  await Promise.all([page.waitForURL(/\/admin$/), page.click('.login-form button[type=submit]')]);
+  assert.equal((await page.textContent('h1')).trim(), '今日队列');
+  await Promise.all([page.waitForURL(/\/admin\/leads\/\d+$/), page.click('#new tr.lead-row a')]);
+  assert.equal((await page.textContent('#phone')).trim(), '138****5678');
+  assert.match(await page.textContent('#snapshot'), /126/);
+  await Promise.all([page.waitForLoadState('load'), page.click('#reveal')]);
+  assert.equal((await page.textContent('#phone')).trim(), PHONE);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
