@@ -90,6 +90,12 @@ impl Application {
         let calendar = Calendar::bundled().map_err(|error| anyhow!("holiday table: {error}"))?;
         crate::cli::ensure_first_admin(&pool, settings.admin_password.as_deref()).await?;
         let mailer = Arc::new(Mailer::from_settings(&settings)?);
+        let leads = crate::db::leads::LeadWriter::start(
+            pool.clone(),
+            secrets.clone(),
+            settings.code_rules,
+            settings.submit_limits.clone(),
+        );
         let state = Data::new(AppState {
             pool,
             sitemap: web::seo::sitemap_xml(&settings.public_url, &guides),
@@ -101,6 +107,7 @@ impl Application {
             sms,
             outbox_wake: Arc::new(Notify::new()),
             calendar,
+            leads,
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {

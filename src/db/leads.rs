@@ -2,7 +2,7 @@
 //! is checked and stored in one short transaction, or not at all.
 
 use serde_json::json;
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::verification::CodeCheck;
 use crate::leads::codes::CodeRules;
@@ -14,15 +14,15 @@ use crate::secrets::Secrets;
 /// Open leads a repeat request joins instead of making a duplicate.
 const OPEN_STATUSES: &str = "'new', 'contacted', 'following'";
 
-pub struct Submission<'a> {
-    pub request: &'a CallbackRequest,
-    pub ip: &'a str,
+pub struct Submission {
+    pub request: CallbackRequest,
+    pub ip: String,
     /// Where the form was: "result" or "consultation".
-    pub source: &'a str,
+    pub source: &'static str,
     /// The attached assessment as stored for advisors, and its total.
     pub snapshot: Option<String>,
     pub total: Option<i32>,
-    pub notice_version: &'a str,
+    pub notice_version: &'static str,
     pub now: i64,
 }
 
@@ -40,17 +40,32 @@ pub enum SubmitOutcome {
     CodeLocked,
 }
 
+/// Checks and stores one request in its own transaction.
 pub async fn submit(
     pool: &SqlitePool,
     secrets: &Secrets,
     rules: &CodeRules,
     limits: &SubmitLimits,
-    submission: Submission<'_>,
+    submission: &Submission,
 ) -> Result<SubmitOutcome, sqlx::Error> {
-    let request = submission.request;
+    let mut transaction = super::begin_write(pool).await?;
+    let outcome = submit_in(&mut transaction, secrets, rules, limits, submission).await?;
+    transaction.commit().await?;
+    Ok(outcome)
+}
+
+/// Checks and stores one request inside the caller's transaction; every
+/// outcome's writes (a wrong code counted, say) are kept when it commits.
+pub async fn submit_in(
+    transaction: &mut SqliteConnection,
+    secrets: &Secrets,
+    rules: &CodeRules,
+    limits: &SubmitLimits,
+    submission: &Submission,
+) -> Result<SubmitOutcome, sqlx::Error> {
+    let request = &submission.request;
     let phone = request.phone.as_str();
     let now = submission.now;
-    let mut transaction = super::begin_write(pool).await?;
 
     if let Some(key) = &request.idempotency_key {
         let earlier: Option<i64> =
@@ -59,14 +74,16 @@ pub async fn submit(
                 .fetch_optional(&mut *transaction)
                 .await?;
         if let Some(lead_id) = earlier {
-            transaction.commit().await?;
             return Ok(SubmitOutcome::Replayed(lead_id));
         }
     }
 
     let [by_phone, by_ip] = limits.rules();
     let mut checks = Vec::with_capacity(2);
-    for (rule, column, value) in [(by_phone, "phone", phone), (by_ip, "ip", submission.ip)] {
+    for (rule, column, value) in [
+        (by_phone, "phone", phone),
+        (by_ip, "ip", submission.ip.as_str()),
+    ] {
         let sql = format!(
             "SELECT count(*), min(created_at) FROM lead_submissions WHERE {column} = ? AND created_at > ?"
         );
@@ -82,12 +99,11 @@ pub async fn submit(
         checks.push((rule, usage));
     }
     if let Err(refusal) = decide(&checks) {
-        transaction.commit().await?;
         return Ok(SubmitOutcome::Refused(refusal));
     }
 
     match super::verification::consume_code(
-        &mut transaction,
+        &mut *transaction,
         secrets,
         rules,
         phone,
@@ -98,7 +114,6 @@ pub async fn submit(
     {
         CodeCheck::Accepted => {}
         refused => {
-            transaction.commit().await?;
             return Ok(match refused {
                 CodeCheck::Wrong => SubmitOutcome::CodeWrong,
                 CodeCheck::Locked => SubmitOutcome::CodeLocked,
@@ -140,7 +155,7 @@ pub async fn submit(
                 "assessment": request.assessment,
                 "organisation": request.organisation,
             });
-            add_event(&mut transaction, lead_id, "repeat_request", &detail, None).await?;
+            add_event(&mut *transaction, lead_id, "repeat_request", &detail, None).await?;
             (lead_id, SubmitOutcome::Joined(lead_id))
         }
         None => {
@@ -163,7 +178,7 @@ pub async fn submit(
             .fetch_one(&mut *transaction)
             .await?;
             let detail = json!({ "interest": interest, "source": submission.source });
-            add_event(&mut transaction, lead_id, "created", &detail, None).await?;
+            add_event(&mut *transaction, lead_id, "created", &detail, None).await?;
             (lead_id, SubmitOutcome::Created(lead_id))
         }
     };
@@ -176,14 +191,14 @@ pub async fn submit(
     .bind(submission.notice_version)
     .bind(request.marketing)
     .bind(request.share_sensitive)
-    .bind(submission.ip)
+    .bind(&submission.ip)
     .execute(&mut *transaction)
     .await?;
     sqlx::query("INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(&request.idempotency_key)
         .bind(lead_id)
         .bind(phone)
-        .bind(submission.ip)
+        .bind(&submission.ip)
         .bind(now)
         .execute(&mut *transaction)
         .await?;
@@ -193,8 +208,7 @@ pub async fn submit(
         "band": score_band(submission.total),
         "repeat": matches!(outcome, SubmitOutcome::Joined(_)),
     });
-    super::outbox::enqueue(&mut transaction, "lead_notification", &notification, now).await?;
-    transaction.commit().await?;
+    super::outbox::enqueue(&mut *transaction, "lead_notification", &notification, now).await?;
     Ok(outcome)
 }
 
@@ -213,4 +227,103 @@ pub async fn add_event(
         .execute(connection)
         .await?;
     Ok(())
+}
+
+/// Group commit: one task writes every request that is waiting in a single
+/// `BEGIN IMMEDIATE` transaction (a savepoint each, so one failure spoils
+/// nothing else) and answers each only after the commit. With
+/// `synchronous=FULL` the fsync is what costs; this shares it.
+#[derive(Clone)]
+pub struct LeadWriter {
+    jobs: tokio::sync::mpsc::Sender<Job>,
+}
+
+struct Job {
+    submission: Submission,
+    reply: tokio::sync::oneshot::Sender<Result<SubmitOutcome, sqlx::Error>>,
+}
+
+/// The most requests one transaction takes.
+const MAX_BATCH: usize = 512;
+
+impl LeadWriter {
+    pub fn start(
+        pool: SqlitePool,
+        secrets: Secrets,
+        rules: CodeRules,
+        limits: SubmitLimits,
+    ) -> Self {
+        let (jobs, mut queue) = tokio::sync::mpsc::channel::<Job>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = queue.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match queue.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                write_batch(&pool, &secrets, &rules, &limits, batch).await;
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Stores one request; returns once it is committed (or refused).
+    pub async fn submit(&self, submission: Submission) -> Result<SubmitOutcome, sqlx::Error> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Job { submission, reply })
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+}
+
+async fn write_batch(
+    pool: &SqlitePool,
+    secrets: &Secrets,
+    rules: &CodeRules,
+    limits: &SubmitLimits,
+    batch: Vec<Job>,
+) {
+    let together = async {
+        let mut transaction = super::begin_write(pool).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for job in &batch {
+            sqlx::query("SAVEPOINT lead")
+                .execute(&mut *transaction)
+                .await?;
+            match submit_in(&mut transaction, secrets, rules, limits, &job.submission).await {
+                Ok(outcome) => outcomes.push(Ok(outcome)),
+                Err(error) => {
+                    sqlx::query("ROLLBACK TO lead")
+                        .execute(&mut *transaction)
+                        .await?;
+                    outcomes.push(Err(error));
+                }
+            }
+            sqlx::query("RELEASE lead")
+                .execute(&mut *transaction)
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok::<_, sqlx::Error>(outcomes)
+    };
+    match together.await {
+        Ok(outcomes) => {
+            for (job, outcome) in batch.into_iter().zip(outcomes) {
+                let _ = job.reply.send(outcome);
+            }
+        }
+        Err(error) => {
+            // The shared transaction failed (say, the disk): try each alone,
+            // so every request gets its own true answer.
+            tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
+            for job in batch {
+                let outcome = submit(pool, secrets, rules, limits, &job.submission).await;
+                let _ = job.reply.send(outcome);
+            }
+        }
+    }
 }

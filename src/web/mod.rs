@@ -50,6 +50,8 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// Working days, for the callback promise.
     pub calendar: Calendar,
+    /// The group-commit writer of callback requests.
+    pub leads: crate::db::leads::LeadWriter,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

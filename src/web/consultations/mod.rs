@@ -388,14 +388,11 @@ pub async fn submit(
     } else {
         "consultation"
     };
-    let outcome = db::leads::submit(
-        &state.pool,
-        &state.secrets,
-        &state.settings.code_rules,
-        &state.settings.submit_limits,
-        Submission {
-            request: &callback_request,
-            ip: &ip,
+    let outcome = state
+        .leads
+        .submit(Submission {
+            request: callback_request,
+            ip,
             source,
             total: snapshot.as_ref().map(|s| s.result.total),
             snapshot: snapshot
@@ -405,10 +402,9 @@ pub async fn submit(
                 .map_err(AppError::internal)?,
             notice_version: NOTICE_VERSION,
             now: now(),
-        },
-    )
-    .await
-    .map_err(AppError::internal)?;
+        })
+        .await
+        .map_err(AppError::internal)?;
 
     let (status, field, message, retry_after) = match outcome {
         SubmitOutcome::Created(id) | SubmitOutcome::Joined(id) => {

@@ -1,0 +1,116 @@
+//! Lead inserts per second through the real write path (code check, limits,
+//! lead, consent, submission, outbox) with `synchronous=FULL`: one
+//! transaction per lead, then the group-commit writer. Used by `bench/run`.
+//!
+//! cargo run --release --example lead_inserts -- /tmp/inserts.db [LEADS] [CONCURRENCY]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use hujifen::db::leads::{LeadWriter, Submission, SubmitOutcome};
+use hujifen::leads::Phone;
+use hujifen::leads::codes::CodeRules;
+use hujifen::leads::form::{CallbackRequest, Interest};
+use hujifen::leads::limits::SubmitLimits;
+use hujifen::secrets::Secrets;
+
+const CODE: &str = "123456";
+
+fn submission(i: usize, now: i64) -> Submission {
+    Submission {
+        request: CallbackRequest {
+            name: "张三".into(),
+            phone: Phone::parse(&format!("{}", 13_000_000_000u64 + i as u64)).expect("a phone"),
+            code: CODE.into(),
+            marketing: false,
+            share_sensitive: false,
+            interest: Interest::Callback,
+            organisation: None,
+            assessment: None,
+            idempotency_key: Some(format!("bench-{i:016}")),
+        },
+        ip: format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+        source: "consultation",
+        snapshot: None,
+        total: None,
+        notice_version: hujifen::leads::NOTICE_VERSION,
+        now,
+    }
+}
+
+async fn run(path: &str, grouped: bool, leads: usize, concurrency: usize) -> anyhow::Result<f64> {
+    let _ = std::fs::remove_file(path);
+    let pool = hujifen::db::connect(&format!("sqlite://{path}")).await?;
+    let secrets = Secrets::from_master(b"a benchmark key of thirty-two bytes")?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut seed = hujifen::db::begin_write(&pool).await?;
+    for i in 0..leads {
+        let phone = format!("{}", 13_000_000_000u64 + i as u64);
+        sqlx::query(
+            "INSERT INTO verification_codes (phone, code_hmac, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(&phone)
+        .bind(secrets.code_hmac(&phone, CODE))
+        .bind(now)
+        .execute(&mut *seed)
+        .await?;
+    }
+    seed.commit().await?;
+
+    let rules = CodeRules::default();
+    let limits = SubmitLimits::default();
+    let writer = LeadWriter::start(pool.clone(), secrets.clone(), rules, limits.clone());
+    let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(leads);
+    for i in 0..leads {
+        let permit = gate.clone().acquire_owned().await?;
+        let (pool, secrets, limits, writer) = (
+            pool.clone(),
+            secrets.clone(),
+            limits.clone(),
+            writer.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let job = submission(i, now);
+            let outcome = if grouped {
+                writer.submit(job).await
+            } else {
+                hujifen::db::leads::submit(&pool, &secrets, &rules, &limits, &job).await
+            };
+            drop(permit);
+            outcome
+        }));
+    }
+    for task in tasks {
+        match task.await?? {
+            SubmitOutcome::Created(_) => {}
+            other => anyhow::bail!("a lead was not created: {other:?}"),
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM leads")
+        .fetch_one(&pool)
+        .await?;
+    anyhow::ensure!(stored == leads as i64, "{stored} of {leads} stored");
+    pool.close().await;
+    Ok(leads as f64 / seconds)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let path = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "/tmp/hujifen-inserts.db".into());
+    let leads: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(5000);
+    let concurrency: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(256);
+    let single = run(&path, false, leads, concurrency).await?;
+    let grouped = run(&path, true, leads, concurrency).await?;
+    println!("  one transaction per lead: {single:>8.0} leads/s");
+    println!(
+        "  group commit:             {grouped:>8.0} leads/s  ({leads} leads, {concurrency} at a time)"
+    );
+    Ok(())
+}
