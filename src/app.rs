@@ -96,18 +96,21 @@ impl Application {
             settings.code_rules,
             settings.submit_limits.clone(),
         );
+        let guide_pages = web::guides::prerender(&settings, &guides)?;
         let state = Data::new(AppState {
-            pool,
+            pool: pool.clone(),
             sitemap: web::seo::sitemap_xml(&settings.public_url, &guides),
             robots: web::seo::robots_txt(&settings.public_url),
             settings,
             guides,
+            guide_pages,
             views,
             secrets,
             sms,
             outbox_wake: Arc::new(Notify::new()),
             calendar,
             leads,
+            assessments: crate::db::assessments::AssessmentWriter::start(pool.clone()),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -118,9 +121,9 @@ impl Application {
                 .configure(web::routes)
         })
         .workers(workers)
-        // SIGTERM: stop accepting, let in-flight requests finish, at most 8 s
+        // SIGTERM: stop accepting, let in-flight requests finish, at most 5 s
         // so the whole stop (with the final flushes) stays within 10 s.
-        .shutdown_timeout(8)
+        .shutdown_timeout(5)
         // A client has this long to send its request head (slowloris).
         .client_request_timeout(request_timeout)
         .client_disconnect_timeout(Duration::from_secs(2))

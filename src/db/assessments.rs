@@ -25,29 +25,6 @@ pub enum Error {
     Corrupt(#[from] serde_json::Error),
 }
 
-pub async fn insert(
-    pool: &SqlitePool,
-    token: &str,
-    profile: &Profile,
-    assessment: &Assessment,
-) -> Result<(), Error> {
-    let answers = serde_json::to_string(profile)?;
-    let result = serde_json::to_string(assessment)?;
-    sqlx::query(
-        "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(token)
-    .bind(&assessment.rule_set)
-    .bind(answers)
-    .bind(result)
-    .bind(assessment.total)
-    .bind(assessment.reaches_standard)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
 pub async fn find(pool: &SqlitePool, token: &str) -> Result<Option<StoredAssessment>, Error> {
     let row: Option<Row> =
         sqlx::query_as("SELECT answers, result FROM assessments WHERE token = ?")
@@ -67,4 +44,111 @@ pub async fn count(pool: &SqlitePool) -> Result<i64, Error> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM assessments")
         .fetch_one(pool)
         .await?)
+}
+
+/// Stores self-test results with group commit (see `group_commit`).
+#[derive(Clone)]
+pub struct AssessmentWriter {
+    jobs: tokio::sync::mpsc::Sender<Pending>,
+}
+
+struct Pending {
+    token: String,
+    answers: String,
+    result: String,
+    rule_set: String,
+    total: i32,
+    reaches_standard: bool,
+    reply: tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>,
+}
+
+async fn insert_row(
+    connection: &mut sqlx::SqliteConnection,
+    row: &Pending,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&row.token)
+    .bind(&row.rule_set)
+    .bind(&row.answers)
+    .bind(&row.result)
+    .bind(row.total)
+    .bind(row.reaches_standard)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+impl AssessmentWriter {
+    pub fn start(pool: SqlitePool) -> Self {
+        // Six bound values a row: 1024 rows stay far below SQLite's limit.
+        let jobs = super::group_commit::spawn(1024, move |batch: Vec<Pending>| {
+            let pool = pool.clone();
+            async move {
+                // One multi-row INSERT: atomic by itself, and one round trip
+                // to SQLite's thread for the whole batch.
+                let together = async {
+                    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                        "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard) ",
+                    );
+                    insert.push_values(&batch, |mut values, row| {
+                        values
+                            .push_bind(row.token.as_str())
+                            .push_bind(row.rule_set.as_str())
+                            .push_bind(row.answers.as_str())
+                            .push_bind(row.result.as_str())
+                            .push_bind(row.total)
+                            .push_bind(row.reaches_standard);
+                    });
+                    insert.build().execute(&pool).await.map(|_| ())
+                };
+                match together.await {
+                    Ok(()) => {
+                        for row in batch {
+                            let _ = row.reply.send(Ok(()));
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
+                        for row in batch {
+                            let alone = async {
+                                let mut connection = pool.acquire().await?;
+                                insert_row(&mut connection, &row).await
+                            };
+                            let result = alone.await;
+                            let _ = row.reply.send(result);
+                        }
+                    }
+                }
+            }
+        });
+        Self { jobs }
+    }
+
+    /// Stores one result; returns once it is committed.
+    pub async fn insert(
+        &self,
+        token: &str,
+        profile: &Profile,
+        assessment: &Assessment,
+    ) -> Result<(), Error> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let pending = Pending {
+            token: token.to_string(),
+            answers: serde_json::to_string(profile)?,
+            result: serde_json::to_string(assessment)?,
+            rule_set: assessment.rule_set.clone(),
+            total: assessment.total,
+            reaches_standard: assessment.reaches_standard,
+            reply,
+        };
+        self.jobs
+            .send(pending)
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        answer.await.map_err(|_| sqlx::Error::PoolClosed)??;
+        Ok(())
+    }
 }

@@ -3,6 +3,7 @@
 
 pub mod advisors;
 pub mod assessments;
+pub mod group_commit;
 pub mod lead_admin;
 pub mod leads;
 pub mod outbox;

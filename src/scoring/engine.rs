@@ -101,12 +101,20 @@ impl Assessment {
 /// plus the range, the projection, ranked suggestions and the checklist.
 pub fn evaluate(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
     let mut assessment = assess(profile, assessed_on, wages);
-    let (_, _, deciding) = plan::range(profile, assessed_on, wages);
-    assessment.deciding_unknowns = deciding;
-    assessment.projection = plan::project(profile, assessed_on, wages);
-    assessment.suggestions = plan::suggestions(profile, assessed_on, wages, &assessment.projection);
-    assessment.materials = materials::checklist(profile);
+    add_plan(&mut assessment, profile, wages);
     assessment
+}
+
+/// Fills in the plan of an assessment of `profile` (on its own date): the
+/// deciding unknowns, the projection, the suggestions and the checklist.
+/// Deterministic, so a stored breakdown can be planned again when shown.
+pub fn add_plan(assessment: &mut Assessment, profile: &Profile, wages: &ReferenceWages) {
+    let on = assessment.assessed_on;
+    let (_, _, deciding) = plan::range(profile, on, wages);
+    assessment.deciding_unknowns = deciding;
+    assessment.projection = plan::project(profile, on, wages);
+    assessment.suggestions = plan::suggestions(profile, on, wages, &assessment.projection);
+    assessment.materials = materials::checklist(profile);
 }
 
 /// Scores `profile` as of `assessed_on` (a date in Shanghai time): the

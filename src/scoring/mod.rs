@@ -11,7 +11,7 @@ pub mod tables;
 pub mod wages;
 
 pub use eligibility::EligibilityNote;
-pub use engine::{Assessment, Item, ReferenceWageUsed, assess, evaluate};
+pub use engine::{Assessment, Item, ReferenceWageUsed, add_plan, assess, evaluate};
 pub use input::{FieldErrors, parse_answers};
 pub use profile::{Award, ContributionTier, Education, Profile, Qualification, Unknowns};
 pub use wages::{ReferenceWages, WagePeriod, YearMonth};

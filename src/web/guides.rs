@@ -5,9 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::json;
 
+use std::collections::HashMap;
+
 use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
 use super::{AppError, AppState, render};
-use crate::guides::{Guide, Section};
+use crate::guides::{Guide, Guides, Section};
 
 /// "2026年11月28日".
 pub fn chinese_date(date: time::Date) -> String {
@@ -27,21 +29,26 @@ struct ArticlePage<'a> {
     offers: &'static [Offer],
 }
 
-pub async fn article(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    slug: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let guide = state.guides.get(&slug).ok_or(AppError::NotFound)?;
+/// A guide page rendered once at start, split where the view count goes:
+/// serving it is two copies and a number.
+pub struct RenderedGuide {
+    before_views: web::Bytes,
+    after_views: web::Bytes,
+}
+
+/// Stands in for the view count while rendering; cannot occur in an article.
+const VIEWS_PLACEHOLDER: u64 = u64::MAX;
+
+fn article_page<'a>(
+    settings: &crate::settings::Settings,
+    guides: &'a Guides,
+    guide: &'a Guide,
+    views: u64,
+) -> ArticlePage<'a> {
     let path = guide.path();
-    let views = if request.method() == Method::GET {
-        state.views.record(&path)
-    } else {
-        state.views.total(&path)
-    };
-    let canonical = format!("{}{path}", state.settings.public_url);
+    let canonical = format!("{}{path}", settings.public_url);
     let mut meta = PageMeta::public(
-        &state.settings,
+        settings,
         &path,
         format!("{} - {SITE_NAME}", guide.title),
         guide.description.clone(),
@@ -77,17 +84,66 @@ pub async fn article(
             "mainEntity": questions,
         }));
     }
-    let page = ArticlePage {
+    ArticlePage {
         meta,
         guide,
         sections: &guide.sections,
         views,
         published: chinese_date(guide.published),
         updated: chinese_date(guide.updated),
-        related: state.guides.related(guide),
+        related: guides.related(guide),
         offers: &OFFERS,
+    }
+}
+
+/// Renders every guide page once (at start).
+pub fn prerender(
+    settings: &crate::settings::Settings,
+    guides: &Guides,
+) -> anyhow::Result<HashMap<String, RenderedGuide>> {
+    let mut pages = HashMap::new();
+    for guide in guides.all() {
+        let html = article_page(settings, guides, guide, VIEWS_PLACEHOLDER).render()?;
+        let marker = VIEWS_PLACEHOLDER.to_string();
+        let (before, after) = html
+            .split_once(&marker)
+            .ok_or_else(|| anyhow::anyhow!("{}: no place for the view count", guide.slug))?;
+        pages.insert(
+            guide.slug.clone(),
+            RenderedGuide {
+                before_views: web::Bytes::copy_from_slice(before.as_bytes()),
+                after_views: web::Bytes::copy_from_slice(after.as_bytes()),
+            },
+        );
+    }
+    Ok(pages)
+}
+
+pub async fn article(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let page = state
+        .guide_pages
+        .get(slug.as_str())
+        .ok_or(AppError::NotFound)?;
+    let path = format!("/guide/{slug}");
+    let views = if request.method() == Method::GET {
+        state.views.record(&path)
+    } else {
+        state.views.total(&path)
     };
-    render(StatusCode::OK, &page)
+    let count = views.to_string();
+    let mut body = web::BytesMut::with_capacity(
+        page.before_views.len() + count.len() + page.after_views.len(),
+    );
+    body.extend_from_slice(&page.before_views);
+    body.extend_from_slice(count.as_bytes());
+    body.extend_from_slice(&page.after_views);
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body.freeze()))
 }
 
 #[derive(Template)]

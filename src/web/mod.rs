@@ -40,6 +40,8 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub settings: Settings,
     pub guides: Guides,
+    /// Every guide page, rendered at start.
+    pub guide_pages: std::collections::HashMap<String, guides::RenderedGuide>,
     pub views: ViewCounter,
     /// Built once at start.
     pub sitemap: web::Bytes,
@@ -50,8 +52,9 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// Working days, for the callback promise.
     pub calendar: Calendar,
-    /// The group-commit writer of callback requests.
+    /// The group-commit writers of callback requests and self-test results.
     pub leads: crate::db::leads::LeadWriter,
+    pub assessments: crate::db::assessments::AssessmentWriter,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

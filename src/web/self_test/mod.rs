@@ -10,7 +10,7 @@ use super::body::{BODY_LIMIT, form_fields, read_limited};
 use super::{AppError, AppState, looks_like_token, random_token, render, shanghai_today};
 use crate::db;
 use crate::scoring::input::RawAnswers;
-use crate::scoring::{FieldErrors, evaluate, parse_answers};
+use crate::scoring::{FieldErrors, add_plan, assess, parse_answers};
 
 pub use form::FormPage;
 pub use result::ResultPage;
@@ -36,9 +36,14 @@ pub async fn submit(
             );
         }
     };
-    let assessment = evaluate(&profile, shanghai_today(), wages);
+    // The breakdown is stored as the visitor sees it; the plan is derived
+    // from it when the page is shown, which keeps this POST cheap.
+    let assessment = assess(&profile, shanghai_today(), wages);
     let token = random_token();
-    db::assessments::insert(&state.pool, &token, &profile, &assessment).await?;
+    state
+        .assessments
+        .insert(&token, &profile, &assessment)
+        .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/self-test/{token}")))
         .finish())
@@ -55,11 +60,9 @@ pub async fn result(
     let stored = db::assessments::find(&state.pool, &token)
         .await?
         .ok_or(AppError::NotFound)?;
-    let page = ResultPage::new(
-        &token,
-        &stored.assessment,
-        &stored.profile,
-        &state.settings.reference_wages,
-    );
+    let wages = &state.settings.reference_wages;
+    let mut assessment = stored.assessment;
+    add_plan(&mut assessment, &stored.profile, wages);
+    let page = ResultPage::new(&token, &assessment, &stored.profile, wages);
     render(StatusCode::OK, &page)
 }
