@@ -3,89 +3,20 @@
 //! visitor could not confirm.
 
 use super::snapshot::Snapshot;
-use crate::scoring::{
-    ContributionTier, Education, Profile, Qualification, ReferenceWages, assess, tables,
-};
+use crate::scoring::plan;
+use crate::scoring::{Profile, ReferenceWages};
 
-/// One way to more points, easiest first.
-struct Improvement {
-    effort: u8,
-    text: String,
-    profile: Profile,
-}
-
-fn options(profile: &Profile) -> Vec<Improvement> {
-    let mut list = Vec::new();
-    if tables::qualification_needs_base(profile.qualification) && !profile.qualification_base_met {
-        list.push(Improvement {
-            effort: 1,
-            text: format!(
-                "满足{}的社保基数条件（近12个月内6个月基数不低于社平工资1倍）",
-                tables::qualification_label(profile.qualification)
-            ),
-            profile: Profile {
-                qualification_base_met: true,
-                ..profile.clone()
-            },
-        });
+/// How much a suggestion asks of the visitor, least first: meeting the base
+/// condition of a title they hold, waiting, raising the contribution base,
+/// moving, then studying or certifying.
+fn effort(code: &str) -> u8 {
+    match code {
+        "qualification_base" => 1,
+        "time" => 2,
+        code if code.starts_with("contribution_") => 3,
+        "lingang" | "suburb" => 4,
+        _ => 5,
     }
-    let next_tier = match profile.contribution_tier {
-        ContributionTier::None => Some(ContributionTier::X0_8),
-        ContributionTier::X0_8 => Some(ContributionTier::X1),
-        ContributionTier::X1 => Some(ContributionTier::X2),
-        ContributionTier::X2 => Some(ContributionTier::X3),
-        ContributionTier::X3 => None,
-    };
-    if let Some(tier) = next_tier {
-        list.push(Improvement {
-            effort: 2,
-            text: format!("社保缴费基数提高一档：{}", tables::contribution_label(tier)),
-            profile: Profile {
-                contribution_tier: tier,
-                ..profile.clone()
-            },
-        });
-    }
-    let to_next_year = 12 - profile.insurance_months % 12;
-    for extra in [to_next_year, to_next_year + 12, to_next_year + 24] {
-        list.push(Improvement {
-            effort: 3,
-            text: format!("再正常缴纳{extra}个月社保（社保年限加分）"),
-            profile: Profile {
-                insurance_months: profile.insurance_months + extra,
-                ..profile.clone()
-            },
-        });
-    }
-    let better_education = match profile.education {
-        Education::None => Some(Education::College),
-        Education::College => Some(Education::Bachelor),
-        Education::Bachelor => Some(Education::BachelorDegree),
-        Education::BachelorDegree => Some(Education::Master),
-        Education::Master => Some(Education::Doctor),
-        Education::Doctor => None,
-    };
-    if let Some(education) = better_education {
-        list.push(Improvement {
-            effort: 4,
-            text: format!("学历提升到{}", tables::education_label(education)),
-            profile: Profile {
-                education,
-                ..profile.clone()
-            },
-        });
-    }
-    if profile.qualification == Qualification::None {
-        list.push(Improvement {
-            effort: 4,
-            text: "取得与岗位相符的技能三级（高级工）证书".into(),
-            profile: Profile {
-                qualification: Qualification::Skill3,
-                ..profile.clone()
-            },
-        });
-    }
-    list
 }
 
 /// The facts for the call, most decisive first.
@@ -105,31 +36,22 @@ pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
         let profile: Profile =
             serde_json::from_value(serde_json::Value::Object(snapshot.answers.clone()))
                 .unwrap_or_default();
-        let mut candidates: Vec<(u8, i32, String)> = options(&profile)
-            .into_iter()
-            .map(|option| {
-                let total = assess(&option.profile, result.assessed_on, wages).total;
-                (option.effort, total - result.total, option.text)
-            })
-            .filter(|(_, gain, _)| *gain > 0)
-            .collect();
-        let closing = candidates
+        let projection = plan::project(&profile, result.assessed_on, wages);
+        let suggestions = plan::suggestions(&profile, result.assessed_on, wages, &projection);
+        let closing = suggestions
             .iter()
-            .filter(|(_, gain, _)| *gain >= result.gap)
-            .min_by_key(|(effort, gain, _)| (*effort, *gain))
-            .cloned();
-        match closing {
-            Some((_, gain, text)) => {
-                facts.push(format!("最省力的补分方式：{text}，可加{gain}分，足以达标"))
-            }
-            None => {
-                candidates.sort_by_key(|(effort, gain, _)| (std::cmp::Reverse(*gain), *effort));
-                if let Some((_, gain, text)) = candidates.first() {
-                    facts.push(format!(
-                        "单项最多可补：{text}（+{gain}分），还需组合其他方式"
-                    ));
-                }
-            }
+            .filter(|s| s.points >= result.gap)
+            .min_by_key(|s| (effort(&s.code), s.months));
+        match (closing, suggestions.first()) {
+            (Some(s), _) => facts.push(format!(
+                "最省力的补分方式：{}，可加{}分，足以达标",
+                s.action, s.points
+            )),
+            (None, Some(s)) => facts.push(format!(
+                "单项最多可补：{}（+{}分），还需组合其他方式",
+                s.action, s.points
+            )),
+            (None, None) => {}
         }
     }
     if !snapshot.sensitive_shared {
@@ -150,6 +72,7 @@ pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scoring::{ContributionTier, Education, Qualification, assess};
     use time::macros::date;
 
     fn snapshot(profile: &Profile, share: bool) -> Snapshot {
@@ -171,7 +94,7 @@ mod tests {
         let brief = call_brief(&snapshot(&profile, true), &ReferenceWages::bundled());
         assert_eq!(brief[0], "自测116分，还差4分");
         assert!(
-            brief[1].contains("社保基数条件") && brief[1].contains("足以达标"),
+            brief[1].contains("社保缴费基数不低于") && brief[1].contains("足以达标"),
             "{brief:?}"
         );
     }
@@ -187,7 +110,7 @@ mod tests {
         let brief = call_brief(&snapshot(&profile, false), &ReferenceWages::bundled());
         assert_eq!(brief[0], "自测119分，还差1分");
         assert!(
-            brief[1].contains("社保缴费基数提高一档") || brief[1].contains("个月社保"),
+            brief[1].contains("缴纳社保12个月") && brief[1].contains("足以达标"),
             "{brief:?}"
         );
         assert!(brief.iter().any(|f| f.contains("未授权提供减分")));
