@@ -104,12 +104,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_ld_cannot_break_out_of_its_script() {
+    fn json_ld_cannot_break_out_of_its_script() -> Result<(), serde_json::Error> {
         let text = script_safe_json(
             &serde_json::json!({"name": "</script><script>alert(1)</script> & <!--"}),
         );
         assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
-        let back: Value = serde_json::from_str(&text).unwrap();
+        let back: Value = serde_json::from_str(&text)?;
         assert_eq!(back["name"], "</script><script>alert(1)</script> & <!--");
+        Ok(())
     }
 }

@@ -441,7 +441,7 @@ mod tests {
     use crate::scoring::parse_answers;
 
     fn settings() -> Settings {
-        Settings::from_lookup(|_| None).unwrap()
+        Settings::from_lookup(|_| None).unwrap_or_else(|error| panic!("default settings: {error}"))
     }
 
     /// Every code the form offers is one the contract accepts.
