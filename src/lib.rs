@@ -12,5 +12,6 @@ pub mod notify;
 pub mod scoring;
 pub mod secrets;
 pub mod settings;
+pub mod tokens;
 pub mod views;
 pub mod web;

@@ -170,7 +170,7 @@ pub fn parse_callback(raw: &RawFields) -> Result<CallbackRequest, FieldErrors> {
         errors.add("consent", "请阅读并同意《个人信息处理规则》后再提交");
     }
     let assessment = Some(get("assessment").trim())
-        .filter(|token| crate::web::looks_like_token(token))
+        .filter(|token| crate::tokens::looks_like_token(token))
         .map(String::from);
     let key = get("idempotency_key").trim();
 

@@ -209,7 +209,7 @@ impl SmsSender for AliyunSender {
                 .ok()
                 .and_then(|t| t.format(&Rfc3339).ok())
                 .ok_or_else(|| SmsError::Unavailable("clock".into()))?;
-            let nonce = crate::web::random_token();
+            let nonce = crate::tokens::random_token();
             let params = self.signed_params(message, &timestamp, &nonce);
             let query: String = params
                 .iter()
