@@ -5,7 +5,7 @@ pub fn random_token() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::secrets::hex(&bytes)
 }
 
 /// Whether `text` could be a token made by `random_token`.

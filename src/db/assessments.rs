@@ -2,7 +2,9 @@
 
 use sqlx::SqlitePool;
 
-use crate::scoring::{Assessment, Profile};
+use serde::{Deserialize, Serialize};
+
+use crate::scoring::{Assessment, Profile, ReferenceWageUsed, ReferenceWages, assess};
 
 #[derive(Debug, sqlx::FromRow)]
 struct Row {
@@ -23,21 +25,54 @@ pub enum Error {
     Database(#[from] sqlx::Error),
     #[error("stored assessment is not readable: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("stored assessment has no valid date: {0}")]
+    BadDate(String),
 }
 
-pub async fn find(pool: &SqlitePool, token: &str) -> Result<Option<StoredAssessment>, Error> {
+/// What is stored of a result besides the answers: the rule set, date and
+/// reference wage it was scored with. The breakdown is scored again from
+/// these when shown, which gives back exactly what the visitor saw (the rules
+/// of a rule set do not change) and keeps the hottest write small.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stamp {
+    rule_set: String,
+    assessed_on: String,
+    reference_wage: Option<ReferenceWageUsed>,
+    total: i32,
+}
+
+/// The self-test stored under `token`, scored as it was when stored.
+pub async fn find(
+    pool: &SqlitePool,
+    token: &str,
+    wages: &ReferenceWages,
+) -> Result<Option<StoredAssessment>, Error> {
     let row: Option<Row> =
         sqlx::query_as("SELECT answers, result FROM assessments WHERE token = ?")
             .bind(token)
             .fetch_optional(pool)
             .await?;
-    row.map(|row| {
-        Ok(StoredAssessment {
-            profile: serde_json::from_str(&row.answers)?,
-            assessment: serde_json::from_str(&row.result)?,
-        })
-    })
-    .transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let profile: Profile = serde_json::from_str(&row.answers)?;
+    let stamp: Stamp = serde_json::from_str(&row.result)?;
+    let date = time::Date::parse(
+        &stamp.assessed_on,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| Error::BadDate(stamp.assessed_on.clone()))?;
+    let then = stamp
+        .reference_wage
+        .as_ref()
+        .map(|used| ReferenceWages::single(used.period()));
+    let mut assessment = assess(&profile, date, then.as_ref().unwrap_or(wages));
+    assessment.rule_set = stamp.rule_set;
+    assessment.reference_wage = stamp.reference_wage;
+    Ok(Some(StoredAssessment {
+        profile,
+        assessment,
+    }))
 }
 
 pub async fn count(pool: &SqlitePool) -> Result<i64, Error> {
@@ -138,7 +173,12 @@ impl AssessmentWriter {
         let pending = Pending {
             token: token.to_string(),
             answers: serde_json::to_string(profile)?,
-            result: serde_json::to_string(assessment)?,
+            result: serde_json::to_string(&Stamp {
+                rule_set: assessment.rule_set.clone(),
+                assessed_on: assessment.assessed_on.to_string(),
+                reference_wage: assessment.reference_wage.clone(),
+                total: assessment.total,
+            })?,
             rule_set: assessment.rule_set.clone(),
             total: assessment.total,
             reaches_standard: assessment.reaches_standard,

@@ -189,6 +189,13 @@ impl ReferenceWages {
         Ok(Self { periods })
     }
 
+    /// A table of one period: to score again exactly as an earlier result was.
+    pub fn single(period: WagePeriod) -> Self {
+        Self {
+            periods: vec![period],
+        }
+    }
+
     pub fn periods(&self) -> &[WagePeriod] {
         &self.periods
     }

@@ -98,17 +98,19 @@ async fn attached(
     let Some(token) = token.map(|t| t.trim()).filter(|t| looks_like_token(t)) else {
         return Ok(None);
     };
-    Ok(db::assessments::find(&state.pool, token)
-        .await?
-        .map(|stored| {
-            (
-                AttachedAssessment {
-                    token: token.to_string(),
-                    total: stored.assessment.total,
-                },
-                stored,
-            )
-        }))
+    Ok(
+        db::assessments::find(&state.pool, token, &state.settings.reference_wages)
+            .await?
+            .map(|stored| {
+                (
+                    AttachedAssessment {
+                        token: token.to_string(),
+                        total: stored.assessment.total,
+                    },
+                    stored,
+                )
+            }),
+    )
 }
 
 /// `GET /consultation?interest=…&assessment=…`.

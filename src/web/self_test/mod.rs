@@ -57,7 +57,7 @@ pub async fn result(
     if !looks_like_token(&token) {
         return Err(AppError::NotFound);
     }
-    let stored = db::assessments::find(&state.pool, &token)
+    let stored = db::assessments::find(&state.pool, &token, &state.settings.reference_wages)
         .await?
         .ok_or(AppError::NotFound)?;
     let wages = &state.settings.reference_wages;
