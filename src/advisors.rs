@@ -226,6 +226,68 @@ pub fn check_username(username: &str) -> Result<(), &'static str> {
     }
 }
 
+/// A checked "add an advisor" form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAdvisorForm {
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: &'static str,
+    pub password: String,
+    /// The form left the password blank: one was generated to show once.
+    pub generated: bool,
+}
+
+/// Checks the fields of the "add an advisor" form.
+pub fn parse_new_advisor(
+    fields: &crate::form::RawFields,
+) -> Result<NewAdvisorForm, crate::form::FieldErrors> {
+    let get = |name: &str| {
+        fields
+            .get(name)
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let username = get("username").to_lowercase();
+    let display_name = get("display_name");
+    let email = get("email");
+    let mut errors = crate::form::FieldErrors::default();
+    if let Err(message) = check_username(&username) {
+        errors.add("username", message);
+    }
+    if display_name.is_empty() || display_name.chars().count() > 32 {
+        errors.add("display_name", "请填写显示名称（最多32个字）");
+    }
+    if !email.is_empty() && (email.len() > 254 || email.parse::<lettre::Address>().is_err()) {
+        errors.add("email", "邮箱格式不正确");
+    }
+    let role = match get("role").as_str() {
+        "admin" => "admin",
+        "advisor" => "advisor",
+        _ => {
+            errors.add("role", "请选择角色");
+            "advisor"
+        }
+    };
+    let typed = fields.get("password").cloned().unwrap_or_default();
+    let generated = typed.is_empty();
+    let password = if generated { random_password() } else { typed };
+    if let Err(message) = check_password(&password) {
+        errors.add("password", message);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(NewAdvisorForm {
+        username,
+        display_name,
+        email: (!email.is_empty()).then_some(email),
+        role,
+        password,
+        generated,
+    })
+}
+
 #[cfg(test)]
 mod hashing_tests {
     use super::*;
@@ -245,5 +307,36 @@ mod hashing_tests {
         assert!(check_username("zhang.san").is_ok());
         assert!(check_username("Zhang").is_err());
         assert!(check_username("a").is_err());
+    }
+
+    #[test]
+    fn the_add_advisor_form() {
+        let fields = |pairs: &[(&str, &str)]| -> crate::form::RawFields {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let new = parse_new_advisor(&fields(&[
+            ("username", " Wang "),
+            ("display_name", "王"),
+            ("role", "advisor"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (new.username.as_str(), new.role, new.email),
+            ("wang", "advisor", None)
+        );
+        assert!(new.generated && check_password(&new.password).is_ok());
+        let errors = parse_new_advisor(&fields(&[
+            ("username", "x"),
+            ("email", "nope"),
+            ("role", "boss"),
+            ("password", "short"),
+        ]))
+        .unwrap_err();
+        for field in ["username", "display_name", "email", "role", "password"] {
+            assert!(errors.contains(field), "{field}");
+        }
     }
 }

@@ -43,7 +43,7 @@ async fn privacy_job(state: Data<AppState>, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         }
         let settings = &state.settings;
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let now = crate::clock::unix_now();
         match crate::db::privacy::apply_retention(
             &state.pool,
             settings.retention_days,

@@ -4,6 +4,7 @@
 pub mod advisors;
 pub mod app;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod form;
 pub mod guides;

@@ -97,25 +97,30 @@ pub async fn set_password(
     id: i64,
     password_hash: &str,
 ) -> Result<bool, sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
-    let changed = sqlx::query("UPDATE advisors SET password_hash = ? WHERE id = ?")
-        .bind(password_hash)
-        .bind(id)
-        .execute(&mut *transaction)
-        .await?
-        .rows_affected();
-    sqlx::query("DELETE FROM sessions WHERE advisor_id = ?")
-        .bind(id)
-        .execute(&mut *transaction)
-        .await?;
-    transaction.commit().await?;
-    Ok(changed == 1)
+    let update =
+        sqlx::query("UPDATE advisors SET password_hash = ? WHERE id = ?").bind(password_hash);
+    change_and_sign_out(pool, id, update).await
 }
 
 /// Disables an advisor and ends their sessions.
 pub async fn disable(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
+    change_and_sign_out(
+        pool,
+        id,
+        sqlx::query("UPDATE advisors SET active = 0 WHERE id = ?"),
+    )
+    .await
+}
+
+/// Runs `update` (its last parameter is the advisor id) and ends the
+/// advisor's sessions, together.
+async fn change_and_sign_out<'q>(
+    pool: &SqlitePool,
+    id: i64,
+    update: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+) -> Result<bool, sqlx::Error> {
     let mut transaction = super::begin_write(pool).await?;
-    let changed = sqlx::query("UPDATE advisors SET active = 0 WHERE id = ?")
+    let changed = update
         .bind(id)
         .execute(&mut *transaction)
         .await?

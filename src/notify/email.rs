@@ -165,10 +165,6 @@ pub fn backoff(first: Duration, attempts: i64) -> Duration {
     first.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// Sends what is due once; returns how many went out.
 pub async fn process_due(
     pool: &SqlitePool,
@@ -176,22 +172,23 @@ pub async fn process_due(
     retry: Duration,
 ) -> Result<usize, sqlx::Error> {
     let mut sent = 0;
-    for message in outbox::due(pool, now(), 20).await? {
+    for message in outbox::due(pool, crate::clock::unix_now(), 20).await? {
         let result = match mailer.compose(&message) {
             Ok(mail) => mailer.deliver(pool, &mail).await,
             Err(error) => Err(error),
         };
         match result {
             Ok(()) => {
-                outbox::mark_sent(pool, message.id, now()).await?;
+                outbox::mark_sent(pool, message.id, crate::clock::unix_now()).await?;
                 sent += 1;
             }
             Err(error) => {
                 let wait = backoff(retry, message.attempts);
-                let next = now() + i64::try_from(wait.as_secs()).unwrap_or(3600).max(0);
+                let next =
+                    crate::clock::unix_now() + i64::try_from(wait.as_secs()).unwrap_or(3600).max(0);
                 // Sub-second waits (tests) still move the next try forward.
                 let next = if wait < Duration::from_secs(1) {
-                    now()
+                    crate::clock::unix_now()
                 } else {
                     next
                 };

@@ -37,6 +37,31 @@ async fn read_all(mut payload: Payload, limit: usize) -> Result<Bytes, BodyError
     Ok(body.freeze())
 }
 
+/// The fields of a request's query string (blank values left out); a
+/// query that does not parse counts as empty.
+pub fn query_fields(request: &actix_web::HttpRequest) -> crate::form::RawFields {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(request.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .collect()
+}
+
+/// Adds `Retry-After` (seconds) to a refusal.
+pub fn with_retry_after(
+    mut response: actix_web::HttpResponse,
+    seconds: Option<i64>,
+) -> actix_web::HttpResponse {
+    if let Some(value) =
+        seconds.and_then(|s| actix_web::http::header::HeaderValue::from_str(&s.to_string()).ok())
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// The fields of an urlencoded form body; the last value of a repeated field
 /// wins. Bytes that are not UTF-8 become U+FFFD and fail validation politely.
 pub fn form_fields(body: &[u8]) -> crate::form::RawFields {

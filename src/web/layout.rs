@@ -69,6 +69,15 @@ pub fn script_safe_json(value: &Value) -> String {
         .replace('&', "\\u0026")
 }
 
+/// Points as a breakdown shows them: "+30", "−50" (a real minus), "0".
+pub fn signed_points(points: i32) -> String {
+    match points {
+        p if p > 0 => format!("+{p}"),
+        p if p < 0 => format!("−{}", -p),
+        _ => "0".into(),
+    }
+}
+
 /// A free offer; each leads to the consultation form with its interest.
 pub struct Offer {
     pub title: &'static str,

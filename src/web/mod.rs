@@ -99,12 +99,7 @@ fn read() -> actix_web::Route {
     web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-/// Today in Shanghai (UTC+8, no daylight saving): the assessment date.
-pub fn shanghai_today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+8))
-        .date()
-}
+pub use crate::clock::shanghai_today;
 
 /// Renders a page with a status.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {

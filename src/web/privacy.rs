@@ -136,7 +136,7 @@ pub async fn request(
             &RequestsPage::new(fields, errors, None),
         );
     };
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = crate::clock::unix_now();
     let outcome = db::privacy::request(
         &state.pool,
         &state.secrets,

@@ -7,7 +7,7 @@ use askama::Template;
 use serde_json::json;
 
 use super::{Chrome, Current, current};
-use crate::advisors::{check_password, check_username, hash_password, random_password};
+use crate::advisors::{hash_password, parse_new_advisor, random_password};
 use crate::db;
 use crate::db::advisors::{Advisor, NewAdvisor};
 use crate::form::{FieldErrors, RawFields};
@@ -84,43 +84,11 @@ pub async fn add(
     let me = current(&state, &request).await?;
     me.require_admin()?;
     me.check_csrf(&fields)?;
-    let get = |name: &str| {
-        fields
-            .get(name)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let username = get("username").to_lowercase();
-    let display_name = get("display_name");
-    let email = get("email");
-    let role = get("role");
-    let typed_password = fields.get("password").cloned().unwrap_or_default();
-    let mut errors = FieldErrors::default();
-    if let Err(message) = check_username(&username) {
-        errors.add("username", message);
-    }
-    if display_name.is_empty() || display_name.chars().count() > 32 {
-        errors.add("display_name", "请填写显示名称（最多32个字）");
-    }
-    if !email.is_empty() && (email.len() > 254 || email.parse::<lettre::Address>().is_err()) {
-        errors.add("email", "邮箱格式不正确");
-    }
-    if role != "admin" && role != "advisor" {
-        errors.add("role", "请选择角色");
-    }
-    let generated = typed_password.is_empty();
-    let password = if generated {
-        random_password()
-    } else {
-        typed_password
-    };
-    if let Err(message) = check_password(&password) {
-        errors.add("password", message);
-    }
-    if !errors.is_empty() {
+    // The typed password is never sent back into the form.
+    let refuse = |errors: FieldErrors| {
         let mut values = fields.clone();
         values.remove("password");
-        return page(
+        page(
             &state,
             &me,
             values,
@@ -128,16 +96,19 @@ pub async fn add(
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
-        .await;
-    }
-    let password_hash = hashed(password.clone()).await?;
+    };
+    let new = match parse_new_advisor(&fields) {
+        Ok(new) => new,
+        Err(errors) => return refuse(errors).await,
+    };
+    let password_hash = hashed(new.password.clone()).await?;
     let created = db::advisors::insert(
         &state.pool,
         NewAdvisor {
-            username: &username,
-            display_name: &display_name,
-            email: (!email.is_empty()).then_some(email.as_str()),
-            role: &role,
+            username: &new.username,
+            display_name: &new.display_name,
+            email: new.email.as_deref(),
+            role: new.role,
             password_hash: &password_hash,
         },
     )
@@ -145,18 +116,9 @@ pub async fn add(
     let Some(id) = created else {
         let mut errors = FieldErrors::default();
         errors.add("username", "该用户名已存在");
-        let mut values = fields.clone();
-        values.remove("password");
-        return page(
-            &state,
-            &me,
-            values,
-            errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return refuse(errors).await;
     };
+    let (username, role, password) = (new.username, new.role, new.password);
     db::advisors::record_admin_event(
         &state.pool,
         me.advisor.id,
@@ -165,7 +127,7 @@ pub async fn add(
     )
     .await?;
     tracing::info!(by = %me.advisor.username, advisor = %username, "advisor added");
-    let notice = if generated {
+    let notice = if new.generated {
         format!("已添加 {username}。初始密码（只显示这一次）：{password}")
     } else {
         format!("已添加 {username}。")

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use subtle::ConstantTimeEq;
 
-use super::{Chrome, cookie_name, current, now, session_hash};
+use super::{Chrome, cookie_name, current, session_hash};
 use crate::advisors::{LoginGate, login_gate, verify_password};
 use crate::db;
 use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
@@ -112,7 +112,7 @@ pub async fn login(
     }
 
     let ip = client_ip(&request, state.settings.trusted_proxy);
-    let now = now();
+    let now = crate::clock::unix_now();
     let failures = db::advisors::login_failures(&state.pool, &username, &ip, now).await?;
     let wait = match login_gate(failures) {
         LoginGate::Open => None,
@@ -125,16 +125,13 @@ pub async fn login(
     };
     if let Some(seconds) = wait {
         tracing::warn!(%ip, seconds, "login throttled");
-        let mut response = login_page(
+        let response = login_page(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             &username,
             Some("登录失败次数过多，请稍后再试"),
         )?;
-        if let Ok(value) = header::HeaderValue::from_str(&seconds.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return Ok(response);
+        return Ok(crate::web::body::with_retry_after(response, Some(seconds)));
     }
 
     let advisor = if username.is_empty() {

@@ -19,7 +19,7 @@ use crate::leads::form::Interest;
 use crate::leads::snapshot::Snapshot;
 use crate::leads::workdays::Calendar;
 use crate::leads::{mask_phone, score_band, score_band_label};
-use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
+use crate::web::body::{BODY_LIMIT, form_fields, query_fields, read_limited};
 use crate::web::{AppError, AppState, render, shanghai_today};
 
 const PAGE_SIZE: i64 = 20;
@@ -80,14 +80,6 @@ pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
         overdue,
         next_follow_up: row.next_follow_up.clone(),
     }
-}
-
-fn query_fields(request: &HttpRequest) -> RawFields {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(request.query_string())
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|(_, value)| !value.trim().is_empty())
-        .collect()
 }
 
 fn parse_date(text: &str) -> Option<Date> {
@@ -266,11 +258,7 @@ struct DetailPage {
 
 impl DetailPage {
     pub fn signed(&self, points: &i32) -> String {
-        match *points {
-            p if p > 0 => format!("+{p}"),
-            p if p < 0 => format!("−{}", -p),
-            _ => "0".into(),
-        }
+        crate::web::layout::signed_points(*points)
     }
 }
 

@@ -125,10 +125,6 @@ pub fn session_hash(session_id: &str) -> String {
     crate::secrets::hex(&Sha256::digest(session_id.as_bytes()))
 }
 
-pub fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// The advisor signed in on this request, or a redirect to the login page.
 pub async fn current(state: &AppState, request: &HttpRequest) -> Result<Current, AppError> {
     let cookie = request
@@ -138,7 +134,7 @@ pub async fn current(state: &AppState, request: &HttpRequest) -> Result<Current,
     let session = db::advisors::session(&state.pool, &hash)
         .await?
         .ok_or(AppError::LoginRequired)?;
-    let now = now();
+    let now = crate::clock::unix_now();
     if now - session.last_seen_at > IDLE_SECONDS || now - session.created_at > ABSOLUTE_SECONDS {
         db::advisors::delete_session(&state.pool, &hash).await?;
         return Err(AppError::LoginRequired);

@@ -71,11 +71,6 @@ impl CallbackForm {
         }
     }
 
-    pub fn with_notice(mut self, notice: impl Into<String>) -> Self {
-        self.notice = Some(notice.into());
-        self
-    }
-
     pub fn value(&self, name: &str) -> &str {
         self.values.get(name).map_or("", |value| value.as_str())
     }

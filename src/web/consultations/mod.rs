@@ -9,7 +9,7 @@ use askama::Template;
 use base64::Engine;
 use serde_json::json;
 
-use super::body::{BODY_LIMIT, form_fields, read_limited};
+use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited, with_retry_after};
 use super::client_ip::client_ip;
 use super::layout::{PageMeta, SITE_NAME};
 use super::{AppError, AppState, looks_like_token, render};
@@ -83,13 +83,6 @@ fn page(callback: CallbackForm, settings: &crate::settings::Settings) -> Consult
     }
 }
 
-fn query_fields(request: &HttpRequest) -> RawFields {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(request.query_string())
-        .unwrap_or_default()
-        .into_iter()
-        .collect()
-}
-
 /// The attached self-test, when the token names a stored one.
 async fn attached(
     state: &AppState,
@@ -140,10 +133,6 @@ fn wants_json(request: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("application/json"))
 }
 
-fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 /// Answers a request for a code: JSON for scripts, the form again otherwise.
 struct CodeReply<'a> {
     state: &'a AppState,
@@ -153,6 +142,25 @@ struct CodeReply<'a> {
 }
 
 impl CodeReply<'_> {
+    /// The form the request came from, again: the privacy-requests page or
+    /// the callback form (on its own page).
+    fn form(
+        self,
+        status: StatusCode,
+        errors: FieldErrors,
+        notice: Option<String>,
+    ) -> Result<HttpResponse, AppError> {
+        if self.raw.get("source").map(String::as_str) == Some("privacy") {
+            return render(
+                status,
+                &crate::web::privacy::RequestsPage::new(self.raw, errors, notice),
+            );
+        }
+        let mut callback = CallbackForm::resubmitted(self.raw, errors, self.assessment);
+        callback.notice = notice;
+        render(status, &page(callback, &self.state.settings))
+    }
+
     fn error(
         self,
         status: StatusCode,
@@ -160,7 +168,7 @@ impl CodeReply<'_> {
         message: &str,
         retry_after: Option<i64>,
     ) -> Result<HttpResponse, AppError> {
-        let mut response = if self.json {
+        let response = if self.json {
             let mut body = json!({ "errors": { field: message } });
             if let Some(seconds) = retry_after {
                 body["retry_after"] = json!(seconds);
@@ -169,22 +177,9 @@ impl CodeReply<'_> {
         } else {
             let mut errors = FieldErrors::default();
             errors.add(field, message);
-            if self.raw.get("source").map(String::as_str) == Some("privacy") {
-                render(
-                    status,
-                    &crate::web::privacy::RequestsPage::new(self.raw, errors, None),
-                )?
-            } else {
-                let callback = CallbackForm::resubmitted(self.raw, errors, self.assessment);
-                render(status, &page(callback, &self.state.settings))?
-            }
+            self.form(status, errors, None)?
         };
-        if let Some(seconds) = retry_after
-            && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
-        {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        Ok(response)
+        Ok(with_retry_after(response, retry_after))
     }
 
     fn sent(self, masked: &str, retry_after: i64) -> Result<HttpResponse, AppError> {
@@ -196,17 +191,7 @@ impl CodeReply<'_> {
             return Ok(HttpResponse::Ok()
                 .json(json!({ "ok": true, "message": message, "retry_after": retry_after })));
         }
-        if self.raw.get("source").map(String::as_str) == Some("privacy") {
-            let page = crate::web::privacy::RequestsPage::new(
-                self.raw,
-                FieldErrors::default(),
-                Some(message),
-            );
-            return render(StatusCode::OK, &page);
-        }
-        let callback = CallbackForm::resubmitted(self.raw, FieldErrors::default(), self.assessment)
-            .with_notice(message);
-        render(StatusCode::OK, &page(callback, &self.state.settings))
+        self.form(StatusCode::OK, FieldErrors::default(), Some(message))
     }
 }
 
@@ -300,7 +285,7 @@ pub async fn send_code(
             phone: phone.as_str(),
             ip: &ip,
             code_hmac: &state.secrets.code_hmac(phone.as_str(), &code),
-            now: now(),
+            now: crate::clock::unix_now(),
         },
     )
     .await
@@ -403,7 +388,7 @@ pub async fn submit(
                 .transpose()
                 .map_err(AppError::internal)?,
             notice_version: NOTICE_VERSION,
-            now: now(),
+            now: crate::clock::unix_now(),
         })
         .await
         .map_err(AppError::internal)?;
@@ -443,13 +428,10 @@ pub async fn submit(
     let mut errors = FieldErrors::default();
     errors.add(field, message);
     let callback = CallbackForm::resubmitted(raw, errors, found.map(|(a, _)| a));
-    let mut response = render(status, &page(callback, &state.settings))?;
-    if let Some(seconds) = retry_after
-        && let Ok(value) = header::HeaderValue::from_str(&seconds.to_string())
-    {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    Ok(response)
+    Ok(with_retry_after(
+        render(status, &page(callback, &state.settings))?,
+        retry_after,
+    ))
 }
 
 #[derive(Template)]

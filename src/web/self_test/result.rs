@@ -166,13 +166,8 @@ impl<'a> ResultPage<'a> {
         }
     }
 
-    /// "+30", "−50", "0".
     pub fn signed(&self, points: &i32) -> String {
-        match *points {
-            p if p > 0 => format!("+{p}"),
-            p if p < 0 => format!("−{}", -p),
-            _ => "0".into(),
-        }
+        crate::web::layout::signed_points(*points)
     }
 
     /// The share of the standard reached, for the progress bar (0–100).
