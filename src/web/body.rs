@@ -30,11 +30,25 @@ async fn read_all(mut payload: Payload, limit: usize) -> Result<Bytes, BodyError
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| BodyError::Unreadable)?;
         if body.len() + chunk.len() > limit {
+            drain(payload, body.len() + chunk.len()).await;
             return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// How much of an oversized body is read and thrown away so the client,
+/// still sending, gets to read the 413 instead of a reset connection.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+async fn drain(mut payload: Payload, mut read: usize) {
+    while read <= DRAIN_LIMIT {
+        match payload.next().await {
+            Some(Ok(chunk)) => read += chunk.len(),
+            _ => return,
+        }
+    }
 }
 
 /// The fields of a request's query string (blank values left out); a

@@ -142,24 +142,29 @@ async fn sigterm_drains_requests_flushes_and_exits_0_within_10_s() {
         );
     }
     drop(browser);
-    // A request in flight: sent whole, and SIGTERM follows at once, while it
-    // is being scored and committed.
+    // A request in flight: its head is read and answered with 100 Continue,
+    // so the server is working on it when SIGTERM arrives; the body follows.
     let address = server.address.trim_start_matches("http://").to_string();
     let body = "age=30&education=college&insurance_months=24";
     let mut stream = TcpStream::connect(&address).unwrap();
-    std::thread::sleep(Duration::from_millis(100));
     write!(
         stream,
-        "POST /self-test HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /self-test HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
         body.len()
     )
     .unwrap();
-    let stopped_at = Instant::now();
-    server.terminate();
-    let mut reply = String::new();
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
+    let mut interim = [0u8; 64];
+    let read = stream.read(&mut interim).unwrap();
+    let interim = String::from_utf8_lossy(&interim[..read]).to_string();
+    assert!(interim.starts_with("HTTP/1.1 100"), "{interim}");
+    let stopped_at = Instant::now();
+    server.terminate();
+    std::thread::sleep(Duration::from_millis(300));
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut reply = String::new();
     let _ = stream.read_to_string(&mut reply);
     assert!(
         reply.starts_with("HTTP/1.1 303"),
