@@ -32,14 +32,19 @@ impl AdvisorsPage {
     }
 }
 
+/// The page, answered 422 when it carries errors.
 async fn page(
     state: &AppState,
     me: &Current,
     values: RawFields,
     errors: FieldErrors,
     notice: Option<String>,
-    status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = AdvisorsPage {
         chrome: me.chrome("顾问管理"),
         advisors: db::advisors::all(&state.pool).await?,
@@ -51,21 +56,42 @@ async fn page(
     render(status, &page)
 }
 
+/// The page with a one-time message (a new password) on it.
+async fn announce(
+    state: &AppState,
+    me: &Current,
+    notice: String,
+) -> Result<HttpResponse, AppError> {
+    page(
+        state,
+        me,
+        RawFields::new(),
+        FieldErrors::default(),
+        Some(notice),
+    )
+    .await
+}
+
+/// Records an admin action in the audit table and the log.
+async fn audit(
+    state: &AppState,
+    me: &Current,
+    event: &str,
+    details: serde_json::Value,
+    advisor: &str,
+) -> Result<(), AppError> {
+    db::advisors::record_admin_event(&state.pool, me.advisor.id, event, &details).await?;
+    tracing::info!(by = %me.advisor.username, advisor, event, "admin action");
+    Ok(())
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let me = current(&state, &request).await?;
     me.require_admin()?;
-    page(
-        &state,
-        &me,
-        RawFields::new(),
-        FieldErrors::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    page(&state, &me, RawFields::new(), FieldErrors::default(), None).await
 }
 
 async fn hashed(password: String) -> Result<String, AppError> {
@@ -88,14 +114,7 @@ pub async fn add(
     let refuse = |errors: FieldErrors| {
         let mut values = fields.clone();
         values.remove("password");
-        page(
-            &state,
-            &me,
-            values,
-            errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
+        page(&state, &me, values, errors, None)
     };
     let new = match parse_new_advisor(&fields) {
         Ok(new) => new,
@@ -119,28 +138,20 @@ pub async fn add(
         return refuse(errors).await;
     };
     let (username, role, password) = (new.username, new.role, new.password);
-    db::advisors::record_admin_event(
-        &state.pool,
-        me.advisor.id,
+    audit(
+        &state,
+        &me,
         "advisor_added",
-        &json!({ "advisor_id": id, "role": role }),
+        json!({ "advisor_id": id, "role": role }),
+        &username,
     )
     .await?;
-    tracing::info!(by = %me.advisor.username, advisor = %username, "advisor added");
     let notice = if new.generated {
         format!("已添加 {username}。初始密码（只显示这一次）：{password}")
     } else {
         format!("已添加 {username}。")
     };
-    page(
-        &state,
-        &me,
-        RawFields::new(),
-        FieldErrors::default(),
-        Some(notice),
-        StatusCode::OK,
-    )
-    .await
+    announce(&state, &me, notice).await
 }
 
 /// POST `/admin/advisors/{id}/{disable|password}`.
@@ -164,25 +175,11 @@ pub async fn act(
             if advisor.id == me.advisor.id {
                 let mut errors = FieldErrors::default();
                 errors.add("advisor", "不能停用自己的账号");
-                return page(
-                    &state,
-                    &me,
-                    RawFields::new(),
-                    errors,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
+                return page(&state, &me, RawFields::new(), errors, None).await;
             }
             db::advisors::disable(&state.pool, id).await?;
-            db::advisors::record_admin_event(
-                &state.pool,
-                me.advisor.id,
-                "advisor_disabled",
-                &json!({ "advisor_id": id }),
-            )
-            .await?;
-            tracing::info!(by = %me.advisor.username, advisor = %advisor.username, "advisor disabled");
+            let details = json!({ "advisor_id": id });
+            audit(&state, &me, "advisor_disabled", details, &advisor.username).await?;
             Ok(HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/admin/advisors"))
                 .finish())
@@ -190,24 +187,10 @@ pub async fn act(
         "password" => {
             let password = random_password();
             db::advisors::set_password(&state.pool, id, &hashed(password.clone()).await?).await?;
-            db::advisors::record_admin_event(
-                &state.pool,
-                me.advisor.id,
-                "password_reset",
-                &json!({ "advisor_id": id }),
-            )
-            .await?;
-            tracing::info!(by = %me.advisor.username, advisor = %advisor.username, "password reset");
+            let details = json!({ "advisor_id": id });
+            audit(&state, &me, "password_reset", details, &advisor.username).await?;
             let notice = format!("{} 的新密码（只显示这一次）：{password}", advisor.username);
-            page(
-                &state,
-                &me,
-                RawFields::new(),
-                FieldErrors::default(),
-                Some(notice),
-                StatusCode::OK,
-            )
-            .await
+            announce(&state, &me, notice).await
         }
         _ => Err(AppError::NotFound),
     }
