@@ -9,22 +9,6 @@ use crate::helpers::{Page, TEST_SESSION_KEY, TestApp, location, solve_altcha, te
 
 const PHONE: &str = "13812345678";
 
-/// The hidden fields of a freshly rendered form.
-async fn fresh_form(app: &TestApp, path: &str) -> Vec<(String, String)> {
-    let page = Page::from(app.get(path).await).await;
-    page.all("#callback-form input[type=hidden]")
-        .into_iter()
-        .filter_map(|input| {
-            let name = input.value().attr("name")?;
-            Some((
-                name.to_string(),
-                input.value().attr("value").unwrap_or("").to_string(),
-            ))
-        })
-        .filter(|(name, _)| name != "altcha")
-        .collect()
-}
-
 async fn submit(
     app: &TestApp,
     hidden: &[(String, String)],
@@ -38,6 +22,13 @@ async fn submit(
         .send()
         .await
         .expect("POST /consultations")
+}
+
+/// Asserts the form came back with `status` and `message` in its summary.
+async fn assert_refused(response: reqwest::Response, status: u16, message: &str) {
+    assert_eq!(response.status(), status);
+    let summary = Page::from(response).await.text(".error-summary");
+    assert!(summary.contains(message), "{summary}");
 }
 
 async fn code_for(app: &TestApp, phone: &str) -> String {
@@ -106,7 +97,7 @@ async fn a_visitor_gets_a_code_and_leaves_a_callback_request() {
         .unwrap();
     assert!(!stored.contains(&code), "codes are stored as an HMAC");
 
-    let hidden = fresh_form(&app, "/consultation?interest=planning").await;
+    let hidden = app.fresh_form("/consultation?interest=planning").await;
     let response = submit(
         &app,
         &hidden,
@@ -171,7 +162,7 @@ async fn a_visitor_gets_a_code_and_leaves_a_callback_request() {
     );
 
     // The code is single use.
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     let again = submit(
         &app,
         &hidden,
@@ -183,19 +174,13 @@ async fn a_visitor_gets_a_code_and_leaves_a_callback_request() {
         ],
     )
     .await;
-    assert_eq!(again.status(), 422);
-    assert!(
-        Page::from(again)
-            .await
-            .text(".error-summary")
-            .contains("验证码无效或已过期")
-    );
+    assert_refused(again, 422, "验证码无效或已过期").await;
 }
 
 #[tokio::test]
 async fn without_javascript_the_form_round_trips_with_a_clear_message() {
     let app = TestApp::spawn().await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     let mut form: Vec<(String, String)> = hidden.clone();
     form.push(("name".into(), "李四".into()));
     form.push(("phone".into(), PHONE.into()));
@@ -241,7 +226,7 @@ async fn without_javascript_the_form_round_trips_with_a_clear_message() {
 async fn bad_fields_are_refused_and_leave_the_code_usable() {
     let app = TestApp::spawn().await;
     let code = code_for(&app, PHONE).await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     // (fields, the field refused, its message)
     type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
     let cases: &[Case] = &[
@@ -325,7 +310,7 @@ async fn bad_fields_are_refused_and_leave_the_code_usable() {
 #[tokio::test]
 async fn wrong_codes_are_limited_per_code_and_per_phone() {
     let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     let attempt = |code: String| {
         let app = &app;
         let hidden = hidden.clone();
@@ -394,7 +379,7 @@ async fn codes_expire() {
     let app = TestApp::spawn_with(&[("HUJIFEN_CODE_TTL_SECS", "1")]).await;
     let code = code_for(&app, PHONE).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     let response = submit(
         &app,
         &hidden,
@@ -406,13 +391,7 @@ async fn codes_expire() {
         ],
     )
     .await;
-    assert_eq!(response.status(), 422);
-    assert!(
-        Page::from(response)
-            .await
-            .text(".error-summary")
-            .contains("验证码无效或已过期")
-    );
+    assert_refused(response, 422, "验证码无效或已过期").await;
 }
 
 /// Sends made earlier, written straight into the counter table.
@@ -551,7 +530,7 @@ async fn stale_forged_and_replayed_challenges_are_refused() {
 async fn a_double_submit_makes_one_lead_and_a_repeat_joins_it() {
     let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
     let code = code_for(&app, PHONE).await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     let fields = [
         ("name", "钱七"),
         ("phone", PHONE),
@@ -571,7 +550,7 @@ async fn a_double_submit_makes_one_lead_and_a_repeat_joins_it() {
     // Later, a new request from the same phone joins the open lead.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let code = code_for(&app, PHONE).await;
-    let hidden = fresh_form(&app, "/consultation?interest=materials").await;
+    let hidden = app.fresh_form("/consultation?interest=materials").await;
     let repeat = submit(
         &app,
         &hidden,
@@ -612,7 +591,7 @@ async fn submissions_per_phone_are_limited() {
     ])
     .await;
     let code = code_for(&app, PHONE).await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     assert_eq!(
         submit(
             &app,
@@ -630,7 +609,7 @@ async fn submissions_per_phone_are_limited() {
     );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let code = code_for(&app, PHONE).await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     let response = submit(
         &app,
         &hidden,
@@ -642,20 +621,14 @@ async fn submissions_per_phone_are_limited() {
         ],
     )
     .await;
-    assert_eq!(response.status(), 429);
     assert!(response.headers().contains_key("retry-after"));
-    assert!(
-        Page::from(response)
-            .await
-            .text(".error-summary")
-            .contains("提交次数已达上限")
-    );
+    assert_refused(response, 429, "提交次数已达上限").await;
 }
 
 #[tokio::test]
 async fn the_honeypot_drops_bots_silently() {
     let app = TestApp::spawn().await;
-    let hidden = fresh_form(&app, "/consultation").await;
+    let hidden = app.fresh_form("/consultation").await;
     let response = submit(
         &app,
         &hidden,
@@ -755,7 +728,9 @@ async fn the_attached_self_test_keeps_sensitive_answers_out_unless_shared() {
     let code = code_for(&app, other).await;
     let page = Page::from(app.get(&format!("/consultation?assessment={token}")).await).await;
     assert!(page.text(".attached").contains("79分"));
-    let hidden = fresh_form(&app, &format!("/consultation?assessment={token}")).await;
+    let hidden = app
+        .fresh_form(&format!("/consultation?assessment={token}"))
+        .await;
     let response = submit(
         &app,
         &hidden,
@@ -791,7 +766,7 @@ async fn institutions_name_their_organisation() {
     assert_eq!(page.text("h1"), "机构入驻合作");
     assert!(page.has(r#"#callback-form [name="organisation"]"#));
     let code = code_for(&app, PHONE).await;
-    let hidden = fresh_form(&app, "/consultation?interest=institution").await;
+    let hidden = app.fresh_form("/consultation?interest=institution").await;
     let response = submit(
         &app,
         &hidden,
@@ -803,13 +778,7 @@ async fn institutions_name_their_organisation() {
         ],
     )
     .await;
-    assert_eq!(response.status(), 422);
-    assert!(
-        Page::from(response)
-            .await
-            .text(".error-summary")
-            .contains("请填写机构名称")
-    );
+    assert_refused(response, 422, "请填写机构名称").await;
     let response = submit(
         &app,
         &hidden,

@@ -199,24 +199,7 @@ async fn sigterm_drains_requests_flushes_and_exits_0_within_10_s() {
 async fn a_backup_taken_under_load_restores_every_lead() {
     let app = TestApp::spawn().await;
     // Leads committed before the backup starts, through the real flow …
-    let code = {
-        let response = app.request_code(PHONE).await;
-        assert_eq!(response.status(), 200);
-        app.last_code_for(PHONE)
-    };
-    let response = app
-        .client
-        .post(app.url("/consultations"))
-        .form(&[
-            ("name", NAME),
-            ("phone", PHONE),
-            ("code", code.as_str()),
-            ("consent", "on"),
-            ("idempotency_key", "backup0000backup0000"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = app.leave_callback("/consultation", NAME, PHONE, &[]).await;
     assert_eq!(response.status(), 303);
     // … and many more while it runs.
     let pool = app.pool.clone();
@@ -639,24 +622,9 @@ async fn script_in_every_text_field_stays_inert() {
 #[tokio::test]
 async fn visitors_see_withdraw_and_delete_what_we_hold() {
     let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
-    let code = {
-        app.request_code(PHONE).await;
-        app.last_code_for(PHONE)
-    };
     let lead = app
-        .client
-        .post(app.url("/consultations"))
-        .form(&[
-            ("name", NAME),
-            ("phone", PHONE),
-            ("code", code.as_str()),
-            ("consent", "on"),
-            ("marketing", "on"),
-            ("idempotency_key", "privacyprivacyprivacy"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .leave_callback("/consultation", NAME, PHONE, &[("marketing", "on")])
+        .await;
     assert_eq!(lead.status(), 303);
     let page = Page::from(app.get("/privacy/requests").await).await;
     assert!(page.has(r#"#callback-form input[name="phone"]"#) && page.has("#send-code"));

@@ -211,6 +211,57 @@ impl TestApp {
             .expect("POST /verification-codes")
     }
 
+    /// The hidden fields of a freshly rendered callback form (the proof of
+    /// work left out: the script fills it in).
+    pub async fn fresh_form(&self, path: &str) -> Vec<(String, String)> {
+        let page = Page::from(self.get(path).await).await;
+        page.all("#callback-form input[type=hidden]")
+            .into_iter()
+            .filter_map(|input| {
+                let name = input.value().attr("name")?;
+                Some((
+                    name.to_string(),
+                    input.value().attr("value").unwrap_or("").to_string(),
+                ))
+            })
+            .filter(|(name, _)| name != "altcha")
+            .collect()
+    }
+
+    /// Leaves a callback request the way a visitor does: a code, then the
+    /// form at `form_path` with its hidden fields, `name`, `phone`, the
+    /// code, consent, and `extra`.
+    pub async fn leave_callback(
+        &self,
+        form_path: &str,
+        name: &str,
+        phone: &str,
+        extra: &[(&str, &str)],
+    ) -> Response {
+        let sent = self.request_code(phone).await;
+        assert_eq!(sent.status(), 200);
+        let code = self.last_code_for(phone);
+        let mut form = self.fresh_form(form_path).await;
+        let typed = [
+            ("name", name),
+            ("phone", phone),
+            ("code", &code),
+            ("consent", "on"),
+        ];
+        form.extend(
+            typed
+                .iter()
+                .chain(extra)
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        self.client
+            .post(self.url("/consultations"))
+            .form(&form)
+            .send()
+            .await
+            .expect("POST /consultations")
+    }
+
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&self.pool)

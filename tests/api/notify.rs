@@ -15,7 +15,7 @@ use hujifen::leads::Phone;
 use hujifen::notify::sms::{AliyunSender, CodeMessage, SmsError, SmsSender, aliyun_signature};
 use hujifen::settings::AliyunSettings;
 
-use crate::helpers::{Page, TestApp};
+use crate::helpers::TestApp;
 
 /// Waits up to `seconds` for `check` to hold.
 async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
@@ -85,35 +85,9 @@ async fn smtp_sink(listener: TcpListener, received: Inbox) {
 }
 
 async fn leave_a_lead(app: &TestApp, name: &str, phone: &str) -> i64 {
-    let response = app.request_code(phone).await;
-    assert_eq!(response.status(), 200);
-    let code = app.last_code_for(phone);
-    let page = Page::from(app.get("/consultation?interest=guide").await).await;
-    let mut form: Vec<(String, String)> = page
-        .all("#callback-form input[type=hidden]")
-        .into_iter()
-        .map(|i| {
-            (
-                i.value().attr("name").unwrap().to_string(),
-                i.value().attr("value").unwrap_or("").to_string(),
-            )
-        })
-        .collect();
-    for (k, v) in [
-        ("name", name),
-        ("phone", phone),
-        ("code", code.as_str()),
-        ("consent", "on"),
-    ] {
-        form.push((k.into(), v.into()));
-    }
     let response = app
-        .client
-        .post(app.url("/consultations"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
+        .leave_callback("/consultation?interest=guide", name, phone, &[])
+        .await;
     assert_eq!(response.status(), 303);
     app.scalar("SELECT max(id) FROM leads").await
 }
