@@ -7,10 +7,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 
 use super::body::{BODY_LIMIT, form_fields, read_limited};
-use super::{AppError, AppState, looks_like_token, random_token, render, shanghai_today};
+use super::{AppError, AppState, looks_like_token, render, shanghai_today};
 use crate::db;
 use crate::scoring::input::RawAnswers;
 use crate::scoring::{FieldErrors, add_plan, assess, parse_answers};
+use crate::tokens::time_ordered_token;
 
 pub use form::FormPage;
 pub use result::ResultPage;
@@ -39,7 +40,7 @@ pub async fn submit(
     // The breakdown is stored as the visitor sees it; the plan is derived
     // from it when the page is shown, which keeps this POST cheap.
     let assessment = assess(&profile, shanghai_today(), wages);
-    let token = random_token();
+    let token = time_ordered_token();
     state
         .assessments
         .insert(&token, &profile, &assessment)
