@@ -4,6 +4,7 @@ use sqlx::SqlitePool;
 
 use serde::{Deserialize, Serialize};
 
+use super::group_commit::WriterConnection;
 use crate::scoring::{Assessment, Profile, ReferenceWageUsed, ReferenceWages, assess};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -116,49 +117,56 @@ async fn insert_row(
     Ok(())
 }
 
+/// One multi-row INSERT: atomic by itself, and one round trip to SQLite's
+/// thread for the whole batch. When it fails, each row is tried alone so
+/// every request gets its own true answer.
+async fn write_batch(mut writer: WriterConnection, batch: Vec<Pending>) -> WriterConnection {
+    let together = async {
+        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard) ",
+        );
+        insert.push_values(&batch, |mut values, row| {
+            values
+                .push_bind(row.token.as_str())
+                .push_bind(row.rule_set.as_str())
+                .push_bind(row.answers.as_str())
+                .push_bind(row.result.as_str())
+                .push_bind(row.total)
+                .push_bind(row.reaches_standard);
+        });
+        insert
+            .build()
+            .execute(writer.get().await?)
+            .await
+            .map(|_| ())
+    };
+    match together.await {
+        Ok(()) => {
+            for row in batch {
+                let _ = row.reply.send(Ok(()));
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
+            writer.discard();
+            for row in batch {
+                let alone = async {
+                    let mut connection = writer.pool().acquire().await?;
+                    insert_row(&mut connection, &row).await
+                };
+                let result = alone.await;
+                let _ = row.reply.send(result);
+            }
+        }
+    }
+    writer
+}
+
 impl AssessmentWriter {
     pub fn start(pool: SqlitePool) -> Self {
         // Six bound values a row: 1024 rows stay far below SQLite's limit.
-        let jobs = super::group_commit::spawn(1024, move |batch: Vec<Pending>| {
-            let pool = pool.clone();
-            async move {
-                // One multi-row INSERT: atomic by itself, and one round trip
-                // to SQLite's thread for the whole batch.
-                let together = async {
-                    let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                        "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard) ",
-                    );
-                    insert.push_values(&batch, |mut values, row| {
-                        values
-                            .push_bind(row.token.as_str())
-                            .push_bind(row.rule_set.as_str())
-                            .push_bind(row.answers.as_str())
-                            .push_bind(row.result.as_str())
-                            .push_bind(row.total)
-                            .push_bind(row.reaches_standard);
-                    });
-                    insert.build().execute(&pool).await.map(|_| ())
-                };
-                match together.await {
-                    Ok(()) => {
-                        for row in batch {
-                            let _ = row.reply.send(Ok(()));
-                        }
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
-                        for row in batch {
-                            let alone = async {
-                                let mut connection = pool.acquire().await?;
-                                insert_row(&mut connection, &row).await
-                            };
-                            let result = alone.await;
-                            let _ = row.reply.send(result);
-                        }
-                    }
-                }
-            }
-        });
+        let writer = WriterConnection::new(pool);
+        let jobs = super::group_commit::spawn(1024, writer, write_batch);
         Self { jobs }
     }
 
@@ -190,5 +198,59 @@ impl AssessmentWriter {
             .map_err(|_| sqlx::Error::PoolClosed)?;
         answer.await.map_err(|_| sqlx::Error::PoolClosed)??;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scoring::Education;
+
+    fn profile() -> Profile {
+        Profile {
+            age: 30,
+            education: Education::BachelorDegree,
+            insurance_months: 24,
+            ..Profile::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_batch_is_written_row_by_row_and_the_writer_goes_on() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", folder.path().join("test.db").display());
+        let pool = crate::db::connect(&url).await.unwrap();
+        let wages = ReferenceWages::bundled();
+        let today = time::macros::date!(2026 - 11 - 28);
+        let answers = profile();
+        let assessment = assess(&answers, today, &wages);
+        let writer = AssessmentWriter::start(pool.clone());
+        let (first, second) = (
+            crate::tokens::time_ordered_token(),
+            crate::tokens::time_ordered_token(),
+        );
+
+        // On this single-threaded runtime all three wait in the queue before
+        // the writer runs, so they share one batch; the repeated token spoils
+        // the multi-row INSERT and the writer falls back to one by one.
+        let (a, b, c) = tokio::join!(
+            writer.insert(&first, &answers, &assessment),
+            writer.insert(&first, &answers, &assessment),
+            writer.insert(&second, &answers, &assessment),
+        );
+        assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+        assert!(matches!(b, Err(Error::Database(_))), "{b:?}");
+        assert_eq!(count(&pool).await.unwrap(), 2);
+
+        // The writer opens a fresh connection for the next batch.
+        let third = crate::tokens::time_ordered_token();
+        writer
+            .insert(&third, &profile(), &assessment)
+            .await
+            .unwrap();
+        let stored = find(&pool, &third, &wages).await.unwrap().unwrap();
+        assert_eq!(stored.profile, answers);
+        assert_eq!(stored.assessment.total, assessment.total);
+        assert_eq!(count(&pool).await.unwrap(), 3);
     }
 }

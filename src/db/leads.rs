@@ -2,7 +2,9 @@
 //! is checked and stored in one short transaction, or not at all.
 
 use serde_json::json;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{Connection, SqliteConnection, SqlitePool};
+
+use super::group_commit::WriterConnection;
 
 use super::verification::CodeCheck;
 use crate::leads::codes::CodeRules;
@@ -246,6 +248,14 @@ struct Job {
 /// The most requests one transaction takes.
 const MAX_BATCH: usize = 512;
 
+/// What the writer keeps between batches.
+struct WriterState {
+    writer: WriterConnection,
+    secrets: Secrets,
+    rules: CodeRules,
+    limits: SubmitLimits,
+}
+
 impl LeadWriter {
     pub fn start(
         pool: SqlitePool,
@@ -253,19 +263,13 @@ impl LeadWriter {
         rules: CodeRules,
         limits: SubmitLimits,
     ) -> Self {
-        let (jobs, mut queue) = tokio::sync::mpsc::channel::<Job>(4096);
-        tokio::spawn(async move {
-            while let Some(first) = queue.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match queue.try_recv() {
-                        Ok(job) => batch.push(job),
-                        Err(_) => break,
-                    }
-                }
-                write_batch(&pool, &secrets, &rules, &limits, batch).await;
-            }
-        });
+        let state = WriterState {
+            writer: WriterConnection::new(pool),
+            secrets,
+            rules,
+            limits,
+        };
+        let jobs = super::group_commit::spawn(MAX_BATCH, state, write_batch);
         Self { jobs }
     }
 
@@ -280,15 +284,15 @@ impl LeadWriter {
     }
 }
 
-async fn write_batch(
-    pool: &SqlitePool,
-    secrets: &Secrets,
-    rules: &CodeRules,
-    limits: &SubmitLimits,
-    batch: Vec<Job>,
-) {
+async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
+    let WriterState {
+        writer,
+        secrets,
+        rules,
+        limits,
+    } = &mut state;
     let together = async {
-        let mut transaction = super::begin_write(pool).await?;
+        let mut transaction = writer.get().await?.begin_with("BEGIN IMMEDIATE").await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for job in &batch {
             sqlx::query("SAVEPOINT lead")
@@ -320,10 +324,12 @@ async fn write_batch(
             // The shared transaction failed (say, the disk): try each alone,
             // so every request gets its own true answer.
             tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
+            writer.discard();
             for job in batch {
-                let outcome = submit(pool, secrets, rules, limits, &job.submission).await;
+                let outcome = submit(writer.pool(), secrets, rules, limits, &job.submission).await;
                 let _ = job.reply.send(outcome);
             }
         }
     }
+    state
 }
