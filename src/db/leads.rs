@@ -80,26 +80,32 @@ pub async fn submit_in(
         }
     }
 
+    // Both windows in one statement: each statement is a round trip to
+    // SQLite's thread, and this path runs once per lead in a group commit.
     let [by_phone, by_ip] = limits.rules();
-    let mut checks = Vec::with_capacity(2);
-    for (rule, column, value) in [
-        (by_phone, "phone", phone),
-        (by_ip, "ip", submission.ip.as_str()),
-    ] {
-        let sql = format!(
-            "SELECT count(*), min(created_at) FROM lead_submissions WHERE {column} = ? AND created_at > ?"
-        );
-        let (count, oldest): (i64, Option<i64>) = sqlx::query_as(&sql)
-            .bind(value)
-            .bind(now - rule.window.seconds)
-            .fetch_one(&mut *transaction)
-            .await?;
-        let usage = Usage {
-            count: u32::try_from(count).unwrap_or(u32::MAX),
-            oldest_age_seconds: oldest.map(|at| now - at),
-        };
-        checks.push((rule, usage));
-    }
+    let (phone_count, phone_oldest, ip_count, ip_oldest): (i64, Option<i64>, i64, Option<i64>) =
+        sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE phone = ?1 AND created_at > ?2),
+                    min(created_at) FILTER (WHERE phone = ?1 AND created_at > ?2),
+                    count(*) FILTER (WHERE ip = ?3 AND created_at > ?4),
+                    min(created_at) FILTER (WHERE ip = ?3 AND created_at > ?4)
+             FROM lead_submissions
+             WHERE (phone = ?1 AND created_at > ?2) OR (ip = ?3 AND created_at > ?4)",
+        )
+        .bind(phone)
+        .bind(now - by_phone.window.seconds)
+        .bind(&submission.ip)
+        .bind(now - by_ip.window.seconds)
+        .fetch_one(&mut *transaction)
+        .await?;
+    let usage = |count: i64, oldest: Option<i64>| Usage {
+        count: u32::try_from(count).unwrap_or(u32::MAX),
+        oldest_age_seconds: oldest.map(|at| now - at),
+    };
+    let checks = [
+        (by_phone, usage(phone_count, phone_oldest)),
+        (by_ip, usage(ip_count, ip_oldest)),
+    ];
     if let Err(refusal) = decide(&checks) {
         return Ok(SubmitOutcome::Refused(refusal));
     }

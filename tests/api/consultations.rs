@@ -626,6 +626,39 @@ async fn submissions_per_phone_are_limited() {
 }
 
 #[tokio::test]
+async fn submissions_per_ip_are_limited_across_phones() {
+    let app = TestApp::spawn_with(&[("HUJIFEN_LEADS_PER_IP_HOUR", "1")]).await;
+    let code = code_for(&app, PHONE).await;
+    let hidden = app.fresh_form("/consultation").await;
+    let fields = [
+        ("name", "孙八"),
+        ("phone", PHONE),
+        ("code", &code),
+        ("consent", "on"),
+    ];
+    assert_eq!(submit(&app, &hidden, &fields).await.status(), 303);
+
+    // Another phone from the same address: refused by the address's window.
+    let other = "13912345678";
+    let code = code_for(&app, other).await;
+    let hidden = app.fresh_form("/consultation").await;
+    let response = submit(
+        &app,
+        &hidden,
+        &[
+            ("name", "周九"),
+            ("phone", other),
+            ("code", &code),
+            ("consent", "on"),
+        ],
+    )
+    .await;
+    assert!(response.headers().contains_key("retry-after"));
+    assert_refused(response, 429, "提交太频繁").await;
+    assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 1);
+}
+
+#[tokio::test]
 async fn the_honeypot_drops_bots_silently() {
     let app = TestApp::spawn().await;
     let hidden = app.fresh_form("/consultation").await;
