@@ -590,71 +590,31 @@ async fn submissions_per_phone_are_limited() {
         ("HUJIFEN_LEADS_PER_PHONE_DAY", "1"),
     ])
     .await;
-    let code = code_for(&app, PHONE).await;
-    let hidden = app.fresh_form("/consultation").await;
-    assert_eq!(
-        submit(
-            &app,
-            &hidden,
-            &[
-                ("name", "孙八"),
-                ("phone", PHONE),
-                ("code", &code),
-                ("consent", "on")
-            ]
-        )
-        .await
-        .status(),
-        303
-    );
+    let first = app
+        .leave_callback("/consultation", "孙八", PHONE, &[])
+        .await;
+    assert_eq!(first.status(), 303);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let code = code_for(&app, PHONE).await;
-    let hidden = app.fresh_form("/consultation").await;
-    let response = submit(
-        &app,
-        &hidden,
-        &[
-            ("name", "孙八"),
-            ("phone", PHONE),
-            ("code", &code),
-            ("consent", "on"),
-        ],
-    )
-    .await;
-    assert!(response.headers().contains_key("retry-after"));
-    assert_refused(response, 429, "提交次数已达上限").await;
+    let again = app
+        .leave_callback("/consultation", "孙八", PHONE, &[])
+        .await;
+    assert!(again.headers().contains_key("retry-after"));
+    assert_refused(again, 429, "提交次数已达上限").await;
 }
 
 #[tokio::test]
 async fn submissions_per_ip_are_limited_across_phones() {
     let app = TestApp::spawn_with(&[("HUJIFEN_LEADS_PER_IP_HOUR", "1")]).await;
-    let code = code_for(&app, PHONE).await;
-    let hidden = app.fresh_form("/consultation").await;
-    let fields = [
-        ("name", "孙八"),
-        ("phone", PHONE),
-        ("code", &code),
-        ("consent", "on"),
-    ];
-    assert_eq!(submit(&app, &hidden, &fields).await.status(), 303);
-
+    let first = app
+        .leave_callback("/consultation", "孙八", PHONE, &[])
+        .await;
+    assert_eq!(first.status(), 303);
     // Another phone from the same address: refused by the address's window.
-    let other = "13912345678";
-    let code = code_for(&app, other).await;
-    let hidden = app.fresh_form("/consultation").await;
-    let response = submit(
-        &app,
-        &hidden,
-        &[
-            ("name", "周九"),
-            ("phone", other),
-            ("code", &code),
-            ("consent", "on"),
-        ],
-    )
-    .await;
-    assert!(response.headers().contains_key("retry-after"));
-    assert_refused(response, 429, "提交太频繁").await;
+    let other = app
+        .leave_callback("/consultation", "周九", "13912345678", &[])
+        .await;
+    assert!(other.headers().contains_key("retry-after"));
+    assert_refused(other, 429, "提交太频繁").await;
     assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 1);
 }
 
