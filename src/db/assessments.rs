@@ -216,7 +216,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_batch_is_written_row_by_row_and_the_writer_goes_on() {
+    async fn one_bad_row_fails_alone_and_the_writer_goes_on() {
         let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", folder.path().join("test.db").display());
         let pool = crate::db::connect(&url).await.unwrap();
@@ -231,8 +231,9 @@ mod tests {
         );
 
         // On this single-threaded runtime all three wait in the queue before
-        // the writer runs, so they share one batch; the repeated token spoils
-        // the multi-row INSERT and the writer falls back to one by one.
+        // the writer runs, so they share one batch (see group_commit's
+        // tests); the repeated token spoils the multi-row INSERT, and each
+        // row is then written alone.
         let (a, b, c) = tokio::join!(
             writer.insert(&first, &answers, &assessment),
             writer.insert(&first, &answers, &assessment),
@@ -242,7 +243,7 @@ mod tests {
         assert!(matches!(b, Err(Error::Database(_))), "{b:?}");
         assert_eq!(count(&pool).await.unwrap(), 2);
 
-        // The writer opens a fresh connection for the next batch.
+        // The next batch is written as usual.
         let third = crate::tokens::time_ordered_token();
         writer
             .insert(&third, &profile(), &assessment)

@@ -50,7 +50,12 @@ impl WriterConnection {
     }
 
     /// The connection, opened (with the pool's settings) when there is none.
+    /// Once the pool is closed the writer stops writing too.
     pub async fn get(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+        if self.pool.is_closed() {
+            self.connection = None;
+            return Err(sqlx::Error::PoolClosed);
+        }
         let connection = match self.connection.take() {
             Some(connection) => connection,
             None => self.pool.acquire().await?.detach(),
@@ -59,7 +64,9 @@ impl WriterConnection {
     }
 
     /// Closes the connection after a failed batch; the next batch opens a
-    /// fresh one rather than trust a connection in an unknown state.
+    /// fresh one rather than trust a connection in an unknown state (after
+    /// an I/O error SQLite may have rolled back on its own while sqlx still
+    /// counts a transaction open, and every later BEGIN would fail).
     pub fn discard(&mut self) {
         self.connection = None;
     }
@@ -67,5 +74,54 @@ impl WriterConnection {
     /// The pool, for writing one by one after a failed batch.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn jobs_waiting_together_are_handed_over_together() {
+        let (seen, mut sizes) = mpsc::unbounded_channel();
+        let jobs = spawn(2, seen, |seen, batch: Vec<u32>| async move {
+            let _ = seen.send(batch);
+            seen
+        });
+        // On this single-threaded runtime the writer task runs only when the
+        // test awaits, so all three are waiting by then.
+        for job in 1..=3 {
+            jobs.send(job).await.unwrap();
+        }
+        assert_eq!(sizes.recv().await, Some(vec![1, 2]), "at most max_batch");
+        assert_eq!(sizes.recv().await, Some(vec![3]));
+    }
+
+    async fn has_mark(writer: &mut WriterConnection) -> i64 {
+        let connection = writer.get().await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM temp.sqlite_master WHERE name = 'mark'")
+            .fetch_one(connection)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_writer_keeps_its_connection_until_discarded_or_closed() {
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", folder.path().join("test.db").display());
+        let pool = crate::db::connect(&url).await.unwrap();
+        let mut writer = WriterConnection::new(pool.clone());
+        // A TEMP table lives only as long as the connection that made it.
+        sqlx::query("CREATE TEMP TABLE mark (x)")
+            .execute(writer.get().await.unwrap())
+            .await
+            .unwrap();
+        assert_eq!(has_mark(&mut writer).await, 1);
+
+        writer.discard();
+        assert_eq!(has_mark(&mut writer).await, 0);
+
+        pool.close().await;
+        assert!(matches!(writer.get().await, Err(sqlx::Error::PoolClosed)));
     }
 }

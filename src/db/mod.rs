@@ -45,6 +45,8 @@ pub async fn connect(database_url: &str) -> anyhow::Result<SqlitePool> {
         std::fs::create_dir_all(folder)
             .with_context(|| format!("creating the database folder {}", folder.display()))?;
     }
+    // The two group-commit writers each take a connection out of the pool
+    // for good (`group_commit::WriterConnection`), so up to six are open.
     let pool = SqlitePoolOptions::new()
         .max_connections(4)
         .connect_with(options)
