@@ -61,7 +61,7 @@ pub fn project(profile: &Profile, on: Date, wages: &ReferenceWages) -> Projectio
     let limit = (t::AGE_MAX + 1 - profile.age) * 12;
     let start = YearMonth::of(on);
     (0..limit)
-        .filter(|m| m % 12 == 0 || (profile.insurance_months + m) % 12 == 0)
+        .filter(|m| m.is_multiple_of(12) || (profile.insurance_months + m).is_multiple_of(12))
         .find(|m| total(&profile_after(profile, *m), on, wages) >= t::STANDARD)
         .map(|months| Projection {
             reaches_standard_on: Some(start.plus_months(months)),

@@ -103,7 +103,7 @@ impl WagePeriod {
     /// The threshold as people write it: "9947.2" or "12434".
     pub fn threshold_text(&self, multiple_tenths: u32) -> String {
         let tenths = self.threshold_tenths(multiple_tenths);
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             (tenths / 10).to_string()
         } else {
             format!("{}.{}", tenths / 10, tenths % 10)

@@ -325,10 +325,8 @@ fn answer_fields(answers: &Profile) -> Vec<(String, String)> {
         ("qualification_base_met", unknown.qualification_base_met),
         ("shortage_major", unknown.shortage_major),
     ] {
-        if is_unknown {
-            if let Some(field) = fields.iter_mut().find(|(n, _)| n == name) {
-                field.1 = "unknown".into();
-            }
+        if is_unknown && let Some(field) = fields.iter_mut().find(|(n, _)| n == name) {
+            field.1 = "unknown".into();
         }
     }
     fields
