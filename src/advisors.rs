@@ -103,10 +103,13 @@ pub fn login_gate(failures: LoginFailures) -> LoginGate {
     }
     let delay = account_delay_seconds(failures.account);
     if delay > 0 {
+        // Failures are stamped in whole seconds, so an age of `delay` can be
+        // as little as `delay - 1` seconds of real time (a failure at x.99,
+        // a try at x+1.01 has age 1): the wait is over once the age exceeds it.
         let age = failures.account_last_age_seconds.unwrap_or(0);
-        if age < delay {
+        if age <= delay {
             return LoginGate::AccountDelayed {
-                retry_after_seconds: delay - age,
+                retry_after_seconds: delay - age + 1,
             };
         }
     }
@@ -151,13 +154,16 @@ mod tests {
             })
         };
         assert_eq!(gate(4, 0), LoginGate::Open);
-        assert_eq!(
-            gate(7, 1),
-            LoginGate::AccountDelayed {
-                retry_after_seconds: 3
-            }
-        );
-        assert_eq!(gate(7, 4), LoginGate::Open);
+        let delayed = |retry_after_seconds| LoginGate::AccountDelayed {
+            retry_after_seconds,
+        };
+        // An age of 1 may be 0.02 s of real time: still inside the 1 s wait.
+        assert_eq!(gate(5, 0), delayed(2));
+        assert_eq!(gate(5, 1), delayed(1));
+        assert_eq!(gate(5, 2), LoginGate::Open);
+        assert_eq!(gate(7, 1), delayed(4));
+        assert_eq!(gate(7, 4), delayed(1));
+        assert_eq!(gate(7, 5), LoginGate::Open);
     }
 
     #[test]
