@@ -4,14 +4,14 @@
 
 use std::sync::LazyLock;
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppError;
+use super::precompressed::Precompressed;
 
 struct Asset {
     path: &'static str,
-    bytes: &'static [u8],
+    body: Precompressed,
     content_type: &'static str,
     hashed_path: String,
 }
@@ -37,7 +37,7 @@ static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         .iter()
         .map(|&(path, bytes, content_type)| Asset {
             path,
-            bytes,
+            body: Precompressed::new(bytes),
             content_type,
             hashed_path: hashed_name(path, bytes),
         })
@@ -64,7 +64,10 @@ pub fn href(path: &str) -> String {
     )
 }
 
-pub async fn serve(path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn serve(
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let requested = path.into_inner();
     let (asset, immutable) = ASSETS
         .iter()
@@ -83,10 +86,9 @@ pub async fn serve(path: web::Path<String>) -> Result<HttpResponse, AppError> {
     } else {
         "public, max-age=300"
     };
-    Ok(HttpResponse::Ok()
-        .content_type(asset.content_type)
-        .insert_header((header::CACHE_CONTROL, cache))
-        .body(asset.bytes))
+    Ok(asset
+        .body
+        .respond(&request, asset.content_type, Some(cache)))
 }
 
 #[cfg(test)]

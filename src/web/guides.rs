@@ -8,6 +8,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
+use super::precompressed::{GzipSplice, encoded, wants_gzip};
 use super::{AppError, AppState, render};
 use crate::guides::{Guide, Guides, Section};
 
@@ -30,10 +31,11 @@ struct ArticlePage<'a> {
 }
 
 /// A guide page rendered once at start, split where the view count goes:
-/// serving it is two copies and a number.
+/// serving it is two copies and a number, plain or gzipped.
 pub struct RenderedGuide {
     before_views: web::Bytes,
     after_views: web::Bytes,
+    gzip: GzipSplice,
 }
 
 /// Stands in for the view count while rendering; cannot occur in an article.
@@ -113,6 +115,7 @@ pub fn prerender(
             RenderedGuide {
                 before_views: web::Bytes::copy_from_slice(before.as_bytes()),
                 after_views: web::Bytes::copy_from_slice(after.as_bytes()),
+                gzip: GzipSplice::new(before.as_bytes(), after.as_bytes()),
             },
         );
     }
@@ -135,15 +138,19 @@ pub async fn article(
         state.views.total(&path)
     };
     let count = views.to_string();
-    let mut body = web::BytesMut::with_capacity(
-        page.before_views.len() + count.len() + page.after_views.len(),
-    );
-    body.extend_from_slice(&page.before_views);
-    body.extend_from_slice(count.as_bytes());
-    body.extend_from_slice(&page.after_views);
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body.freeze()))
+    let gzip = wants_gzip(&request);
+    let body = if gzip {
+        page.gzip.with_middle(count.as_bytes())
+    } else {
+        let mut body = web::BytesMut::with_capacity(
+            page.before_views.len() + count.len() + page.after_views.len(),
+        );
+        body.extend_from_slice(&page.before_views);
+        body.extend_from_slice(count.as_bytes());
+        body.extend_from_slice(&page.after_views);
+        body.freeze()
+    };
+    Ok(encoded(gzip, "text/html; charset=utf-8", None, body))
 }
 
 #[derive(Template)]

@@ -14,6 +14,7 @@ pub mod guides;
 pub mod layout;
 pub mod middleware;
 pub mod pages;
+pub mod precompressed;
 pub mod privacy;
 pub mod self_test;
 pub mod seo;
@@ -44,7 +45,7 @@ pub struct AppState {
     pub guide_pages: std::collections::HashMap<String, guides::RenderedGuide>,
     pub views: ViewCounter,
     /// Built once at start.
-    pub sitemap: web::Bytes,
+    pub sitemap: precompressed::Precompressed,
     pub robots: web::Bytes,
     pub secrets: Secrets,
     pub sms: Arc<dyn SmsSender>,

@@ -1,11 +1,12 @@
 //! `/sitemap.xml` and `/robots.txt`, built once at start.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::AppState;
+use super::precompressed::Precompressed;
 use crate::guides::Guides;
 
-pub fn sitemap_xml(public_url: &str, guides: &Guides) -> web::Bytes {
+pub fn sitemap_xml(public_url: &str, guides: &Guides) -> Precompressed {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
@@ -27,7 +28,7 @@ pub fn sitemap_xml(public_url: &str, guides: &Guides) -> web::Bytes {
         add(&guide.path(), Some(guide.updated));
     }
     xml.push_str("</urlset>\n");
-    xml.into()
+    Precompressed::new(xml)
 }
 
 pub fn robots_txt(public_url: &str) -> web::Bytes {
@@ -41,11 +42,12 @@ fn escape_xml(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-pub async fn sitemap(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/xml; charset=utf-8")
-        .insert_header(("cache-control", "public, max-age=3600"))
-        .body(state.sitemap.clone())
+pub async fn sitemap(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    state.sitemap.respond(
+        &request,
+        "application/xml; charset=utf-8",
+        Some("public, max-age=3600"),
+    )
 }
 
 pub async fn robots(state: web::Data<AppState>) -> HttpResponse {

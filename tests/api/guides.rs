@@ -304,3 +304,70 @@ async fn pages_are_gzipped_and_the_home_page_is_small() {
     let all_html = app.get("/").await.text().await.unwrap();
     assert!(!all_html.contains("@font-face") && !all_html.contains("fonts.googleapis"));
 }
+
+/// GETs `path` with `Accept-Encoding: accept`; returns the response's
+/// headers, the bytes sent, and the body (unzipped when it is gzip).
+async fn get_decoded(
+    app: &TestApp,
+    path: &str,
+    accept: &str,
+) -> (reqwest::header::HeaderMap, usize, String) {
+    use std::io::Read;
+    let response = app
+        .client
+        .get(app.url(path))
+        .header("accept-encoding", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.unwrap();
+    let mut text = String::new();
+    if headers.get("content-encoding").is_some_and(|v| v == "gzip") {
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .expect("a valid gzip body");
+    } else {
+        text = String::from_utf8(bytes.to_vec()).unwrap();
+    }
+    (headers, bytes.len(), text)
+}
+
+/// A guide page without its view count, which changes with every GET.
+fn without_views(html: &str) -> String {
+    let (before, rest) = html.split_once(r#"id="views">"#).unwrap();
+    let (_, after) = rest.split_once("</span>").unwrap();
+    format!("{before}{after}")
+}
+
+#[tokio::test]
+async fn guides_static_files_and_the_sitemap_are_served_gzipped_when_asked() {
+    let app = TestApp::spawn().await;
+    let page = Page::from(app.get("/").await).await;
+    let css = page.attr(r#"link[rel="stylesheet"]"#, "href").unwrap();
+    for path in ["/guide/process", css.as_str(), "/sitemap.xml"] {
+        let (headers, sent, zipped) = get_decoded(&app, path, "gzip, deflate, br").await;
+        assert_eq!(headers["content-encoding"], "gzip", "{path}");
+        assert_eq!(headers["vary"], "accept-encoding", "{path}");
+        assert!(
+            sent * 2 < zipped.len(),
+            "{path}: {sent} of {}",
+            zipped.len()
+        );
+
+        let (headers, _, plain) = get_decoded(&app, path, "gzip;q=0, identity").await;
+        assert!(headers.get("content-encoding").is_none(), "{path}");
+        assert_eq!(headers["vary"], "accept-encoding", "{path}");
+        if path.starts_with("/guide/") {
+            let views = |html: &str| Page(scraper::Html::parse_document(html)).text("#views");
+            assert_eq!(
+                (views(&zipped), views(&plain)),
+                ("1 浏览".into(), "2 浏览".into())
+            );
+            assert_eq!(without_views(&zipped), without_views(&plain));
+        } else {
+            assert_eq!(zipped, plain, "{path}");
+        }
+    }
+}

@@ -117,6 +117,20 @@ test('the self-test works with JavaScript off', async () => {
   await context.close();
 });
 
+test('a guide page arrives gzipped, whole and styled', async () => {
+  const { context, page, problems } = await phone();
+  const response = await page.goto(`${base}/guide/process`);
+  // The page's gzip is spliced around the view count at request time.
+  assert.equal((await response.allHeaders())['content-encoding'], 'gzip');
+  assert.match(await page.textContent('h1'), /\S/);
+  assert.match(await page.textContent('#views'), /^\d+ 浏览$/);
+  assert.ok(await page.isVisible('footer'), 'the page is complete to its footer');
+  const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+  assert.match(font, /PingFang SC/, 'the gzipped stylesheet applied');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a visitor requests a callback from the result page', async () => {
   const { context, page, problems } = await phone();
   await takeSelfTest(page);

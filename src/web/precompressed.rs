@@ -1,0 +1,232 @@
+//! Responses gzipped once at start instead of on every request: the static
+//! files, the sitemap and the guide pages. A guide page changes in one place
+//! only (its view count), so its gzip is spliced from pieces deflated at
+//! start around the count sent as a stored block; the CRC is combined from
+//! precomputed parts. Serving it costs a copy, not a compression.
+//!
+//! The `Compress` middleware leaves a response alone once it carries a
+//! `Content-Encoding`, so everything else is still compressed there.
+
+use std::io::Write;
+
+use actix_web::http::header::{self, AcceptEncoding, Encoding, Header, HeaderValue};
+use actix_web::web::{Bytes, BytesMut};
+use actix_web::{HttpRequest, HttpResponse};
+use flate2::Compression;
+use flate2::write::DeflateEncoder;
+
+/// Whether the client takes gzip, by its `Accept-Encoding` and q-values.
+pub fn wants_gzip(request: &HttpRequest) -> bool {
+    AcceptEncoding::parse(request)
+        .ok()
+        .and_then(|accepted| accepted.negotiate([Encoding::gzip(), Encoding::identity()].iter()))
+        == Some(Encoding::gzip())
+}
+
+/// The same bytes plain and gzipped.
+pub struct Precompressed {
+    plain: Bytes,
+    gzip: Bytes,
+}
+
+impl Precompressed {
+    pub fn new(plain: impl Into<Bytes>) -> Self {
+        let plain = plain.into();
+        let gzip = GzipSplice::new(&plain, b"").with_middle(b"");
+        Self { plain, gzip }
+    }
+
+    /// A 200 with the body the client asked for.
+    pub fn respond(
+        &self,
+        request: &HttpRequest,
+        content_type: &'static str,
+        cache_control: Option<&'static str>,
+    ) -> HttpResponse {
+        let gzip = wants_gzip(request);
+        let body = if gzip { &self.gzip } else { &self.plain };
+        encoded(gzip, content_type, cache_control, body.clone())
+    }
+
+    pub fn plain(&self) -> &Bytes {
+        &self.plain
+    }
+}
+
+/// A 200 whose body is gzip when `gzip` says so. A plain body goes on
+/// through `Compress`, which uses what else the client takes (deflate).
+pub fn encoded(
+    gzip: bool,
+    content_type: &'static str,
+    cache_control: Option<&'static str>,
+    body: Bytes,
+) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((header::VARY, HeaderValue::from_static("accept-encoding")));
+    if let Some(cache_control) = cache_control {
+        response.insert_header((header::CACHE_CONTROL, cache_control));
+    }
+    if gzip {
+        response.insert_header((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+    }
+    response.body(body)
+}
+
+/// A gzip member for `before + middle + after` where only the short middle
+/// varies.
+pub struct GzipSplice {
+    /// Raw deflate blocks, none final, ending on a byte boundary (a sync
+    /// flush), so more blocks may follow.
+    before: Bytes,
+    /// Raw deflate blocks ending with the final one.
+    after: Bytes,
+    before_crc: crc32fast::Hasher,
+    after_crc: crc32fast::Hasher,
+    before_len: usize,
+    after_len: usize,
+}
+
+/// ID1 ID2, deflate, no flags, no time, no extra flags, unknown OS.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+
+/// The most bytes one stored block holds.
+const STORED_BLOCK_MAX: usize = 65_535;
+
+impl GzipSplice {
+    pub fn new(before: &[u8], after: &[u8]) -> Self {
+        Self {
+            before: deflate(before, false).into(),
+            after: deflate(after, true).into(),
+            before_crc: crc_of(before),
+            after_crc: crc_of(after),
+            before_len: before.len(),
+            after_len: after.len(),
+        }
+    }
+
+    pub fn with_middle(&self, middle: &[u8]) -> Bytes {
+        let blocks = middle.len().div_ceil(STORED_BLOCK_MAX);
+        let mut gzip = BytesMut::with_capacity(
+            GZIP_HEADER.len()
+                + self.before.len()
+                + middle.len()
+                + 5 * blocks
+                + self.after.len()
+                + 8,
+        );
+        gzip.extend_from_slice(&GZIP_HEADER);
+        gzip.extend_from_slice(&self.before);
+        // Stored blocks, not final: a header byte (BFINAL 0, BTYPE 00; the
+        // stream is byte-aligned here), LEN and its complement, the bytes.
+        for chunk in middle.chunks(STORED_BLOCK_MAX) {
+            let len = chunk.len() as u16;
+            gzip.extend_from_slice(&[0]);
+            gzip.extend_from_slice(&len.to_le_bytes());
+            gzip.extend_from_slice(&(!len).to_le_bytes());
+            gzip.extend_from_slice(chunk);
+        }
+        gzip.extend_from_slice(&self.after);
+        let mut crc = self.before_crc.clone();
+        crc.update(middle);
+        crc.combine(&self.after_crc);
+        gzip.extend_from_slice(&crc.finalize().to_le_bytes());
+        // ISIZE is the length modulo 2^32 (RFC 1952).
+        let size = (self.before_len + middle.len() + self.after_len) as u32;
+        gzip.extend_from_slice(&size.to_le_bytes());
+        gzip.freeze()
+    }
+}
+
+/// Raw deflate at the best level (it runs once, at start). Not `last`: ends
+/// with a sync flush, so the stream stays open and byte-aligned.
+fn deflate(bytes: &[u8], last: bool) -> Vec<u8> {
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::best());
+    // Writing to a Vec cannot fail; an error here would be a flate2 bug.
+    let written = encoder.write_all(bytes).and_then(|()| {
+        if last {
+            encoder.try_finish()
+        } else {
+            encoder.flush()
+        }
+    });
+    debug_assert!(written.is_ok());
+    encoder.get_ref().clone()
+}
+
+fn crc_of(bytes: &[u8]) -> crc32fast::Hasher {
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(bytes);
+    crc
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use actix_web::test::TestRequest;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn gunzip(gzip: &[u8]) -> Vec<u8> {
+        let mut plain = Vec::new();
+        flate2::read::GzDecoder::new(gzip)
+            .read_to_end(&mut plain)
+            .expect("a valid gzip member");
+        plain
+    }
+
+    #[test]
+    fn a_spliced_page_unzips_to_the_whole_page() {
+        let before = "<p>阅读 ".repeat(2_000);
+        let after = "</p>".repeat(3_000);
+        let splice = GzipSplice::new(before.as_bytes(), after.as_bytes());
+        for middle in ["", "7", "18446744073709551615"] {
+            let gzip = splice.with_middle(middle.as_bytes());
+            assert_eq!(gunzip(&gzip), format!("{before}{middle}{after}").as_bytes());
+            assert!(gzip.len() < before.len() / 10, "compressed");
+        }
+        let long = vec![b'x'; 2 * STORED_BLOCK_MAX + 10];
+        let whole = [before.as_bytes(), &long, after.as_bytes()].concat();
+        assert_eq!(gunzip(&splice.with_middle(&long)), whole);
+    }
+
+    proptest! {
+        #[test]
+        fn any_splice_unzips_to_its_parts(
+            before in proptest::collection::vec(any::<u8>(), 0..3_000),
+            middle in proptest::collection::vec(any::<u8>(), 0..300),
+            after in proptest::collection::vec(any::<u8>(), 0..3_000),
+        ) {
+            let gzip = GzipSplice::new(&before, &after).with_middle(&middle);
+            prop_assert_eq!(gunzip(&gzip), [before, middle, after].concat());
+        }
+    }
+
+    #[test]
+    fn gzip_goes_only_to_clients_that_take_it() {
+        let wants = |accept: Option<&str>| {
+            let mut request = TestRequest::default();
+            if let Some(value) = accept {
+                request = request.insert_header((header::ACCEPT_ENCODING, value));
+            }
+            wants_gzip(&request.to_http_request())
+        };
+        assert!(wants(Some("gzip, deflate, br")));
+        assert!(wants(Some("br;q=1.0, gzip;q=0.8")));
+        assert!(!wants(None));
+        assert!(!wants(Some("identity")));
+        assert!(!wants(Some("gzip;q=0, identity")));
+        assert!(!wants(Some("br")));
+    }
+
+    #[test]
+    fn both_bodies_hold_the_same_bytes() {
+        let text = "User-agent: *\n".repeat(50);
+        let page = Precompressed::new(text.clone());
+        assert_eq!(page.plain(), text.as_bytes());
+        assert_eq!(gunzip(&page.gzip), text.as_bytes());
+    }
+}
