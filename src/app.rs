@@ -97,6 +97,7 @@ impl Application {
             settings.submit_limits.clone(),
         );
         let guide_pages = web::guides::prerender(&settings, &guides)?;
+        let fixed_pages = web::FixedPages::render(&settings, &guides)?;
         let state = Data::new(AppState {
             pool: pool.clone(),
             sitemap: web::seo::sitemap_xml(&settings.public_url, &guides),
@@ -104,6 +105,7 @@ impl Application {
             settings,
             guides,
             guide_pages,
+            fixed_pages,
             views,
             secrets,
             sms,

@@ -1,6 +1,6 @@
 //! The guide pages: `/guide` and `/guide/{slug}`.
 
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::json;
@@ -8,8 +8,8 @@ use serde_json::json;
 use std::collections::HashMap;
 
 use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
-use super::precompressed::{GzipSplice, encoded, wants_gzip};
-use super::{AppError, AppState, render};
+use super::precompressed::{GzipSplice, Precompressed, encoded, wants_gzip};
+use super::{AppError, AppState, HTML};
 use crate::guides::{Guide, Guides, Section};
 
 /// "2026年11月28日".
@@ -150,7 +150,7 @@ pub async fn article(
         body.extend_from_slice(&page.after_views);
         body.freeze()
     };
-    Ok(encoded(gzip, "text/html; charset=utf-8", None, body))
+    Ok(encoded(gzip, HTML, None, body))
 }
 
 #[derive(Template)]
@@ -161,16 +161,24 @@ struct IndexPage<'a> {
     offers: &'static [Offer],
 }
 
-pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+/// The guide index changes only with a release: rendered and gzipped at start.
+pub fn render_index(
+    settings: &crate::settings::Settings,
+    guides: &Guides,
+) -> anyhow::Result<Precompressed> {
     let page = IndexPage {
         meta: PageMeta::public(
-            &state.settings,
+            settings,
             "/guide",
             format!("上海居住证积分政策指南：条件、流程、材料与计分 - {SITE_NAME}"),
             "上海居住证积分政策解读合集：申请条件、办理流程、所需材料、各项指标怎么计分、社保基数与社平工资、常见问题。",
         ),
-        guides: state.guides.all(),
+        guides: guides.all(),
         offers: &OFFERS,
     };
-    render(StatusCode::OK, &page)
+    Ok(Precompressed::new(page.render()?))
+}
+
+pub async fn index(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    state.fixed_pages.guide_index.respond(&request, HTML, None)
 }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub guides: Guides,
     /// Every guide page, rendered at start.
     pub guide_pages: std::collections::HashMap<String, guides::RenderedGuide>,
+    /// Pages the same for every visitor, rendered and gzipped at start.
+    pub fixed_pages: FixedPages,
     pub views: ViewCounter,
     /// Built once at start.
     pub sitemap: precompressed::Precompressed,
@@ -102,14 +104,31 @@ fn read() -> actix_web::Route {
 
 pub use crate::clock::shanghai_today;
 
+/// Pages that change only with a release.
+pub struct FixedPages {
+    pub home: precompressed::Precompressed,
+    pub guide_index: precompressed::Precompressed,
+    pub self_test_form: precompressed::Precompressed,
+}
+
+impl FixedPages {
+    pub fn render(settings: &Settings, guides: &Guides) -> anyhow::Result<Self> {
+        Ok(Self {
+            home: pages::render_home(settings, guides)?,
+            guide_index: guides::render_index(settings, guides)?,
+            self_test_form: self_test::render_form(settings)?,
+        })
+    }
+}
+
+pub const HTML: &str = "text/html; charset=utf-8";
+
 /// Renders a page with a status.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
     let html = page
         .render()
         .map_err(|error| AppError::Internal(error.into()))?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(html))
+    Ok(HttpResponse::build(status).content_type(HTML).body(html))
 }
 
 pub use crate::tokens::{looks_like_token, random_token};

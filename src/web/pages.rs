@@ -1,12 +1,13 @@
 //! Plain pages: home, health, not found.
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
-use super::{AppError, AppState, render};
-use crate::guides::Guide;
+use super::precompressed::Precompressed;
+use super::{AppError, AppState, HTML};
+use crate::guides::{Guide, Guides};
+use crate::settings::Settings;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -16,18 +17,23 @@ struct HomePage<'a> {
     latest: Vec<&'a Guide>,
 }
 
-pub async fn home(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+/// The home page changes only with a release: rendered and gzipped at start.
+pub fn render_home(settings: &Settings, guides: &Guides) -> anyhow::Result<Precompressed> {
     let page = HomePage {
         meta: PageMeta::public(
-            &state.settings,
+            settings,
             "/",
             format!("{SITE_NAME} · 30秒测一测，你的上海居住证积分够120分吗？"),
             "按《上海市居住证积分管理办法》逐项计算年龄、学历、职称、社保年限和基数等指标，30秒得出你的积分和差距，并讲清申请条件、流程和材料。",
         ),
         offers: &OFFERS,
-        latest: state.guides.latest(6),
+        latest: guides.latest(6),
     };
-    render(StatusCode::OK, &page)
+    Ok(Precompressed::new(page.render()?))
+}
+
+pub async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    state.fixed_pages.home.respond(&request, HTML, None)
 }
 
 /// 200 only when the database answers.

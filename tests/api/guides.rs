@@ -342,11 +342,18 @@ fn without_views(html: &str) -> String {
 }
 
 #[tokio::test]
-async fn guides_static_files_and_the_sitemap_are_served_gzipped_when_asked() {
+async fn fixed_pages_static_files_and_the_sitemap_are_served_gzipped_when_asked() {
     let app = TestApp::spawn().await;
     let page = Page::from(app.get("/").await).await;
     let css = page.attr(r#"link[rel="stylesheet"]"#, "href").unwrap();
-    for path in ["/guide/process", css.as_str(), "/sitemap.xml"] {
+    for path in [
+        "/",
+        "/guide",
+        "/guide/process",
+        "/self-test",
+        css.as_str(),
+        "/sitemap.xml",
+    ] {
         let (headers, sent, zipped) = get_decoded(&app, path, "gzip, deflate, br").await;
         assert_eq!(headers["content-encoding"], "gzip", "{path}");
         assert_eq!(headers["vary"], "accept-encoding", "{path}");

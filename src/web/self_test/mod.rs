@@ -4,10 +4,11 @@ mod form;
 mod result;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::body::{BODY_LIMIT, form_fields, read_limited};
-use super::{AppError, AppState, looks_like_token, render, shanghai_today};
+use super::precompressed::Precompressed;
+use super::{AppError, AppState, HTML, looks_like_token, render, shanghai_today};
 use crate::db;
 use crate::scoring::input::RawAnswers;
 use crate::scoring::{FieldErrors, add_plan, assess, parse_answers};
@@ -16,9 +17,17 @@ use crate::tokens::time_ordered_token;
 pub use form::FormPage;
 pub use result::ResultPage;
 
-pub async fn form(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let page = FormPage::new(&state.settings, &RawAnswers::new(), &FieldErrors::default());
-    render(StatusCode::OK, &page)
+/// The empty form is the same for everyone: rendered and gzipped at start.
+pub fn render_form(settings: &crate::settings::Settings) -> anyhow::Result<Precompressed> {
+    let page = FormPage::new(settings, &RawAnswers::new(), &FieldErrors::default());
+    Ok(Precompressed::new(askama::Template::render(&page)?))
+}
+
+pub async fn form(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
+    state
+        .fixed_pages
+        .self_test_form
+        .respond(&request, HTML, None)
 }
 
 pub async fn submit(
