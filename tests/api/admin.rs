@@ -83,6 +83,10 @@ async fn add_advisor(app: &TestApp, admin: &Client, username: &str) -> i64 {
     )
     .await;
     assert_eq!(response.status(), 200);
+    advisor_id(app, username).await
+}
+
+async fn advisor_id(app: &TestApp, username: &str) -> i64 {
     sqlx::query_scalar("SELECT id FROM advisors WHERE username = ?")
         .bind(username)
         .fetch_one(&app.pool)
@@ -758,10 +762,7 @@ async fn admins_manage_advisors() {
     assert_eq!(response.status(), 303);
     assert_eq!(get(&app, &zhao, "/admin").await.status(), 200);
 
-    let id: i64 = sqlx::query_scalar("SELECT id FROM advisors WHERE username = 'zhao'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let id = advisor_id(&app, "zhao").await;
     let disabled = post(
         &app,
         &admin,
@@ -777,10 +778,7 @@ async fn admins_manage_advisors() {
     );
     assert_eq!(app.login("zhao", &password).await.1.status(), 401);
 
-    let me: i64 = sqlx::query_scalar("SELECT id FROM advisors WHERE username = 'admin'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let me = advisor_id(&app, "admin").await;
     let myself = post(
         &app,
         &admin,

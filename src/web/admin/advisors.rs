@@ -6,12 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::json;
 
-use super::{Chrome, Current, current};
+use super::{Chrome, Current, current, signed_form};
 use crate::advisors::{hash_password, parse_new_advisor, random_password};
 use crate::db;
 use crate::db::advisors::{Advisor, NewAdvisor};
 use crate::form::{FieldErrors, RawFields};
-use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
 use crate::web::{AppError, AppState, render};
 
 #[derive(Template)]
@@ -106,10 +105,8 @@ pub async fn add(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
-    let me = current(&state, &request).await?;
+    let (me, fields) = signed_form(&state, &request, payload).await?;
     me.require_admin()?;
-    me.check_csrf(&fields)?;
     // The typed password is never sent back into the form.
     let refuse = |errors: FieldErrors| {
         let mut values = fields.clone();
@@ -162,10 +159,8 @@ pub async fn act(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
-    let me = current(&state, &request).await?;
+    let (me, _) = signed_form(&state, &request, payload).await?;
     me.require_admin()?;
-    me.check_csrf(&fields)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let advisor = db::advisors::by_id(&state.pool, id)
         .await?

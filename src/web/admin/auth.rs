@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use subtle::ConstantTimeEq;
 
-use super::{Chrome, cookie_name, current, session_hash};
+use super::{Chrome, cookie_name, current, session_hash, signed_form};
 use crate::advisors::{LoginGate, login_gate, verify_password};
 use crate::db;
 use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
@@ -185,9 +185,7 @@ pub async fn logout(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
-    let signed_in = current(&state, &request).await?;
-    signed_in.check_csrf(&fields)?;
+    let (signed_in, _) = signed_form(&state, &request, payload).await?;
     if let Some(cookie) = request.cookie(cookie_name(&state)) {
         db::advisors::delete_session(&state.pool, &session_hash(cookie.value())).await?;
     }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use time::{Date, Duration};
 
 use super::queue::shanghai_midnight_utc;
-use super::{Chrome, Current, current, local_date, local_time};
+use super::{Chrome, Current, current, local_date, local_time, signed_form};
 use crate::db;
 use crate::db::lead_admin::{self, Change, LeadFilter, LeadRow, STATUSES, status_label};
 use crate::form::RawFields;
@@ -19,7 +19,7 @@ use crate::leads::form::Interest;
 use crate::leads::snapshot::Snapshot;
 use crate::leads::workdays::Calendar;
 use crate::leads::{mask_phone, score_band, score_band_label};
-use crate::web::body::{BODY_LIMIT, form_fields, query_fields, read_limited};
+use crate::web::body::query_fields;
 use crate::web::{AppError, AppState, render, shanghai_today};
 
 const PAGE_SIZE: i64 = 20;
@@ -369,9 +369,7 @@ pub async fn act(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
-    let me = current(&state, &request).await?;
-    me.check_csrf(&fields)?;
+    let (me, fields) = signed_form(&state, &request, payload).await?;
     let row = visible_lead(&state, &me, &id).await?;
     let actor = me.advisor.username.clone();
     let field = |name: &str| {

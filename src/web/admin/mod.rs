@@ -11,6 +11,7 @@ use actix_web::{HttpRequest, web};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::body::{BODY_LIMIT, form_fields, read_limited};
 use super::{AppError, AppState};
 use crate::db;
 use crate::db::advisors::Advisor;
@@ -152,6 +153,19 @@ pub async fn current(state: &AppState, request: &HttpRequest) -> Result<Current,
         advisor,
         csrf: session.csrf_token,
     })
+}
+
+/// Where every state-changing admin request starts: its form fields, from
+/// the advisor signed in on this request, with this session's CSRF token.
+pub async fn signed_form(
+    state: &AppState,
+    request: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(Current, RawFields), AppError> {
+    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+    let me = current(state, request).await?;
+    me.check_csrf(&fields)?;
+    Ok((me, fields))
 }
 
 /// "2026-11-28 14:05" in Shanghai time, from stored UTC ISO text.
