@@ -32,17 +32,16 @@ pub async fn site(
         .extensions_mut()
         .insert(RequestId(request_id.clone()));
     let method = request.method().clone();
-    // The path only: a query string may carry personal data.
-    let path = request.path().to_string();
-    let public_url = request
-        .app_data::<web::Data<AppState>>()
-        .map(|state| state.settings.public_url.clone())
-        .unwrap_or_default();
+    // An Arc, not a copy of the URL: this runs on every request.
+    let state = request.app_data::<web::Data<AppState>>().cloned();
+    let public_url = state
+        .as_ref()
+        .map_or("", |state| state.settings.public_url.as_str());
     let https = public_url.starts_with("https://");
-    let admin = path.starts_with("/admin");
+    let admin = request.path().starts_with("/admin");
     let span = tracing::info_span!("request", id = %request_id);
 
-    let response = if method == actix_web::http::Method::POST && !same_origin(&request, &public_url)
+    let response = if method == actix_web::http::Method::POST && !same_origin(&request, public_url)
     {
         let header_text = |name: &str| {
             request
@@ -54,7 +53,8 @@ pub async fn site(
         };
         let (origin, site) = (header_text("origin"), header_text("sec-fetch-site"));
         let host = request.connection_info().host().to_string();
-        span.in_scope(|| tracing::warn!(path = %path, %origin, %host, fetch_site = %site, "cross-origin POST refused"));
+        let path = request.path();
+        span.in_scope(|| tracing::warn!(%path, %origin, %host, fetch_site = %site, "cross-origin POST refused"));
         request.into_response(HttpResponse::Forbidden().finish())
     } else {
         // Handlers and extractors turn their errors into responses; only an
@@ -76,6 +76,8 @@ pub async fn site(
     }
 
     let status = response.status().as_u16();
+    // The path only: a query string may carry personal data.
+    let path = response.request().path();
     span.in_scope(|| {
         tracing::info!(
             method = %method,
