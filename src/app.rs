@@ -77,7 +77,7 @@ impl Application {
         let address = listener.local_addr()?;
         let workers = settings.workers;
         let request_timeout = settings.request_timeout;
-        let guides = Guides::load(&settings.reference_wages)
+        let guides = Guides::load(&settings.reference_wages, crate::clock::shanghai_today())
             .map_err(|error| anyhow!("guide articles: {error}"))?;
         let views = ViewCounter::load(&pool)
             .await

@@ -2,14 +2,16 @@
 //! embedded in the binary and rendered to HTML once at start.
 //!
 //! Markdown because the articles are long prose edited by people, not code;
-//! the two placeholders below are the only HTML an article may contain.
+//! the two placeholders below are the only HTML an article may contain, and
+//! today's reference-wage figures are written as `{{wage}}`, `{{x1}}`, … so
+//! that a new figure in the data changes every article (see `FIGURES`).
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 use time::Date;
 use time::macros::format_description;
 
-use crate::scoring::{ReferenceWages, tables};
+use crate::scoring::{ContributionTier, ReferenceWages, WagePeriod, YearMonth, tables};
 
 /// Editorial order: the guide index and the navigation list them this way.
 const SOURCES: &[(&str, &str)] = &[
@@ -103,11 +105,15 @@ pub struct Guides {
 impl Guides {
     /// Parses and renders every article; any mistake in an article is an
     /// error here, at start, not a broken page later.
-    pub fn load(wages: &ReferenceWages) -> Result<Self, String> {
+    pub fn load(wages: &ReferenceWages, today: Date) -> Result<Self, String> {
         let wage_table = wage_table_html(wages);
+        let period = wages
+            .current(YearMonth::of(today))
+            .ok_or("the reference wage table is empty")?;
         let mut guides = Vec::with_capacity(SOURCES.len());
         for (file, source) in SOURCES {
-            let guide = parse(source, &wage_table)
+            let guide = fill_figures(source, period)
+                .and_then(|source| parse(&source, &wage_table))
                 .map_err(|error| format!("templates/guide/{file}.md: {error}"))?;
             if guide.slug != *file {
                 return Err(format!(
@@ -156,6 +162,46 @@ impl Guides {
             .filter_map(|slug| self.get(slug))
             .collect()
     }
+}
+
+/// The figures an article may name, by placeholder: today's reference wage
+/// and its contribution-base thresholds.
+fn figures(period: &WagePeriod) -> Vec<(&'static str, String)> {
+    let threshold = |tier: ContributionTier| {
+        period.threshold_text(tables::contribution_multiple_tenths(tier).unwrap_or(10))
+    };
+    vec![
+        ("wage", period.yuan.to_string()),
+        ("wage_from", period.from.chinese()),
+        ("x0_8", threshold(ContributionTier::X0_8)),
+        ("x1", threshold(ContributionTier::X1)),
+        ("x2", threshold(ContributionTier::X2)),
+        ("x3", threshold(ContributionTier::X3)),
+    ]
+}
+
+/// Replaces every `{{name}}` with its figure; an unknown or unclosed
+/// placeholder is an error at start, never a page showing braces.
+fn fill_figures(source: &str, period: &WagePeriod) -> Result<String, String> {
+    let figures = figures(period);
+    let mut filled = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        filled.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after
+            .find("}}")
+            .ok_or("a {{ placeholder is not closed")?;
+        let name = &after[..end];
+        let (_, figure) = figures
+            .iter()
+            .find(|(known, _)| *known == name)
+            .ok_or_else(|| format!("unknown placeholder {{{{{name}}}}}"))?;
+        filled.push_str(figure);
+        rest = &after[end + 2..];
+    }
+    filled.push_str(rest);
+    Ok(filled)
 }
 
 fn parse_date(text: &str) -> Result<Date, String> {
@@ -321,7 +367,7 @@ pub fn wage_table_html(wages: &ReferenceWages) -> String {
     use crate::scoring::ContributionTier as T;
     let tiers = [T::X0_8, T::X1, T::X2, T::X3];
     let mut html = String::from(
-        r#"<div class="table-wrap"><table class="wage-table"><thead><tr><th>适用期间</th><th>社平工资（元/月）</th><th>0.8倍</th><th>1倍</th><th>2倍</th><th>3倍（缴费上限）</th></tr></thead><tbody>"#,
+        r#"<div class="table-wrap"><table class="wage-table"><thead><tr><th>适用期间</th><th>社平工资（元/月）</th><th>0.8倍</th><th>1倍</th><th>2倍</th><th>3倍</th></tr></thead><tbody>"#,
     );
     for period in wages.periods().iter().rev() {
         html.push_str(&format!(
@@ -405,21 +451,41 @@ mod tests {
     fn the_wage_table_comes_from_the_engine_data() {
         let html = wage_table_html(&ReferenceWages::bundled());
         for figure in [
-            "2025年7月起",
-            "12434",
-            "9947.2",
-            "24868",
-            "37302",
+            "2023年7月起",
+            "11396",
+            "9116.8",
+            "22792",
+            "34188",
             "7471.2",
             "2018年4月–2019年3月",
         ] {
             assert!(html.contains(figure), "{figure}");
         }
+        for stale in ["12434", "12307", "12183", "上限"] {
+            assert!(!html.contains(stale), "{stale}");
+        }
+    }
+
+    #[test]
+    fn figures_come_from_the_period_in_force() {
+        let wages = ReferenceWages::bundled();
+        let period = wages.current(YearMonth::of(time::macros::date!(2026 - 12 - 02))).unwrap();
+        assert_eq!(
+            fill_figures("{{wage_from}}起{{wage}}元，3倍不低于{{x3}}，0.8倍{{x0_8}}；{{x1}}/{{x2}}", period)
+                .unwrap(),
+            "2023年7月起11396元，3倍不低于34188，0.8倍9116.8；11396/22792"
+        );
+        let old = wages.current(YearMonth::new(2020, 8).unwrap()).unwrap();
+        assert_eq!(fill_figures("{{x0_8}}", old).unwrap(), "7471.2");
+        assert!(fill_figures("{{cap}}", period).is_err());
+        assert!(fill_figures("{{wage", period).is_err());
+        assert_eq!(fill_figures("没有占位符 {", period).unwrap(), "没有占位符 {");
     }
 
     #[test]
     fn the_shipped_articles_load() {
-        let guides = Guides::load(&ReferenceWages::bundled()).unwrap();
+        let guides =
+            Guides::load(&ReferenceWages::bundled(), time::macros::date!(2026 - 12 - 02)).unwrap();
         assert!(guides.all().len() >= 8);
         for guide in guides.all() {
             assert!(

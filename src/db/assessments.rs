@@ -5,7 +5,7 @@ use sqlx::SqlitePool;
 use serde::{Deserialize, Serialize};
 
 use super::group_commit::WriterConnection;
-use crate::scoring::{Assessment, Profile, ReferenceWageUsed, ReferenceWages, assess};
+use crate::scoring::{Assessment, Profile, Recorded, ReferenceWageUsed};
 
 #[derive(Debug, sqlx::FromRow)]
 struct Row {
@@ -13,11 +13,14 @@ struct Row {
     result: String,
 }
 
-/// A stored self-test: the answers and the result as the visitor saw it.
+/// A stored self-test: the answers and what they were scored with; scoring
+/// turns these back into the result the visitor saw (`scoring::replay`).
 #[derive(Debug, Clone)]
 pub struct StoredAssessment {
     pub profile: Profile,
-    pub assessment: Assessment,
+    pub recorded: Recorded,
+    /// The total the visitor saw.
+    pub total: i32,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,24 +33,23 @@ pub enum Error {
     BadDate(String),
 }
 
-/// What is stored of a result besides the answers: the rule set, date and
-/// reference wage it was scored with. The breakdown is scored again from
-/// these when shown, which gives back exactly what the visitor saw (the rules
-/// of a rule set do not change) and keeps the hottest write small.
+/// What is stored of a result besides the answers: the rule set, date,
+/// reference wage and rule revision it was scored with. The breakdown is
+/// scored again from these when shown, which gives back exactly what the
+/// visitor saw and keeps the hottest write small.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stamp {
     rule_set: String,
     assessed_on: String,
     reference_wage: Option<ReferenceWageUsed>,
+    /// Absent in results stored before revisions were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rules_revision: Option<String>,
     total: i32,
 }
 
-/// The self-test stored under `token`, scored as it was when stored.
-pub async fn find(
-    pool: &SqlitePool,
-    token: &str,
-    wages: &ReferenceWages,
-) -> Result<Option<StoredAssessment>, Error> {
+/// The self-test stored under `token`, as stored.
+pub async fn find(pool: &SqlitePool, token: &str) -> Result<Option<StoredAssessment>, Error> {
     let row: Option<Row> =
         sqlx::query_as("SELECT answers, result FROM assessments WHERE token = ?")
             .bind(token)
@@ -63,16 +65,15 @@ pub async fn find(
         time::macros::format_description!("[year]-[month]-[day]"),
     )
     .map_err(|_| Error::BadDate(stamp.assessed_on.clone()))?;
-    let then = stamp
-        .reference_wage
-        .as_ref()
-        .map(|used| ReferenceWages::single(used.period()));
-    let mut assessment = assess(&profile, date, then.as_ref().unwrap_or(wages));
-    assessment.rule_set = stamp.rule_set;
-    assessment.reference_wage = stamp.reference_wage;
     Ok(Some(StoredAssessment {
         profile,
-        assessment,
+        recorded: Recorded {
+            rule_set: stamp.rule_set,
+            assessed_on: date,
+            reference_wage: stamp.reference_wage,
+            rules_revision: stamp.rules_revision,
+        },
+        total: stamp.total,
     }))
 }
 
@@ -185,6 +186,7 @@ impl AssessmentWriter {
                 rule_set: assessment.rule_set.clone(),
                 assessed_on: assessment.assessed_on.to_string(),
                 reference_wage: assessment.reference_wage.clone(),
+                rules_revision: Some(assessment.rules_revision.clone()),
                 total: assessment.total,
             })?,
             rule_set: assessment.rule_set.clone(),
@@ -204,7 +206,7 @@ impl AssessmentWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scoring::Education;
+    use crate::scoring::{Education, ReferenceWages, assess, replay};
 
     fn profile() -> Profile {
         Profile {
@@ -249,9 +251,12 @@ mod tests {
             .insert(&third, &profile(), &assessment)
             .await
             .unwrap();
-        let stored = find(&pool, &third, &wages).await.unwrap().unwrap();
+        let stored = find(&pool, &third).await.unwrap().unwrap();
         assert_eq!(stored.profile, answers);
-        assert_eq!(stored.assessment.total, assessment.total);
+        assert_eq!(stored.recorded.rules_revision.as_deref(), Some("2024-08-21"));
+        let replayed = replay(&stored.profile, &stored.recorded, &wages);
+        assert_eq!(replayed.total, assessment.total);
+        assert_eq!(replayed.items, assessment.items);
         assert_eq!(count(&pool).await.unwrap(), 3);
     }
 }

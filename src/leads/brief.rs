@@ -3,21 +3,7 @@
 //! visitor could not confirm.
 
 use super::snapshot::Snapshot;
-use crate::scoring::plan;
-use crate::scoring::{Profile, ReferenceWages};
-
-/// How much a suggestion asks of the visitor, least first: meeting the base
-/// condition of a title they hold, waiting, raising the contribution base,
-/// moving, then studying or certifying.
-fn effort(code: &str) -> u8 {
-    match code {
-        "qualification_base" => 1,
-        "time" => 2,
-        code if code.starts_with("contribution_") => 3,
-        "lingang" | "suburb" => 4,
-        _ => 5,
-    }
-}
+use crate::scoring::{Profile, ReferenceWages, evaluate};
 
 /// The facts for the call, most decisive first.
 pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
@@ -36,22 +22,19 @@ pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
         let profile: Profile =
             serde_json::from_value(serde_json::Value::Object(snapshot.answers.clone()))
                 .unwrap_or_default();
-        let projection = plan::project(&profile, result.assessed_on, wages);
-        let suggestions = plan::suggestions(&profile, result.assessed_on, wages, &projection);
-        let closing = suggestions
-            .iter()
-            .filter(|s| s.points >= result.gap)
-            .min_by_key(|s| (effort(&s.code), s.months));
-        match (closing, suggestions.first()) {
-            (Some(s), _) => facts.push(format!(
+        // The same ranking as the visitor's result page: those that close
+        // the gap alone come first, least effort first.
+        let planned = evaluate(&profile, result.assessed_on, wages);
+        match planned.suggestions.first() {
+            Some(s) if s.points >= result.gap => facts.push(format!(
                 "最省力的补分方式：{}，可加{}分，足以达标",
                 s.action, s.points
             )),
-            (None, Some(s)) => facts.push(format!(
+            Some(s) => facts.push(format!(
                 "单项最多可补：{}（+{}分），还需组合其他方式",
                 s.action, s.points
             )),
-            (None, None) => {}
+            None => {}
         }
     }
     if !snapshot.sensitive_shared {
@@ -82,7 +65,7 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_base_condition_is_the_cheapest_fix() {
+    fn the_brief_leads_with_the_result_pages_first_suggestion() {
         let profile = Profile {
             age: 50,
             education: Education::College,
@@ -93,10 +76,15 @@ mod tests {
         };
         let brief = call_brief(&snapshot(&profile, true), &ReferenceWages::bundled());
         assert_eq!(brief[0], "自测116分，还差4分");
+        // The same ranking as the result page: time alone closes 4 points
+        // and asks nothing of anyone, so it comes first.
+        let wages = ReferenceWages::bundled();
+        let page = crate::scoring::evaluate(&profile, date!(2026 - 11 - 28), &wages);
         assert!(
-            brief[1].contains("社保缴费基数不低于") && brief[1].contains("足以达标"),
+            brief[1].contains(&page.suggestions[0].action) && brief[1].contains("足以达标"),
             "{brief:?}"
         );
+        assert!(brief[1].contains("缴纳社保48个月"), "{brief:?}");
     }
 
     #[test]

@@ -6,7 +6,9 @@ use super::eligibility::{self, EligibilityNote};
 use super::materials::{self, MaterialGroup};
 use super::plan::{self, Projection, Suggestion};
 use super::profile::{ContributionTier, Education, Profile, Qualification};
+use super::revisions::{DatedRules, Revisions};
 use super::tables::{self as t, YearlyBonus};
+use super::verdict::{self, Blocker, Verdict};
 use super::wages::{ReferenceWages, WagePeriod, YearMonth};
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
@@ -71,6 +73,16 @@ pub struct Assessment {
     pub assessed_on: time::Date,
     /// None only when the date lies before the first period of the table.
     pub reference_wage: Option<ReferenceWageUsed>,
+    /// The rule revision (RULES.md §10) the assessment used: the effective
+    /// date of the latest one in force on `assessed_on`, "YYYY-MM-DD".
+    #[serde(default)]
+    pub rules_revision: String,
+    /// Reached (and nothing known blocks it), blocked, or short of 120.
+    #[serde(default)]
+    pub verdict: Verdict,
+    /// What stops the application whatever the points, and whether it can change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<Blocker>,
     /// The total with every 不确定 answer at its least / most favourable
     /// value; both equal `total` when nothing is unknown.
     #[serde(default)]
@@ -97,41 +109,112 @@ impl Assessment {
     }
 }
 
-/// Scores `profile` and plans the path to 120: the breakdown of `assess`
-/// plus the range, the projection, ranked suggestions and the checklist.
-pub fn evaluate(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
-    let mut assessment = assess(profile, assessed_on, wages);
-    add_plan(&mut assessment, profile, wages);
+/// What an assessment is scored against: its date, the reference wages and
+/// the dated parameters of the rule revision in force.
+#[derive(Debug, Clone)]
+pub struct Basis<'a> {
+    pub on: time::Date,
+    pub wages: &'a ReferenceWages,
+    pub rules: DatedRules,
+}
+
+impl<'a> Basis<'a> {
+    /// The rules in force on `on`.
+    pub fn on(on: time::Date, wages: &'a ReferenceWages) -> Self {
+        Self {
+            on,
+            wages,
+            rules: Revisions::bundled().rules_on(on),
+        }
+    }
+}
+
+/// What a stored result records besides its answers: enough to score them
+/// again exactly as the visitor saw them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub rule_set: String,
+    pub assessed_on: time::Date,
+    pub reference_wage: Option<ReferenceWageUsed>,
+    /// None for results stored before revisions were recorded: those were
+    /// scored with the parameters of the first revision.
+    pub rules_revision: Option<String>,
+}
+
+/// Scores stored answers as they were scored when stored (their date,
+/// reference wage and rule revision) and plans them: one call from stored
+/// data to the page.
+pub fn replay(profile: &Profile, recorded: &Recorded, wages: &ReferenceWages) -> Assessment {
+    let then = recorded
+        .reference_wage
+        .as_ref()
+        .map(|used| ReferenceWages::single(used.period()));
+    let revisions = Revisions::bundled();
+    let revision = match recorded.rules_revision.as_deref() {
+        None => &revisions.all()[0],
+        Some(id) => revisions
+            .by_id(id)
+            .unwrap_or_else(|| revisions.in_force_on(recorded.assessed_on)),
+    };
+    let basis = Basis {
+        on: recorded.assessed_on,
+        wages: then.as_ref().unwrap_or(wages),
+        rules: revisions.rules_of(revision),
+    };
+    let mut assessment = evaluate_on(profile, &basis);
+    assessment.rule_set = recorded.rule_set.clone();
+    assessment.reference_wage = recorded.reference_wage.clone();
     assessment
 }
 
-/// Fills in the plan of an assessment of `profile` (on its own date): the
-/// deciding unknowns, the projection, the suggestions and the checklist.
-/// Deterministic, so a stored breakdown can be planned again when shown.
-pub fn add_plan(assessment: &mut Assessment, profile: &Profile, wages: &ReferenceWages) {
-    let on = assessment.assessed_on;
-    let (_, _, deciding) = plan::range(profile, on, wages);
+/// Scores `profile` and plans the path to 120: the breakdown of `assess`
+/// plus the range, the projection, ranked suggestions and the checklist.
+pub fn evaluate(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
+    evaluate_on(profile, &Basis::on(assessed_on, wages))
+}
+
+/// `evaluate` against an explicit basis (a stored result's own revision).
+pub fn evaluate_on(profile: &Profile, basis: &Basis) -> Assessment {
+    let mut assessment = assess_on(profile, basis);
+    add_plan(&mut assessment, profile, basis);
+    assessment
+}
+
+/// Fills in the plan of an assessment of `profile`: the deciding unknowns,
+/// the projection, the suggestions and the checklist. Deterministic.
+fn add_plan(assessment: &mut Assessment, profile: &Profile, basis: &Basis) {
+    let (_, _, deciding) = plan::range(profile, basis);
     assessment.deciding_unknowns = deciding;
-    assessment.projection = plan::project(profile, on, wages);
-    assessment.suggestions = plan::suggestions(profile, on, wages, &assessment.projection);
+    assessment.projection = plan::project(profile, basis);
+    assessment.suggestions = if assessment.verdict == Verdict::Short {
+        plan::suggestions(profile, basis, &assessment.projection)
+    } else {
+        Vec::new()
+    };
     assessment.materials = materials::checklist(profile);
 }
 
 /// Scores `profile` as of `assessed_on` (a date in Shanghai time): the
 /// breakdown, the total and its range when answers are unknown.
 pub fn assess(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
-    let mut assessment = breakdown(profile, assessed_on, wages);
+    assess_on(profile, &Basis::on(assessed_on, wages))
+}
+
+/// `assess` against an explicit basis.
+pub fn assess_on(profile: &Profile, basis: &Basis) -> Assessment {
+    let mut assessment = breakdown(profile, basis);
     assessment.total_min = assessment.total;
     assessment.total_max = if profile.unknown.is_empty() {
         assessment.total
     } else {
-        breakdown(&plan::best_case(profile), assessed_on, wages).total
+        breakdown(&plan::best_case(profile), basis).total
     };
     assessment
 }
 
-fn breakdown(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
-    let period = wages.period_for(YearMonth::of(assessed_on));
+fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
+    let assessed_on = basis.on;
+    let period = basis.wages.period_for(YearMonth::of(assessed_on));
     let mut items = Vec::with_capacity(12);
 
     items.push(age_item(profile.age));
@@ -188,14 +271,10 @@ fn breakdown(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages)
     items.extend(suburb_and_lingang(
         profile.suburb_years,
         profile.lingang_years,
+        &basis.rules.lingang,
     ));
     if profile.fresh_graduate {
-        items.push(item(
-            "fresh_graduate",
-            "全日制应届高校毕业生",
-            t::FRESH_GRADUATE_POINTS,
-            "全日制应届高校毕业生计10分".into(),
-        ));
+        items.push(fresh_graduate_item(profile.education));
     }
     let award_points = t::award_points(profile.award);
     if award_points > 0 {
@@ -263,12 +342,7 @@ fn breakdown(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages)
     for (code, label, present) in vetoes {
         if present {
             vetoed = true;
-            items.push(item(
-                code,
-                label,
-                0,
-                "一票否决：有此记录不能申请积分，无论分数多少".into(),
-            ));
+            items.push(item(code, label, 0, veto_note(code)));
         }
     }
 
@@ -277,6 +351,8 @@ fn breakdown(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages)
     let reaches_standard = total >= t::STANDARD;
     let eligibility = eligibility::notes(profile, total, vetoed);
     let eligible = reaches_standard && !vetoed && eligibility::all_met(&eligibility);
+    let blockers = verdict::blockers(profile);
+    let verdict = verdict::verdict(reaches_standard, eligible, &blockers);
 
     Assessment {
         rule_set: t::RULE_SET.into(),
@@ -290,6 +366,9 @@ fn breakdown(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages)
         eligibility,
         assessed_on,
         reference_wage: period.map(ReferenceWageUsed::from),
+        rules_revision: basis.rules.revision.clone(),
+        verdict,
+        blockers,
         total_min: total,
         total_max: total,
         deciding_unknowns: Vec::new(),
@@ -342,6 +421,11 @@ fn education_and_qualification(profile: &Profile) -> (Item, Item) {
         )
     } else {
         format!("{education_name}计{education_points}分")
+    };
+    let education_note = if profile.education == Education::None {
+        education_note
+    } else {
+        format!("{education_note}。{PART_TIME_DEGREE_NOTE}")
     };
     let qualification_note = if qualification == Qualification::None {
         "无职称或技能等级（初级职称不计分）".to_string()
@@ -401,13 +485,46 @@ fn insurance_item(months: u32) -> Item {
     )
 }
 
+/// RULES.md §6, a practice note rather than a score change.
+const PART_TIME_DEGREE_NOTE: &str =
+    "非全日制学历：实务中须在本市或本人户籍地所在省份就读才被认可";
+
+fn veto_note(code: &str) -> String {
+    let base = "一票否决：有此记录不能申请积分，无论分数多少";
+    if code == "family_planning" {
+        format!(
+            "{base}。此项仍写在2017年的办法中，但据多家2025–2026年的实务说明，2022年年中以来已不再核查，以受理部门为准"
+        )
+    } else {
+        base.to_string()
+    }
+}
+
+fn fresh_graduate_item(education: Education) -> Item {
+    if education == Education::None {
+        item(
+            "fresh_graduate",
+            "全日制应届高校毕业生",
+            0,
+            "应届高校毕业生加分须具有全日制大专及以上学历，所选学历为高中及以下，不计分".into(),
+        )
+    } else {
+        item(
+            "fresh_graduate",
+            "全日制应届高校毕业生",
+            t::FRESH_GRADUATE_POINTS,
+            "全日制应届高校毕业生计10分（实务中在毕业当年或次年申请时计入）".into(),
+        )
+    }
+}
+
 fn shortage_major_item(education: Education) -> Item {
     if education == Education::None {
         item(
             "shortage_major",
             "紧缺急需专业",
             0,
-            "紧缺急需专业须具有全日制大专及以上学历，当前学历不符，不计分".into(),
+            "紧缺急需专业须具有全日制大专及以上学历，所选学历为高中及以下，不计分".into(),
         )
     } else {
         item(
@@ -462,7 +579,7 @@ fn contribution_item(tier: ContributionTier, period: Option<&WagePeriod>) -> Ite
 
 fn yearly_note(rule: &YearlyBonus, years: u32, points: i32) -> String {
     if points == 0 {
-        format!("{years}年，满{}年起才计分，暂不计分", rule.from_years)
+        format!("{years}年，满{}年起才计分，暂不计分", rule.from_years.max(1))
     } else {
         let capped = rule
             .cap
@@ -483,9 +600,10 @@ fn public_service_item(years: u32) -> Item {
 }
 
 /// 临港新片区 counts instead of 远郊重点区域: the larger, never both.
-fn suburb_and_lingang(suburb_years: u32, lingang_years: u32) -> Vec<Item> {
+/// `lingang` is the rule of the revision in force (RULES.md §3, §10).
+fn suburb_and_lingang(suburb_years: u32, lingang_years: u32, lingang: &YearlyBonus) -> Vec<Item> {
     let suburb_points = t::SUBURB.points(suburb_years);
-    let lingang_points = t::LINGANG.points(lingang_years);
+    let lingang_points = lingang.points(lingang_years);
     let both = suburb_years > 0 && lingang_years > 0;
     let mut items = Vec::new();
     if suburb_years > 0 {
@@ -506,7 +624,7 @@ fn suburb_and_lingang(suburb_years: u32, lingang_years: u32) -> Vec<Item> {
     if lingang_years > 0 {
         let base = format!(
             "在临港新片区工作并居住{}（需推荐函）",
-            yearly_note(&t::LINGANG, lingang_years, lingang_points)
+            yearly_note(lingang, lingang_years, lingang_points)
         );
         let (points, note) = if both && lingang_points > 0 && suburb_points > lingang_points {
             (

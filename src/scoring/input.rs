@@ -79,10 +79,13 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
         family_planning_violation: reader.flag("family_planning_violation"),
         unknown: Default::default(),
     };
-    let profile = Profile {
-        unknown: reader.unknown,
-        ..profile
-    };
+    let mut unknown = reader.unknown;
+    // The base condition is asked of title and 技师 holders only; from anyone
+    // else "不确定" (the form's starting answer) means nothing.
+    if !super::tables::qualification_needs_base(profile.qualification) {
+        unknown.qualification_base_met = false;
+    }
+    let profile = Profile { unknown, ..profile };
     let mut errors = reader.errors.clone();
     if let Err(invalid) = profile.validate() {
         for (field, problems) in invalid.field_errors() {
@@ -100,6 +103,60 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
         errors.sort_by_fields(FIELDS.iter().map(|(name, _)| *name));
         Err(errors)
     }
+}
+
+/// The HTML form's answers: the contract of `parse_answers`, plus the
+/// answers the form asks for explicitly (no answer is pre-selected there, so
+/// a missing one was skipped, not meant as "none"). The JSON API keeps the
+/// contract's defaults.
+pub fn parse_form_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
+    let skipped_tier = raw
+        .get("contribution_tier")
+        .is_none_or(|value| value.trim().is_empty());
+    match (parse_answers(raw), skipped_tier) {
+        (Ok(profile), false) => Ok(profile),
+        (result, _) => {
+            let mut errors = result.err().unwrap_or_default();
+            if skipped_tier {
+                errors.add(
+                    "contribution_tier",
+                    "请选择社保缴费基数档次（不清楚可选“不确定”）".to_string(),
+                );
+            }
+            errors.sort_by_fields(FIELDS.iter().map(|(name, _)| *name));
+            Err(errors)
+        }
+    }
+}
+
+/// Stored answers as the form's fields, the way the form sends them:
+/// what "修改答案" pre-fills and "重新计算" posts.
+pub fn answer_fields(answers: &Profile) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(answers) else {
+        return Vec::new();
+    };
+    let mut fields: Vec<(String, String)> = map
+        .into_iter()
+        .filter(|(name, _)| name != "unknown")
+        .map(|(name, value)| {
+            let text = match value {
+                serde_json::Value::String(text) => text,
+                other => other.to_string(),
+            };
+            (name, text)
+        })
+        .collect();
+    let unknown = answers.unknown;
+    for (name, is_unknown) in [
+        ("contribution_tier", unknown.contribution_tier),
+        ("qualification_base_met", unknown.qualification_base_met),
+        ("shortage_major", unknown.shortage_major),
+    ] {
+        if is_unknown && let Some(field) = fields.iter_mut().find(|(n, _)| n == name) {
+            field.1 = "unknown".into();
+        }
+    }
+    fields
 }
 
 struct Reader<'a> {
@@ -396,6 +453,7 @@ mod tests {
         let profile = parse_answers(&raw(&[
             ("age", "30"),
             ("education", "college"),
+            ("qualification", "intermediate_title"),
             ("contribution_tier", "unknown"),
             ("qualification_base_met", "unknown"),
             ("shortage_major", "unknown"),
@@ -418,6 +476,59 @@ mod tests {
             errors.contains("education") && errors.contains("entrepreneur"),
             "only three fields accept unknown"
         );
+    }
+
+    #[test]
+    fn the_base_condition_is_unknown_only_for_those_it_concerns() {
+        for qualification in ["none", "skill_5", "skill_3"] {
+            let profile = parse_answers(&raw(&[
+                ("age", "30"),
+                ("education", "college"),
+                ("qualification", qualification),
+                ("qualification_base_met", "unknown"),
+            ]))
+            .unwrap();
+            assert!(profile.unknown.is_empty(), "{qualification}");
+        }
+    }
+
+    #[test]
+    fn the_form_asks_for_the_tier_the_api_does_not() {
+        let answers = raw(&[("age", "30"), ("education", "college")]);
+        assert!(parse_answers(&answers).is_ok(), "the contract's default: none");
+        let errors = parse_form_answers(&answers).unwrap_err();
+        assert_eq!(
+            errors.get("contribution_tier"),
+            Some("请选择社保缴费基数档次（不清楚可选“不确定”）")
+        );
+        let errors = parse_form_answers(&raw(&[("age", "x"), ("contribution_tier", " ")]))
+            .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["age", "education", "contribution_tier"]);
+        for tier in ["none", "unknown", "x3"] {
+            let mut answers = answers.clone();
+            answers.insert("contribution_tier".into(), tier.into());
+            assert!(parse_form_answers(&answers).is_ok(), "{tier}");
+        }
+    }
+
+    #[test]
+    fn stored_answers_fill_the_form_and_parse_back_the_same() {
+        let answers = raw(&[
+            ("age", "50"),
+            ("education", "college"),
+            ("qualification", "intermediate_title"),
+            ("qualification_base_met", "unknown"),
+            ("insurance_months", "96"),
+            ("contribution_tier", "unknown"),
+            ("shortage_major", "unknown"),
+            ("lingang_years", "2"),
+            ("detention_count", "1"),
+        ]);
+        let profile = parse_form_answers(&answers).unwrap();
+        let fields: RawAnswers = answer_fields(&profile).into_iter().collect();
+        assert_eq!(fields.get("contribution_tier").map(String::as_str), Some("unknown"));
+        assert_eq!(parse_form_answers(&fields).unwrap(), profile);
     }
 
     #[test]

@@ -7,11 +7,18 @@ pub mod input;
 pub mod materials;
 pub mod plan;
 mod profile;
+pub mod revisions;
 pub mod tables;
+pub mod verdict;
 pub mod wages;
 
 pub use eligibility::EligibilityNote;
-pub use engine::{Assessment, Item, ReferenceWageUsed, add_plan, assess, evaluate};
+pub use engine::{
+    Assessment, Basis, Item, Recorded, ReferenceWageUsed, assess, assess_on, evaluate,
+    evaluate_on, replay,
+};
+pub use revisions::{Revision, Revisions};
+pub use verdict::{Blocker, Verdict};
 pub use input::{FieldErrors, parse_answers};
 pub use profile::{Award, ContributionTier, Education, Profile, Qualification, Unknowns};
 pub use wages::{ReferenceWages, WagePeriod, YearMonth};

@@ -3,12 +3,11 @@
 //! the total, ranked. Pure, like the rest of the engine.
 
 use serde::{Deserialize, Serialize};
-use time::Date;
 
-use super::engine::assess;
+use super::engine::{Basis, assess_on};
 use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::tables::{self as t};
-use super::wages::{ReferenceWages, YearMonth};
+use super::wages::YearMonth;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Projection {
@@ -17,6 +16,21 @@ pub struct Projection {
     pub reaches_standard_on: Option<YearMonth>,
     /// Months from the assessment month (0: already reached).
     pub months: Option<u32>,
+}
+
+/// What a suggestion asks of the visitor, least first (DESIGN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Effort {
+    /// Time alone.
+    None,
+    /// Check a fact or a list.
+    Verify,
+    /// Needs the employer: the contribution base, the post.
+    #[default]
+    Employer,
+    /// Study or a certificate.
+    Qualify,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +42,8 @@ pub struct Suggestion {
     pub points: i32,
     /// The earliest month from now it could count.
     pub months: u32,
+    #[serde(default)]
+    pub effort: Effort,
 }
 
 /// The answers a year-counted or month-counted item grows with: everything
@@ -46,23 +62,23 @@ pub fn profile_after(profile: &Profile, months: u32) -> Profile {
     }
 }
 
-fn total(profile: &Profile, on: Date, wages: &ReferenceWages) -> i32 {
-    assess(profile, on, wages).total
+fn total(profile: &Profile, basis: &Basis) -> i32 {
+    assess_on(profile, basis).total
 }
 
 /// Month by month from the assessment month (only the months where time
 /// changes something are scored).
-pub fn project(profile: &Profile, on: Date, wages: &ReferenceWages) -> Projection {
+pub fn project(profile: &Profile, basis: &Basis) -> Projection {
     let vetoed = profile.serious_criminal || profile.family_planning_violation;
     if vetoed || profile.age > t::AGE_MAX {
         return Projection::default();
     }
     // The month the age passes 60 is the first month not to look at.
     let limit = (t::AGE_MAX + 1 - profile.age) * 12;
-    let start = YearMonth::of(on);
+    let start = YearMonth::of(basis.on);
     (0..limit)
         .filter(|m| m.is_multiple_of(12) || (profile.insurance_months + m).is_multiple_of(12))
-        .find(|m| total(&profile_after(profile, *m), on, wages) >= t::STANDARD)
+        .find(|m| total(&profile_after(profile, *m), basis) >= t::STANDARD)
         .map(|months| Projection {
             reaches_standard_on: Some(start.plus_months(months)),
             months: Some(months),
@@ -85,44 +101,50 @@ pub fn best_case(profile: &Profile) -> Profile {
     best
 }
 
+const TIERS: [ContributionTier; 4] = [
+    ContributionTier::X0_8,
+    ContributionTier::X1,
+    ContributionTier::X2,
+    ContributionTier::X3,
+];
+
+/// The lowest tier that reaches 120 with the rest of the answers as given.
+fn lowest_tier_reaching(profile: &Profile, basis: &Basis) -> Option<ContributionTier> {
+    TIERS.into_iter().find(|tier| {
+        let with_tier = Profile {
+            contribution_tier: *tier,
+            ..profile.clone()
+        };
+        total(&with_tier, basis) >= t::STANDARD
+    })
+}
+
+/// "（不低于9116.8元/月）" for a tier, from the period of the basis.
+fn threshold_text(tier: ContributionTier, basis: &Basis) -> String {
+    match (
+        basis.wages.period_for(YearMonth::of(basis.on)),
+        t::contribution_multiple_tenths(tier),
+    ) {
+        (Some(period), Some(multiple)) => format!("{}元/月", period.threshold_text(multiple)),
+        _ => String::new(),
+    }
+}
+
 /// The total with the unknowns at their worst and best, and the sentences
 /// naming which unknown decides whether 120 is reached.
-pub fn range(profile: &Profile, on: Date, wages: &ReferenceWages) -> (i32, i32, Vec<String>) {
-    let assessed = assess(profile, on, wages);
+pub fn range(profile: &Profile, basis: &Basis) -> (i32, i32, Vec<String>) {
+    let assessed = assess_on(profile, basis);
     let (low, high) = (assessed.total_min, assessed.total_max);
     let mut deciding = Vec::new();
     if low < t::STANDARD && high >= t::STANDARD {
-        if profile.unknown.contribution_tier {
-            let period = wages.period_for(YearMonth::of(on));
-            let enough = [
-                ContributionTier::X0_8,
-                ContributionTier::X1,
-                ContributionTier::X2,
-                ContributionTier::X3,
-            ]
-            .into_iter()
-            .find(|tier| {
-                total(
-                    &Profile {
-                        contribution_tier: *tier,
-                        ..profile.clone()
-                    },
-                    on,
-                    wages,
-                ) >= t::STANDARD
-            });
-            if let Some(tier) = enough {
-                let threshold = match (period, t::contribution_multiple_tenths(tier)) {
-                    (Some(period), Some(multiple)) => {
-                        format!("（不低于{}元/月）", period.threshold_text(multiple))
-                    }
-                    _ => String::new(),
-                };
-                deciding.push(format!(
-                    "社保缴费基数：只要{}{threshold}，就能达到120分",
-                    t::contribution_label(tier)
-                ));
-            }
+        if profile.unknown.contribution_tier
+            && let Some(tier) = lowest_tier_reaching(profile, basis)
+        {
+            deciding.push(format!(
+                "社保缴费基数：只要{}（不低于{}），就能达到120分",
+                t::contribution_label(tier),
+                threshold_text(tier, basis)
+            ));
         }
         if profile.unknown.qualification_base_met
             && total(
@@ -130,8 +152,7 @@ pub fn range(profile: &Profile, on: Date, wages: &ReferenceWages) -> (i32, i32, 
                     qualification_base_met: true,
                     ..profile.clone()
                 },
-                on,
-                wages,
+                basis,
             ) >= t::STANDARD
         {
             deciding.push(format!(
@@ -145,8 +166,7 @@ pub fn range(profile: &Profile, on: Date, wages: &ReferenceWages) -> (i32, i32, 
                     shortage_major: true,
                     ..profile.clone()
                 },
-                on,
-                wages,
+                basis,
             ) >= t::STANDARD
         {
             deciding.push("紧缺急需专业：如果所学专业在目录内，加30分即可达到120分".to_string());
@@ -183,31 +203,73 @@ fn education_after(education: Education, steps: usize) -> Option<Education> {
     ORDER.get(index + steps).copied()
 }
 
-/// The changes that raise the total, most points first.
-pub fn suggestions(
-    profile: &Profile,
-    on: Date,
-    wages: &ReferenceWages,
-    projection: &Projection,
-) -> Vec<Suggestion> {
-    let now = total(profile, on, wages);
+/// The changes that raise the total, ranked by `rank`: those that alone
+/// close the gap first, least effort then soonest; then the rest, most
+/// points first. The result page and the advisor's call brief both show
+/// this order.
+pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<Suggestion> {
+    let now = total(profile, basis);
     let mut list: Vec<Suggestion> = Vec::new();
-    let mut consider = |code: String, action: String, changed: Profile, months: u32| {
-        let points = total(&changed, on, wages) - now;
+    let mut consider = |code: String, action: String, changed: Profile, months: u32, effort| {
+        let points = total(&changed, basis) - now;
         if points > 0 {
             list.push(Suggestion {
                 code,
                 action,
                 points,
                 months,
+                effort,
             });
         }
     };
-    let period = wages.period_for(YearMonth::of(on));
-    let threshold = |tier: ContributionTier| match (period, t::contribution_multiple_tenths(tier)) {
-        (Some(period), Some(multiple)) => format!("{}元/月", period.threshold_text(multiple)),
-        _ => String::new(),
-    };
+
+    // An unknown answer that could decide the result: find out first.
+    if profile.unknown.contribution_tier {
+        let tier = lowest_tier_reaching(profile, basis).unwrap_or(ContributionTier::X3);
+        consider(
+            "verify_contribution_tier".into(),
+            format!(
+                "在“随申办”查询本人社保缴费记录，核对近4年的缴费基数：{}（不低于{}）可计{}分",
+                t::contribution_label(tier),
+                threshold_text(tier, basis),
+                t::contribution_points(tier)
+            ),
+            Profile {
+                contribution_tier: tier,
+                ..profile.clone()
+            },
+            0,
+            Effort::Verify,
+        );
+    }
+    if profile.unknown.shortage_major {
+        consider(
+            "verify_shortage_major".into(),
+            "对照本市公布的紧缺急需专业目录，核对所学全日制专业是否在内、现岗位是否相符".into(),
+            Profile {
+                shortage_major: true,
+                ..profile.clone()
+            },
+            0,
+            Effort::Verify,
+        );
+    }
+    if profile.unknown.qualification_base_met {
+        consider(
+            "verify_qualification_base".into(),
+            format!(
+                "在“随申办”查询近12个月的社保缴费基数：有6个月不低于{}（社平工资1倍），{}即可计分",
+                threshold_text(ContributionTier::X1, basis),
+                t::qualification_label(profile.qualification)
+            ),
+            Profile {
+                qualification_base_met: true,
+                ..profile.clone()
+            },
+            0,
+            Effort::Verify,
+        );
+    }
 
     for steps in 1..=2 {
         if let Some(education) = education_after(profile.education, steps) {
@@ -219,6 +281,7 @@ pub fn suggestions(
                     ..profile.clone()
                 },
                 0,
+                Effort::Qualify,
             );
         }
     }
@@ -252,15 +315,19 @@ pub fn suggestions(
                 ..profile.clone()
             },
             if needs_base { base_wait } else { 0 },
+            Effort::Qualify,
         );
     }
 
-    if t::qualification_needs_base(profile.qualification) && !profile.qualification_base_met {
+    if t::qualification_needs_base(profile.qualification)
+        && !profile.qualification_base_met
+        && !profile.unknown.qualification_base_met
+    {
         consider(
             "qualification_base".into(),
             format!(
                 "近12个月内有6个月社保缴费基数不低于{}（社平工资1倍），{}即可计分",
-                threshold(ContributionTier::X1),
+                threshold_text(ContributionTier::X1, basis),
                 t::qualification_label(profile.qualification)
             ),
             Profile {
@@ -268,6 +335,7 @@ pub fn suggestions(
                 ..profile.clone()
             },
             6,
+            Effort::Employer,
         );
     }
 
@@ -278,8 +346,8 @@ pub fn suggestions(
             consider(
                 format!("contribution_{}", tier_code(tier)),
                 format!(
-                    "社保缴费基数提高到不低于{}（{}倍），连续缴满{months}个月",
-                    threshold(tier),
+                    "社保缴费基数提高到不低于{}（{}倍），缴满{months}个月",
+                    threshold_text(tier, basis),
                     multiple as f64 / 10.0
                 ),
                 Profile {
@@ -287,23 +355,24 @@ pub fn suggestions(
                     ..profile.clone()
                 },
                 months,
+                Effort::Employer,
             );
         }
     }
 
-    if profile.lingang_years < t::LINGANG.from_years {
-        let months = (t::LINGANG.from_years - profile.lingang_years) * 12;
+    let lingang = &basis.rules.lingang;
+    let lingang_from = lingang.from_years.max(1);
+    if profile.lingang_years < lingang_from {
+        let months = (lingang_from - profile.lingang_years) * 12;
         consider(
             "lingang".into(),
-            format!(
-                "在临港新片区工作并居住满{}年（需推荐函）",
-                t::LINGANG.from_years
-            ),
+            format!("在临港新片区工作并居住满{lingang_from}年（需推荐函）"),
             Profile {
-                lingang_years: t::LINGANG.from_years,
+                lingang_years: lingang_from,
                 ..profile.clone()
             },
             months,
+            Effort::Employer,
         );
     }
     if profile.suburb_years < t::SUBURB.from_years {
@@ -316,6 +385,7 @@ pub fn suggestions(
                 ..profile.clone()
             },
             months,
+            Effort::Employer,
         );
     }
 
@@ -325,6 +395,7 @@ pub fn suggestions(
             format!("保持在本市工作并正常缴纳社保{months}个月（按现有情况自然累积）"),
             profile_after(profile, months),
             months,
+            Effort::None,
         ),
         _ => {
             let months = 12 - profile.insurance_months % 12;
@@ -336,12 +407,28 @@ pub fn suggestions(
                     ..profile.clone()
                 },
                 months,
+                Effort::None,
             );
         }
     }
 
-    list.sort_by_key(|s| (std::cmp::Reverse(s.points), s.months));
+    rank(&mut list, t::STANDARD - now);
     list
+}
+
+/// Those that alone close `gap` first, by effort then by month; then the
+/// rest, most points first, then soonest.
+pub fn rank(list: &mut [Suggestion], gap: i32) {
+    list.sort_by_key(|s| {
+        let closes = s.points >= gap;
+        (
+            !closes,
+            if closes { s.effort } else { Effort::None },
+            if closes { s.months } else { 0 },
+            std::cmp::Reverse(s.points),
+            s.months,
+        )
+    });
 }
 
 fn education_code(education: Education) -> &'static str {
@@ -382,12 +469,16 @@ fn tier_code(tier: ContributionTier) -> &'static str {
 mod tests {
     use super::*;
     use crate::scoring::profile::Unknowns;
+    use crate::scoring::wages::ReferenceWages;
+    use time::Date;
     use time::macros::date;
 
     const ON: Date = date!(2026 - 11 - 28);
 
-    fn wages() -> ReferenceWages {
-        ReferenceWages::bundled()
+    fn basis() -> Basis<'static> {
+        static WAGES: std::sync::LazyLock<ReferenceWages> =
+            std::sync::LazyLock::new(ReferenceWages::bundled);
+        Basis::on(ON, &WAGES)
     }
 
     fn ym(text: &str) -> YearMonth {
@@ -402,7 +493,7 @@ mod tests {
             insurance_months: 24,
             ..Profile::default()
         };
-        let projection = project(&p, ON, &wages());
+        let projection = project(&p, &basis());
         assert_eq!(
             projection,
             Projection {
@@ -420,12 +511,12 @@ mod tests {
             insurance_months: 0,
             ..Profile::default()
         };
-        let projection = project(&p, ON, &wages());
+        let projection = project(&p, &basis());
         let months = projection.months.unwrap();
-        assert!(total(&profile_after(&p, months), ON, &wages()) >= 120);
+        assert!(total(&profile_after(&p, months), &basis()) >= 120);
         for earlier in 0..months {
             assert!(
-                total(&profile_after(&p, earlier), ON, &wages()) < 120,
+                total(&profile_after(&p, earlier), &basis()) < 120,
                 "month {earlier} is not earlier"
             );
         }
@@ -446,8 +537,8 @@ mod tests {
             insurance_months: 156,
             ..Profile::default()
         };
-        assert_eq!(total(&p, ON, &wages()), 119);
-        let projection = project(&p, ON, &wages());
+        assert_eq!(total(&p, &basis()), 119);
+        let projection = project(&p, &basis());
         assert_eq!(projection.months, Some(12));
         assert_eq!(projection.reaches_standard_on, Some(ym("2027-11")));
     }
@@ -462,17 +553,17 @@ mod tests {
             ..Profile::default()
         };
         // 27 + 50 + 30 = 107; each year −2 for age, +3 for insurance.
-        let projection = project(&p, ON, &wages());
+        let projection = project(&p, &basis());
         match projection.months {
             Some(months) => {
                 let later = profile_after(&p, months);
                 assert!(later.age <= 60);
-                assert!(total(&later, ON, &wages()) >= 120);
+                assert!(total(&later, &basis()) >= 120);
             }
             None => {
                 for m in 0..((61 - 45) * 12) {
                     assert!(
-                        total(&profile_after(&p, m), ON, &wages()) < 120,
+                        total(&profile_after(&p, m), &basis()) < 120,
                         "month {m}"
                     );
                 }
@@ -488,7 +579,7 @@ mod tests {
             insurance_months: 0,
             ..Profile::default()
         };
-        assert_eq!(project(&p, ON, &wages()), Projection::default());
+        assert_eq!(project(&p, &basis()), Projection::default());
         let old = Profile {
             age: 61,
             education: Education::Doctor,
@@ -496,7 +587,7 @@ mod tests {
             ..Profile::default()
         };
         assert_eq!(
-            project(&old, ON, &wages()),
+            project(&old, &basis()),
             Projection::default(),
             "past 60 never counts"
         );
@@ -508,7 +599,7 @@ mod tests {
                 ..Profile::default()
             }
         };
-        assert_eq!(project(&vetoed, ON, &wages()), Projection::default());
+        assert_eq!(project(&vetoed, &basis()), Projection::default());
     }
 
     #[test]
@@ -522,10 +613,10 @@ mod tests {
         assert_eq!(profile_after(&p, 12).spouse_hukou_years, 10);
         assert_eq!(profile_after(&p, 60).spouse_hukou_years, 14);
         // 30 + 50 + 36 = 116 now; in 12 months: 40 (cap) + 3 insurance = 123.
-        assert_eq!(total(&p, ON, &wages()), 116);
-        assert_eq!(project(&p, ON, &wages()).months, Some(12));
+        assert_eq!(total(&p, &basis()), 116);
+        assert_eq!(project(&p, &basis()).months, Some(12));
         let capped = profile_after(&p, 120);
-        let a = assess(&capped, ON, &wages());
+        let a = assess_on(&capped, &basis());
         assert_eq!(a.item("spouse_hukou").unwrap().points, 40);
         let none = Profile {
             spouse_hukou_years: 0,
@@ -539,7 +630,8 @@ mod tests {
     }
 
     #[test]
-    fn suggestions_are_ranked_by_points() {
+    fn suggestions_that_close_the_gap_come_first_least_effort_first() {
+        // 50 y, 大专, 中级职称 without the base condition: 116, 4 short.
         let p = Profile {
             age: 50,
             education: Education::College,
@@ -548,35 +640,111 @@ mod tests {
             contribution_tier: ContributionTier::X0_8,
             ..Profile::default()
         };
-        let projection = project(&p, ON, &wages());
-        let list = suggestions(&p, ON, &wages(), &projection);
+        let projection = project(&p, &basis());
+        let list = suggestions(&p, &basis(), &projection);
+        let gap = 4;
+        let closing = list.iter().take_while(|s| s.points >= gap).count();
         assert!(
-            list.windows(2).all(|w| w[0].points >= w[1].points),
-            "{list:#?}"
+            list[closing..].iter().all(|s| s.points < gap),
+            "closers first: {list:#?}"
+        );
+        assert!(
+            list[..closing]
+                .windows(2)
+                .all(|w| (w[0].effort, w[0].months) <= (w[1].effort, w[1].months)),
+            "by effort then month: {list:#?}"
+        );
+        assert!(
+            list[closing..].windows(2).all(|w| w[0].points >= w[1].points),
+            "the rest by points: {list:#?}"
         );
         let code = |c: &str| {
             list.iter()
                 .find(|s| s.code == c)
                 .unwrap_or_else(|| panic!("{c} in {list:#?}"))
         };
+        assert_eq!(list[0].code, "time", "time alone closes 4 points");
+        assert_eq!(list[0].effort, Effort::None);
+        assert_eq!(list[1].code, "qualification_base", "{list:#?}");
         assert_eq!(
             code("qualification_base").points,
             50,
             "the title replaces 大专: +50"
         );
         assert_eq!(code("qualification_base").months, 6);
+        assert_eq!(code("qualification_base").effort, Effort::Employer);
         assert_eq!(code("contribution_x1").points, 25);
         assert_eq!(code("contribution_x1").months, 36);
         assert_eq!(code("contribution_x2").points, 75);
-        assert_eq!(code("contribution_x2").months, 36);
+        assert_eq!(code("contribution_x2").effort, Effort::Employer);
         assert_eq!(code("education_bachelor").points, 10);
+        assert_eq!(code("education_bachelor").effort, Effort::Qualify);
         assert_eq!(code("qualification_senior_title").months, 6);
-        assert_eq!(code("lingang").points, 6);
-        assert_eq!(code("lingang").months, 36);
+        // Under the revision in force, one year in 临港 already counts: +2,
+        // not enough alone, so it comes last.
+        assert_eq!(code("lingang").points, 2);
+        assert_eq!(code("lingang").months, 12);
+        assert_eq!(list.last().unwrap().code, "lingang");
         assert_eq!(code("suburb").points, 10);
         assert_eq!(code("suburb").months, 60);
-        assert!(list.iter().any(|s| s.code == "time"));
         assert!(list.iter().all(|s| s.points > 0 && !s.action.is_empty()));
+    }
+
+    #[test]
+    fn a_deciding_unknown_becomes_a_check_to_make() {
+        // 30 + 60 + 9 = 99; a tier of 0.8× (25) would reach 124.
+        let p = Profile {
+            age: 30,
+            education: Education::Bachelor,
+            insurance_months: 36,
+            unknown: Unknowns {
+                contribution_tier: true,
+                shortage_major: true,
+                ..Unknowns::default()
+            },
+            ..Profile::default()
+        };
+        let list = suggestions(&p, &basis(), &project(&p, &basis()));
+        let codes: Vec<&str> = list.iter().map(|s| s.code.as_str()).collect();
+        // Time alone (7 more years) comes first; then the two checks, which
+        // ask less than the employer or a certificate.
+        assert_eq!(
+            codes[..3],
+            ["time", "verify_shortage_major", "verify_contribution_tier"],
+            "{list:#?}"
+        );
+        let tier = &list[2];
+        assert_eq!(tier.effort, Effort::Verify);
+        assert_eq!(tier.months, 0);
+        assert_eq!(tier.points, 25, "the lowest tier that reaches 120");
+        assert!(tier.action.contains("随申办") && tier.action.contains("9116.8"));
+        assert!(list[1].action.contains("紧缺急需专业目录"));
+        assert_eq!(list[1].points, 30);
+    }
+
+    #[test]
+    fn ranking_puts_closers_first() {
+        let s = |code: &str, points, months, effort| Suggestion {
+            code: code.into(),
+            action: String::new(),
+            points,
+            months,
+            effort,
+        };
+        let mut list = vec![
+            s("big_far", 100, 60, Effort::Qualify),
+            s("small", 3, 0, Effort::None),
+            s("wait", 10, 24, Effort::None),
+            s("check", 10, 0, Effort::Verify),
+            s("wait_sooner", 12, 12, Effort::None),
+            s("medium", 8, 0, Effort::Qualify),
+        ];
+        rank(&mut list, 10);
+        let codes: Vec<&str> = list.iter().map(|s| s.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            ["wait_sooner", "wait", "check", "big_far", "medium", "small"]
+        );
     }
 
     #[test]
@@ -592,11 +760,11 @@ mod tests {
             ..Profile::default()
         };
         // 30 + 60 + 9 = 99; with the tier: up to 219.
-        let (low, high, deciding) = range(&p, ON, &wages());
+        let (low, high, deciding) = range(&p, &basis());
         assert_eq!((low, high), (99, 219));
         assert_eq!(deciding.len(), 1);
         assert!(
-            deciding[0].contains("0.8倍") && deciding[0].contains("9947.2"),
+            deciding[0].contains("0.8倍") && deciding[0].contains("9116.8"),
             "99 + 25 is enough: {deciding:?}"
         );
 
@@ -604,7 +772,7 @@ mod tests {
             unknown: Unknowns::default(),
             ..p.clone()
         };
-        let (low, high, deciding) = range(&known, ON, &wages());
+        let (low, high, deciding) = range(&known, &basis());
         assert_eq!(low, high);
         assert!(deciding.is_empty());
 
@@ -620,7 +788,7 @@ mod tests {
             },
             ..Profile::default()
         };
-        let (low, high, deciding) = range(&title, ON, &wages());
+        let (low, high, deciding) = range(&title, &basis());
         assert_eq!(low, 30 + 50 + 3);
         assert_eq!(high, 30 + 100 + 3 + 30);
         assert_eq!(

@@ -130,6 +130,15 @@ impl Unknowns {
 }
 
 impl Profile {
+    /// Whether any deduction or veto question was answered with a record.
+    pub fn has_sensitive_answers(&self) -> bool {
+        self.false_material_count > 0
+            || self.detention_count > 0
+            || self.criminal_count > 0
+            || self.serious_criminal
+            || self.family_planning_violation
+    }
+
     /// The same answers without the deduction and veto ones (违法犯罪 records
     /// are sensitive personal information under PIPL).
     pub fn without_sensitive(&self) -> Self {

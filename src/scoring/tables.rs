@@ -107,7 +107,7 @@ pub fn contribution_points(tier: ContributionTier) -> i32 {
         ContributionTier::X0_8 => 25, // ≥ 36 of the last 48 months at ≥ 0.8×
         ContributionTier::X1 => 50,   // ≥ 36 of the last 48 months at ≥ 1×
         ContributionTier::X2 => 100,  // ≥ 36 of the last 48 months at ≥ 2×
-        ContributionTier::X3 => 120,  // ≥ 24 of the last 36 months at 3×
+        ContributionTier::X3 => 120,  // ≥ 24 of the last 36 months at ≥ 3× (not the SI cap)
     }
 }
 
@@ -128,12 +128,13 @@ pub fn contribution_label(tier: ContributionTier) -> &'static str {
         ContributionTier::X0_8 => "近48个月内至少36个月达到0.8倍",
         ContributionTier::X1 => "近48个月内至少36个月达到1倍",
         ContributionTier::X2 => "近48个月内至少36个月达到2倍",
-        ContributionTier::X3 => "近36个月内至少24个月达到3倍（缴费上限）",
+        ContributionTier::X3 => "近36个月内至少24个月不低于3倍",
     }
 }
 
 /// Year-counted bonus items: points per full year, the number of full years
 /// from which they count (all years then count), and the cap.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YearlyBonus {
     pub per_year: i32,
     pub from_years: u32,
@@ -152,7 +153,9 @@ pub const SUBURB: YearlyBonus = YearlyBonus {
     from_years: 5,
     cap: Some(20),
 };
-/// 临港新片区: 2 per year from 3 years on, max 20; instead of 远郊, never both.
+/// 临港新片区: 2 per year, max 20; instead of 远郊, never both. From how
+/// many years it counts is dated data (`revisions`): 3 in the 2017 text, every
+/// year since 2024-08-21. This constant is the 2017 rule.
 pub const LINGANG: YearlyBonus = YearlyBonus {
     per_year: 2,
     from_years: 3,

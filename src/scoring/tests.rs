@@ -136,6 +136,29 @@ fn worked_examples_of_rules_section_8() {
             },
             118,
         ),
+        (
+            "35 y, 大专, 60 months, 2 full years in 临港新片区 (assessed 2026)",
+            Profile {
+                age: 35,
+                education: Education::College,
+                insurance_months: 60,
+                lingang_years: 2,
+                ..base()
+            },
+            99,
+        ),
+        (
+            "40 y, 高中, shortage_major and fresh_graduate claimed, 120 months",
+            Profile {
+                age: 40,
+                education: Education::None,
+                shortage_major: true,
+                fresh_graduate: true,
+                insurance_months: 120,
+                ..base()
+            },
+            60,
+        ),
     ];
     for (name, profile, total) in cases {
         let assessment = assess(&profile, ON, &wages);
@@ -143,6 +166,87 @@ fn worked_examples_of_rules_section_8() {
         assert_eq!(assessment.reaches_standard, total >= 120, "{name}");
         assert_eq!(assessment.gap, (120 - total).max(0), "{name}");
     }
+}
+
+#[test]
+fn the_lingang_example_before_2024_08_21_scores_95() {
+    let profile = Profile {
+        age: 35,
+        education: Education::College,
+        insurance_months: 60,
+        lingang_years: 2,
+        ..base()
+    };
+    let wages = ReferenceWages::bundled();
+    let before = assess(&profile, date!(2024 - 08 - 20), &wages);
+    assert_eq!(before.total, 95);
+    assert_eq!(before.rules_revision, "2023-07-01");
+    assert!(before.item("lingang").unwrap().note.contains("满3年起"));
+    let after = assess(&profile, date!(2024 - 08 - 21), &wages);
+    assert_eq!(after.total, 99);
+    assert_eq!(after.rules_revision, "2024-08-21");
+}
+
+#[test]
+fn lingang_years_before_and_after_2024_08_21() {
+    let wages = ReferenceWages::bundled();
+    for (years, before, after) in [(1, 0, 2), (2, 0, 4), (3, 6, 6), (10, 20, 20), (11, 20, 20)] {
+        let profile = Profile {
+            lingang_years: years,
+            ..base()
+        };
+        let old = assess(&profile, date!(2024 - 08 - 20), &wages);
+        let new = assess(&profile, date!(2024 - 08 - 21), &wages);
+        assert_eq!(points(&old, "lingang"), Some(before), "{years} before");
+        assert_eq!(points(&new, "lingang"), Some(after), "{years} after");
+    }
+}
+
+#[test]
+fn bonuses_that_need_a_college_degree_say_why_they_score_0() {
+    let high_school = Profile {
+        age: 40,
+        shortage_major: true,
+        fresh_graduate: true,
+        insurance_months: 120,
+        ..base()
+    };
+    let a = run(&high_school);
+    for code in ["shortage_major", "fresh_graduate"] {
+        let item = a.item(code).unwrap();
+        assert_eq!(item.points, 0, "{code}");
+        assert!(item.note.contains("大专及以上"), "{code}: {}", item.note);
+    }
+    let college = run(&Profile {
+        education: Education::College,
+        ..high_school
+    });
+    assert_eq!(points(&college, "shortage_major"), Some(30));
+    assert_eq!(points(&college, "fresh_graduate"), Some(10));
+    assert!(
+        college
+            .item("fresh_graduate")
+            .unwrap()
+            .note
+            .contains("毕业当年或次年")
+    );
+}
+
+#[test]
+fn notes_carry_the_practice_of_2026() {
+    let a = run(&Profile {
+        education: Education::Bachelor,
+        family_planning_violation: true,
+        ..base()
+    });
+    assert!(a.item("education").unwrap().note.contains("非全日制"));
+    assert!(a.item("family_planning").unwrap().note.contains("2022年年中"));
+    let employer = a.eligibility.iter().find(|n| n.code == "employer").unwrap();
+    for words in ["个体工商户", "驻沪办事机构", "分支机构", "以受理部门为准", "个税", "劳动合同"] {
+        assert!(employer.note.contains(words), "{words}");
+    }
+    let none = run(&base());
+    assert!(!none.item("education").unwrap().note.contains("非全日制"));
 }
 
 #[test]
@@ -357,10 +461,10 @@ fn contribution_tiers() {
         "not claimed, not listed"
     );
     for (tier, expected, threshold) in [
-        (ContributionTier::X0_8, 25, "9947.2"),
-        (ContributionTier::X1, 50, "12434"),
-        (ContributionTier::X2, 100, "24868"),
-        (ContributionTier::X3, 120, "37302"),
+        (ContributionTier::X0_8, 25, "9116.8"),
+        (ContributionTier::X1, 50, "11396"),
+        (ContributionTier::X2, 100, "22792"),
+        (ContributionTier::X3, 120, "34188"),
     ] {
         let a = run(&Profile {
             contribution_tier: tier,
@@ -374,6 +478,8 @@ fn contribution_tiers() {
                 .contains(threshold),
             "{tier:?}"
         );
+        let note = &a.item("contribution_base").unwrap().note;
+        assert!(!note.contains("上限"), "3× is not the cap: {note}");
     }
 }
 
@@ -430,6 +536,15 @@ fn single_bonus_items() {
         ),
         (
             Profile {
+                fresh_graduate: true,
+                ..base()
+            },
+            "fresh_graduate",
+            0,
+        ),
+        (
+            Profile {
+                education: Education::College,
                 fresh_graduate: true,
                 ..base()
             },
@@ -532,7 +647,8 @@ fn year_counted_items_at_their_thresholds_and_caps() {
         });
         assert_eq!(points(&a, "suburb"), Some(expected), "suburb {years}");
     }
-    for (years, expected) in [(1, 0), (2, 0), (3, 6), (4, 8), (10, 20), (11, 20)] {
+    // Under the revision in force on ON (2024-08-21): every full year counts.
+    for (years, expected) in [(1, 2), (2, 4), (3, 6), (4, 8), (10, 20), (11, 20)] {
         let a = run(&Profile {
             lingang_years: years,
             ..base()
@@ -570,7 +686,7 @@ fn lingang_counts_instead_of_suburb() {
     assert_eq!(both(5, 8), (0, 16), "lingang 16 beats suburb 10");
     assert_eq!(both(5, 5), (0, 10), "a tie counts once");
     assert_eq!(both(4, 3), (0, 6), "suburb below its threshold");
-    assert_eq!(both(12, 2), (20, 0), "lingang below its threshold");
+    assert_eq!(both(12, 2), (20, 0), "suburb 20 beats lingang 4");
     assert_eq!(both(30, 30), (0, 20), "both capped, once");
 }
 

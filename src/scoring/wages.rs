@@ -100,7 +100,7 @@ impl WagePeriod {
         u64::from(self.yuan) * u64::from(multiple_tenths)
     }
 
-    /// The threshold as people write it: "9947.2" or "12434".
+    /// The threshold as people write it: "9116.8" or "11396".
     pub fn threshold_text(&self, multiple_tenths: u32) -> String {
         let tenths = self.threshold_tenths(multiple_tenths);
         if tenths.is_multiple_of(10) {
@@ -200,6 +200,12 @@ impl ReferenceWages {
         &self.periods
     }
 
+    /// The period in force in `month`, or the latest one when the table
+    /// ends before it: what the site shows as today's figures.
+    pub fn current(&self, month: YearMonth) -> Option<&WagePeriod> {
+        self.period_for(month).or_else(|| self.periods.last())
+    }
+
     /// The period a month falls in; months after the last closed period fall
     /// in nothing unless the last period is open.
     pub fn period_for(&self, month: YearMonth) -> Option<&WagePeriod> {
@@ -228,9 +234,7 @@ mod tests {
             ("2019-04", Some("2020-06"), 7832),
             ("2020-07", Some("2021-06"), 9339),
             ("2021-07", Some("2023-06"), 10338),
-            ("2023-07", Some("2024-06"), 12183),
-            ("2024-07", Some("2025-06"), 12307),
-            ("2025-07", None, 12434),
+            ("2023-07", None, 11396),
         ];
         assert_eq!(rows.len(), expected.len());
         for (row, (from, to, yuan)) in rows.iter().zip(expected) {
@@ -248,9 +252,10 @@ mod tests {
         assert_eq!(wages.period_for(ym("2019-03")).unwrap().yuan, 7132);
         assert_eq!(wages.period_for(ym("2019-04")).unwrap().yuan, 7832);
         assert_eq!(wages.period_for(ym("2022-12")).unwrap().yuan, 10338);
-        assert_eq!(wages.period_for(ym("2025-06")).unwrap().yuan, 12307);
-        assert_eq!(wages.period_for(ym("2025-07")).unwrap().yuan, 12434);
-        assert_eq!(wages.period_for(ym("2031-01")).unwrap().yuan, 12434);
+        assert_eq!(wages.period_for(ym("2023-06")).unwrap().yuan, 10338);
+        assert_eq!(wages.period_for(ym("2023-07")).unwrap().yuan, 11396);
+        assert_eq!(wages.period_for(ym("2025-07")).unwrap().yuan, 11396);
+        assert_eq!(wages.period_for(ym("2031-01")).unwrap().yuan, 11396);
     }
 
     #[test]
@@ -261,8 +266,10 @@ mod tests {
         assert_eq!(period.threshold_text(10), "9339");
         assert_eq!(period.threshold_text(30), "28017");
         let current = wages.period_for(ym("2026-11")).unwrap();
-        assert_eq!(current.threshold_text(8), "9947.2");
-        assert_eq!(current.threshold_text(20), "24868");
+        assert_eq!(current.threshold_text(8), "9116.8");
+        assert_eq!(current.threshold_text(10), "11396");
+        assert_eq!(current.threshold_text(20), "22792");
+        assert_eq!(current.threshold_text(30), "34188");
     }
 
     #[test]
@@ -270,12 +277,12 @@ mod tests {
         let text = format!(
             "{}\n",
             BUNDLED_TABLE.replace(
-                "from = \"2025-07\"\nyuan = 12434",
-                "from = \"2025-07\"\nto = \"2026-06\"\nyuan = 12434\n\n[[period]]\nfrom = \"2026-07\"\nyuan = 13000"
+                "from = \"2023-07\"\nyuan = 11396",
+                "from = \"2023-07\"\nto = \"2026-06\"\nyuan = 11396\n\n[[period]]\nfrom = \"2026-07\"\nyuan = 13000"
             )
         );
         let wages = ReferenceWages::parse(&text).unwrap();
-        assert_eq!(wages.period_for(ym("2026-06")).unwrap().yuan, 12434);
+        assert_eq!(wages.period_for(ym("2026-06")).unwrap().yuan, 11396);
         assert_eq!(wages.period_for(ym("2026-07")).unwrap().yuan, 13000);
     }
 
