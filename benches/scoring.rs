@@ -71,7 +71,13 @@ fn benches(c: &mut Criterion) {
     let token = "0123456789abcdef0123456789abcdef";
     c.bench_function("render the result page", |b| {
         b.iter(|| {
-            ResultPage::new(black_box(token), black_box(&assessment), &profile, &wages).render()
+            ResultPage::new(
+                black_box(token),
+                black_box(&assessment),
+                &profile,
+                &settings,
+            )
+            .render()
         })
     });
     c.bench_function("render the empty form", |b| {

@@ -189,9 +189,7 @@ fn fill_figures(source: &str, period: &WagePeriod) -> Result<String, String> {
     while let Some(start) = rest.find("{{") {
         filled.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after
-            .find("}}")
-            .ok_or("a {{ placeholder is not closed")?;
+        let end = after.find("}}").ok_or("a {{ placeholder is not closed")?;
         let name = &after[..end];
         let (_, figure) = figures
             .iter()
@@ -469,23 +467,34 @@ mod tests {
     #[test]
     fn figures_come_from_the_period_in_force() {
         let wages = ReferenceWages::bundled();
-        let period = wages.current(YearMonth::of(time::macros::date!(2026 - 12 - 02))).unwrap();
+        let period = wages
+            .current(YearMonth::of(time::macros::date!(2026 - 12 - 02)))
+            .unwrap();
         assert_eq!(
-            fill_figures("{{wage_from}}起{{wage}}元，3倍不低于{{x3}}，0.8倍{{x0_8}}；{{x1}}/{{x2}}", period)
-                .unwrap(),
+            fill_figures(
+                "{{wage_from}}起{{wage}}元，3倍不低于{{x3}}，0.8倍{{x0_8}}；{{x1}}/{{x2}}",
+                period
+            )
+            .unwrap(),
             "2023年7月起11396元，3倍不低于34188，0.8倍9116.8；11396/22792"
         );
         let old = wages.current(YearMonth::new(2020, 8).unwrap()).unwrap();
         assert_eq!(fill_figures("{{x0_8}}", old).unwrap(), "7471.2");
         assert!(fill_figures("{{cap}}", period).is_err());
         assert!(fill_figures("{{wage", period).is_err());
-        assert_eq!(fill_figures("没有占位符 {", period).unwrap(), "没有占位符 {");
+        assert_eq!(
+            fill_figures("没有占位符 {", period).unwrap(),
+            "没有占位符 {"
+        );
     }
 
     #[test]
     fn the_shipped_articles_load() {
-        let guides =
-            Guides::load(&ReferenceWages::bundled(), time::macros::date!(2026 - 12 - 02)).unwrap();
+        let guides = Guides::load(
+            &ReferenceWages::bundled(),
+            time::macros::date!(2026 - 12 - 02),
+        )
+        .unwrap();
         assert!(guides.all().len() >= 8);
         for guide in guides.all() {
             assert!(
@@ -496,6 +505,32 @@ mod tests {
             );
             assert!(guide.sections.len() >= 3, "{} sections", guide.slug);
             assert!(!guide.related.is_empty(), "{} related", guide.slug);
+        }
+        // Today's figures come from the data; nothing stale, no placeholder left.
+        for guide in guides.all() {
+            for stale in [
+                "12434",
+                "12307",
+                "12183",
+                "9947.2",
+                "24868",
+                "37302",
+                "缴费上限",
+                "{{",
+                "尚未确认",
+            ] {
+                assert!(!guide.html.contains(stale), "{}: {stale}", guide.slug);
+            }
+        }
+        for (slug, figure) in [
+            ("contribution-base", "34188"),
+            ("bonus-indicators", "22792"),
+            ("basic-indicators", "11396"),
+        ] {
+            assert!(
+                guides.get(slug).unwrap().html.contains(figure),
+                "{slug}: {figure}"
+            );
         }
         let faq = guides.get("faq").unwrap();
         assert!(faq.faqs.len() >= 10);

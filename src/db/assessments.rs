@@ -253,7 +253,10 @@ mod tests {
             .unwrap();
         let stored = find(&pool, &third).await.unwrap().unwrap();
         assert_eq!(stored.profile, answers);
-        assert_eq!(stored.recorded.rules_revision.as_deref(), Some("2024-08-21"));
+        assert_eq!(
+            stored.recorded.rules_revision.as_deref(),
+            Some("2024-08-21")
+        );
         let replayed = replay(&stored.profile, &stored.recorded, &wages);
         assert_eq!(replayed.total, assessment.total);
         assert_eq!(replayed.items, assessment.items);

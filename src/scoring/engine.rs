@@ -486,8 +486,7 @@ fn insurance_item(months: u32) -> Item {
 }
 
 /// RULES.md §6, a practice note rather than a score change.
-const PART_TIME_DEGREE_NOTE: &str =
-    "非全日制学历：实务中须在本市或本人户籍地所在省份就读才被认可";
+const PART_TIME_DEGREE_NOTE: &str = "非全日制学历：实务中须在本市或本人户籍地所在省份就读才被认可";
 
 fn veto_note(code: &str) -> String {
     let base = "一票否决：有此记录不能申请积分，无论分数多少";
@@ -579,7 +578,10 @@ fn contribution_item(tier: ContributionTier, period: Option<&WagePeriod>) -> Ite
 
 fn yearly_note(rule: &YearlyBonus, years: u32, points: i32) -> String {
     if points == 0 {
-        format!("{years}年，满{}年起才计分，暂不计分", rule.from_years.max(1))
+        format!(
+            "{years}年，满{}年起才计分，暂不计分",
+            rule.from_years.max(1)
+        )
     } else {
         let capped = rule
             .cap

@@ -495,14 +495,17 @@ mod tests {
     #[test]
     fn the_form_asks_for_the_tier_the_api_does_not() {
         let answers = raw(&[("age", "30"), ("education", "college")]);
-        assert!(parse_answers(&answers).is_ok(), "the contract's default: none");
+        assert!(
+            parse_answers(&answers).is_ok(),
+            "the contract's default: none"
+        );
         let errors = parse_form_answers(&answers).unwrap_err();
         assert_eq!(
             errors.get("contribution_tier"),
             Some("请选择社保缴费基数档次（不清楚可选“不确定”）")
         );
-        let errors = parse_form_answers(&raw(&[("age", "x"), ("contribution_tier", " ")]))
-            .unwrap_err();
+        let errors =
+            parse_form_answers(&raw(&[("age", "x"), ("contribution_tier", " ")])).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["age", "education", "contribution_tier"]);
         for tier in ["none", "unknown", "x3"] {
@@ -527,7 +530,10 @@ mod tests {
         ]);
         let profile = parse_form_answers(&answers).unwrap();
         let fields: RawAnswers = answer_fields(&profile).into_iter().collect();
-        assert_eq!(fields.get("contribution_tier").map(String::as_str), Some("unknown"));
+        assert_eq!(
+            fields.get("contribution_tier").map(String::as_str),
+            Some("unknown")
+        );
         assert_eq!(parse_form_answers(&fields).unwrap(), profile);
     }
 

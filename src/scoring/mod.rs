@@ -14,13 +14,13 @@ pub mod wages;
 
 pub use eligibility::EligibilityNote;
 pub use engine::{
-    Assessment, Basis, Item, Recorded, ReferenceWageUsed, assess, assess_on, evaluate,
-    evaluate_on, replay,
+    Assessment, Basis, Item, Recorded, ReferenceWageUsed, assess, assess_on, evaluate, evaluate_on,
+    replay,
 };
-pub use revisions::{Revision, Revisions};
-pub use verdict::{Blocker, Verdict};
 pub use input::{FieldErrors, parse_answers};
 pub use profile::{Award, ContributionTier, Education, Profile, Qualification, Unknowns};
+pub use revisions::{Revision, Revisions};
+pub use verdict::{Blocker, Verdict};
 pub use wages::{ReferenceWages, WagePeriod, YearMonth};
 
 #[cfg(test)]

@@ -562,10 +562,7 @@ mod tests {
             }
             None => {
                 for m in 0..((61 - 45) * 12) {
-                    assert!(
-                        total(&profile_after(&p, m), &basis()) < 120,
-                        "month {m}"
-                    );
+                    assert!(total(&profile_after(&p, m), &basis()) < 120, "month {m}");
                 }
             }
         }
@@ -655,7 +652,9 @@ mod tests {
             "by effort then month: {list:#?}"
         );
         assert!(
-            list[closing..].windows(2).all(|w| w[0].points >= w[1].points),
+            list[closing..]
+                .windows(2)
+                .all(|w| w[0].points >= w[1].points),
             "the rest by points: {list:#?}"
         );
         let code = |c: &str| {

@@ -240,9 +240,21 @@ fn notes_carry_the_practice_of_2026() {
         ..base()
     });
     assert!(a.item("education").unwrap().note.contains("非全日制"));
-    assert!(a.item("family_planning").unwrap().note.contains("2022年年中"));
+    assert!(
+        a.item("family_planning")
+            .unwrap()
+            .note
+            .contains("2022年年中")
+    );
     let employer = a.eligibility.iter().find(|n| n.code == "employer").unwrap();
-    for words in ["个体工商户", "驻沪办事机构", "分支机构", "以受理部门为准", "个税", "劳动合同"] {
+    for words in [
+        "个体工商户",
+        "驻沪办事机构",
+        "分支机构",
+        "以受理部门为准",
+        "个税",
+        "劳动合同",
+    ] {
         assert!(employer.note.contains(words), "{words}");
     }
     let none = run(&base());

@@ -16,6 +16,7 @@ pub mod middleware;
 pub mod pages;
 pub mod precompressed;
 pub mod privacy;
+pub mod rules;
 pub mod self_test;
 pub mod seo;
 
@@ -83,6 +84,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/consultations").route(web::post().to(consultations::submit)))
         .service(web::resource("/consultations/thanks").route(read().to(consultations::thanks)))
         .service(web::resource("/privacy").route(read().to(privacy::show)))
+        .service(web::resource("/rules").route(read().to(rules::show)))
         .service(
             web::resource("/privacy/requests")
                 .route(read().to(privacy::requests_form))
@@ -109,6 +111,7 @@ pub struct FixedPages {
     pub home: precompressed::Precompressed,
     pub guide_index: precompressed::Precompressed,
     pub self_test_form: precompressed::Precompressed,
+    pub rules: precompressed::Precompressed,
 }
 
 impl FixedPages {
@@ -117,6 +120,7 @@ impl FixedPages {
             home: pages::render_home(settings, guides)?,
             guide_index: guides::render_index(settings, guides)?,
             self_test_form: self_test::render_form(settings)?,
+            rules: rules::render_rules(settings, shanghai_today())?,
         })
     }
 }
@@ -129,6 +133,16 @@ pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, 
         .render()
         .map_err(|error| AppError::Internal(error.into()))?;
     Ok(HttpResponse::build(status).content_type(HTML).body(html))
+}
+
+/// Renders a page that holds a visitor's answers or a form key: never cached.
+pub fn render_private(status: StatusCode, page: &impl Template) -> Result<HttpResponse, AppError> {
+    let mut response = render(status, page)?;
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
 }
 
 pub use crate::tokens::{looks_like_token, random_token};

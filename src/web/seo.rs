@@ -24,6 +24,7 @@ pub fn sitemap_xml(public_url: &str, guides: &Guides) -> Precompressed {
     add("/", newest);
     add("/self-test", None);
     add("/guide", newest);
+    add("/rules", None);
     for guide in guides.all() {
         add(&guide.path(), Some(guide.updated));
     }

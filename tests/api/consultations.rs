@@ -667,6 +667,7 @@ async fn the_attached_self_test_keeps_sensitive_answers_out_unless_shared() {
                 ("age", "33"),
                 ("education", "bachelor_degree"),
                 ("insurance_months", "36"),
+                ("contribution_tier", "none"),
                 ("detention_count", "1"),
             ],
         )

@@ -149,8 +149,14 @@ async fn the_wage_table_is_rendered_from_the_engine_data() {
     let wages = hujifen::scoring::ReferenceWages::bundled();
     assert_eq!(rows.len(), wages.periods().len());
     assert!(
-        rows[0].contains("2025年7月起") && rows[0].contains("12434") && rows[0].contains("9947.2")
+        rows[0].contains("2023年7月起")
+            && rows[0].contains("11396")
+            && rows[0].contains("9116.8")
+            && rows[0].contains("34188")
     );
+    for stale in ["12434", "12307", "12183", "37302"] {
+        assert!(rows.iter().all(|r| !r.contains(stale)), "{stale}");
+    }
     assert!(
         rows.iter()
             .any(|r| r.contains("9339") && r.contains("7471.2") && r.contains("28017"))

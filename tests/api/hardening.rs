@@ -145,7 +145,7 @@ async fn sigterm_drains_requests_flushes_and_exits_0_within_10_s() {
     // A request in flight: its head is read and answered with 100 Continue,
     // so the server is working on it when SIGTERM arrives; the body follows.
     let address = server.address.trim_start_matches("http://").to_string();
-    let body = "age=30&education=college&insurance_months=24";
+    let body = "age=30&education=college&insurance_months=24&contribution_tier=none";
     let mut stream = TcpStream::connect(&address).unwrap();
     write!(
         stream,

@@ -13,3 +13,4 @@ mod pages;
 mod plan;
 mod process;
 mod self_test;
+mod verdicts;

@@ -85,12 +85,26 @@ async fn a_database_failure_is_a_generic_500_page() {
     // One result first, so the self-test writer holds a connection of its
     // own when the database goes away.
     let stored = app
-        .post_form("/self-test", &[("age", "30"), ("education", "college")])
+        .post_form(
+            "/self-test",
+            &[
+                ("age", "30"),
+                ("education", "college"),
+                ("contribution_tier", "none"),
+            ],
+        )
         .await;
     assert_eq!(stored.status(), 303);
     app.pool.close().await;
     let response = app
-        .post_form("/self-test", &[("age", "30"), ("education", "college")])
+        .post_form(
+            "/self-test",
+            &[
+                ("age", "30"),
+                ("education", "college"),
+                ("contribution_tier", "none"),
+            ],
+        )
         .await;
     assert_eq!(response.status(), 500);
     assert_security_headers(&response);

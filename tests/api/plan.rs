@@ -35,6 +35,13 @@ async fn the_json_carries_the_projection_and_ranked_suggestions() {
     );
     assert_eq!(reached["total_min"], 126);
     assert_eq!(reached["total_max"], 126);
+    assert_eq!(reached["verdict"], "reached");
+    assert_eq!(reached["rules_revision"], "2024-08-21");
+    assert_eq!(
+        reached["suggestions"],
+        json!([]),
+        "no add-points list at 120 or more"
+    );
 
     let close = evaluate(
         &app,
@@ -49,16 +56,22 @@ async fn the_json_carries_the_projection_and_ranked_suggestions() {
     );
     let suggestions = close["suggestions"].as_array().unwrap();
     assert!(!suggestions.is_empty());
-    let points: Vec<i64> = suggestions
+    // One point short: everything closes the gap alone, so the order is by
+    // effort, then by month; time alone asks nothing.
+    let efforts = ["none", "verify", "employer", "qualify"];
+    let keys: Vec<(usize, u64)> = suggestions
         .iter()
-        .map(|s| s["points"].as_i64().unwrap())
+        .map(|s| {
+            let effort = s["effort"].as_str().unwrap();
+            let rank = efforts.iter().position(|e| *e == effort).unwrap();
+            (rank, s["months"].as_u64().unwrap())
+        })
         .collect();
-    assert!(
-        points.windows(2).all(|w| w[0] >= w[1]),
-        "ranked: {points:?}"
-    );
+    assert!(keys.windows(2).all(|w| w[0] <= w[1]), "ranked: {keys:?}");
+    assert_eq!(suggestions[0]["code"], "time");
     for s in suggestions {
         assert!(s["code"].is_string() && s["action"].is_string() && s["months"].is_u64());
+        assert!(s["points"].as_i64().unwrap() >= 1);
     }
     let codes: Vec<&str> = suggestions
         .iter()
@@ -84,6 +97,12 @@ async fn the_json_carries_the_projection_and_ranked_suggestions() {
     )
     .await;
     assert_eq!(vetoed["projection"]["months"], Value::Null);
+    assert_eq!(vetoed["verdict"], "blocked");
+    assert_eq!(vetoed["suggestions"], json!([]));
+    assert_eq!(
+        old["verdict"], "short",
+        "58 and short: time cannot help, but nothing rules it out"
+    );
 }
 
 #[tokio::test]
@@ -151,6 +170,7 @@ async fn the_result_page_plans_and_prints() {
                 ("tax_avg_wan", "5"),
                 ("spouse_hukou_years", "2"),
                 ("lingang_years", "1"),
+                ("contribution_tier", "none"),
             ],
         )
         .await;
@@ -166,9 +186,17 @@ async fn the_result_page_plans_and_prints() {
             .all(|s| s.value().attr("src").is_some()),
         "no inline script"
     );
+    // 30 + 100 + 3 + 8 + 2 = 143: the next step is how to apply.
+    assert_eq!(
+        page.attr("#verdict", "data-verdict").as_deref(),
+        Some("reached")
+    );
+    assert!(page.has("#next-steps") && !page.has("#suggestions"));
+    // The printout names the site, the result link and the date.
+    let head = page.text(".print-head");
     assert!(
-        page.text("#projection").contains("已达到120分")
-            || page.text("#projection").contains("预计")
+        head.contains("沪积分") && head.contains(&path) && head.contains("测算日期"),
+        "{head}"
     );
     let checklist = page.text("#materials");
     for needle in [
@@ -209,6 +237,7 @@ async fn a_result_under_old_data_offers_to_recompute() {
                 ("age", "30"),
                 ("education", "college"),
                 ("insurance_months", "24"),
+                ("contribution_tier", "none"),
             ],
         )
         .await;

@@ -4,9 +4,15 @@ use crate::helpers::{Page, TestApp, location, text_of};
 
 use hujifen::scoring::input::FIELDS;
 
-/// Posts answers and follows the 303 to the result page.
+/// Posts answers and follows the 303 to the result page. The form asks for
+/// the contribution tier explicitly; when a test does not care it answers
+/// "none", as a visitor below 0.8× would.
 async fn result_page(app: &TestApp, answers: &[(&str, &str)]) -> (String, Page) {
-    let response = app.post_form("/self-test", answers).await;
+    let mut answers = answers.to_vec();
+    if !answers.iter().any(|(name, _)| *name == "contribution_tier") {
+        answers.push(("contribution_tier", "none"));
+    }
+    let response = app.post_form("/self-test", &answers).await;
     assert_eq!(response.status(), 303, "a valid form redirects");
     let target = location(&response);
     let token = target
@@ -69,10 +75,11 @@ async fn the_form_asks_every_question_of_the_contract() {
     }
     // The current period's thresholds in 元/月.
     let tiers = page.text("#f-contribution_tier");
-    for threshold in ["9947.2", "12434", "24868", "37302"] {
+    for threshold in ["9116.8", "11396", "22792", "34188"] {
         assert!(tiers.contains(threshold), "tier {threshold} in {tiers}");
     }
-    assert!(page.text("#s-basic").contains("12434 元/月"));
+    assert!(!tiers.contains("上限"), "3× is not the cap: {tiers}");
+    assert!(page.text("#s-basic").contains("11396 元/月"));
     assert!(!page.has(".error-summary"));
 }
 
@@ -106,7 +113,7 @@ async fn a_valid_form_is_stored_and_shows_an_explained_result() {
     }
     let meta = page.text(".meta");
     assert!(meta.contains("sh-2017"), "{meta}");
-    assert!(meta.contains("12434"), "the reference period used: {meta}");
+    assert!(meta.contains("11396"), "the reference period used: {meta}");
     assert!(meta.contains("结果仅供参考，以官方核定为准"));
     // The callback form, with this result attached.
     assert_eq!(
@@ -118,7 +125,10 @@ async fn a_valid_form_is_stored_and_shows_an_explained_result() {
             .as_deref(),
         Some(token.as_str())
     );
-    assert!(page.has(r#"#callback-form input[name="share_sensitive"]:not([checked])"#));
+    assert!(
+        !page.has(r#"#callback-form input[name="share_sensitive"]"#),
+        "no deduction or veto answered: nothing to share"
+    );
     assert!(page.has(&format!(
         r#".cta a[href="/consultation?assessment={token}"]"#
     )));
@@ -154,7 +164,7 @@ async fn the_result_explains_a_title_without_the_base_condition() {
     assert_eq!(item_points(&page, "contribution_base"), "+25");
     assert!(
         page.text(r#"li.item[data-code="contribution_base"] .item-note"#)
-            .contains("9947.2")
+            .contains("9116.8")
     );
 }
 
@@ -245,6 +255,7 @@ async fn each_invalid_field_gets_a_chinese_message_and_keeps_the_input() {
             ("age", "30"),
             ("education", "college"),
             ("insurance_months", "24"),
+            ("contribution_tier", "none"),
         ];
         answers.retain(|(name, _)| name != field);
         answers.push((field, value));
@@ -296,7 +307,14 @@ async fn missing_required_fields_are_named() {
         .into_iter()
         .map(text_of)
         .collect();
-    assert_eq!(messages, ["请填写年龄", "请选择教育背景"]);
+    assert_eq!(
+        messages,
+        [
+            "请填写年龄",
+            "请选择教育背景",
+            "请选择社保缴费基数档次（不清楚可选“不确定”）"
+        ]
+    );
     assert_eq!(
         page.attr("#f-insurance_months", "value").as_deref(),
         Some("30")

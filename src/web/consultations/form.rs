@@ -9,6 +9,9 @@ use crate::leads::form::{FIELDS, Interest};
 pub struct AttachedAssessment {
     pub token: String,
     pub total: i32,
+    /// Whether the visitor answered a deduction or veto question: only
+    /// then is there anything to share (the box is shown).
+    pub has_sensitive: bool,
 }
 
 pub struct CallbackForm {

@@ -91,19 +91,18 @@ async fn attached(
     let Some(token) = token.map(|t| t.trim()).filter(|t| looks_like_token(t)) else {
         return Ok(None);
     };
-    Ok(
-        db::assessments::find(&state.pool, token, &state.settings.reference_wages)
-            .await?
-            .map(|stored| {
-                (
-                    AttachedAssessment {
-                        token: token.to_string(),
-                        total: stored.assessment.total,
-                    },
-                    stored,
-                )
-            }),
-    )
+    Ok(db::assessments::find(&state.pool, token)
+        .await?
+        .map(|stored| {
+            (
+                AttachedAssessment {
+                    token: token.to_string(),
+                    total: stored.total,
+                    has_sensitive: stored.profile.has_sensitive_answers(),
+                },
+                stored,
+            )
+        }))
 }
 
 /// `GET /consultation?interest=…&assessment=…`.
@@ -364,7 +363,11 @@ pub async fn submit(
         Snapshot::build(
             &attached.token,
             &stored.profile,
-            &stored.assessment,
+            &crate::scoring::replay(
+                &stored.profile,
+                &stored.recorded,
+                &state.settings.reference_wages,
+            ),
             callback_request.share_sensitive,
             &state.settings.reference_wages,
         )

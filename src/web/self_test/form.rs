@@ -4,7 +4,7 @@
 use askama::Template;
 
 use crate::scoring::input::RawAnswers;
-use crate::scoring::{ContributionTier, FieldErrors, WagePeriod, YearMonth, tables};
+use crate::scoring::{ContributionTier, FieldErrors, Revisions, WagePeriod, YearMonth, tables};
 use crate::settings::Settings;
 use crate::web::layout::{PageMeta, SITE_NAME};
 
@@ -28,8 +28,10 @@ const QUALIFICATION: &[(&str, &str)] = &[
     ("senior_title", "高级专业技术职称"),
 ];
 
-/// For the three answers that may be 不确定.
+/// For the answers that may be 不确定.
 const YES_NO_UNKNOWN: &[(&str, &str)] = &[("false", "否"), ("true", "是"), ("unknown", "不确定")];
+/// The base condition starts at 不确定: only title holders answer it.
+const UNKNOWN_YES_NO: &[(&str, &str)] = &[("unknown", "不确定"), ("true", "是"), ("false", "否")];
 
 const AWARD: &[(&str, &str)] = &[
     ("none", "无"),
@@ -77,6 +79,9 @@ pub struct FieldView {
     pub checked: bool,
     pub choices: Vec<ChoiceView>,
     pub error: Option<String>,
+    /// For a question only some visitors answer: the codes of the field
+    /// `qualification` that ask it (the script hides it otherwise).
+    pub asked_when: &'static str,
 }
 
 pub struct SectionView {
@@ -131,6 +136,7 @@ impl Builder<'_> {
             value,
             choices: Vec::new(),
             error: self.errors.get(name).map(String::from),
+            asked_when: "",
         }
     }
 
@@ -143,14 +149,13 @@ impl Builder<'_> {
         choices: Vec<(&'static str, String)>,
     ) -> FieldView {
         let mut field = self.field(name, kind, label, help);
-        // Nothing chosen yet (or an unknown code): a radio list starts on its first choice.
-        let known = choices.iter().any(|(code, _)| *code == field.value);
+        // Nothing is pre-selected: a radio list with no answer yet has no
+        // choice checked (a select without a blank option shows its first).
         field.choices = choices
             .into_iter()
-            .enumerate()
-            .map(|(index, (code, label))| ChoiceView {
+            .map(|(code, label)| ChoiceView {
                 code,
-                selected: code == field.value || (!known && kind == "radio" && index == 0),
+                selected: code == field.value,
                 label,
             })
             .collect();
@@ -177,10 +182,7 @@ impl FormPage {
         let wages = &settings.reference_wages;
         let b = Builder { raw, errors };
         let today = YearMonth::of(super::shanghai_today());
-        let period = wages
-            .period_for(today)
-            .or_else(|| wages.periods().last())
-            .cloned();
+        let period = wages.current(today).cloned();
         let threshold = |tier: ContributionTier| -> String {
             match (&period, tables::contribution_multiple_tenths(tier)) {
                 (Some(period), Some(multiple)) => period.threshold_text(multiple),
@@ -191,6 +193,79 @@ impl FormPage {
             .as_ref()
             .map(|p: &WagePeriod| format!("按{}上海社平工资 {} 元/月计算", p.chinese(), p.yuan))
             .unwrap_or_default();
+        let lingang = Revisions::bundled()
+            .rules_on(super::shanghai_today())
+            .lingang;
+        let lingang_help = if lingang.from_years <= 1 {
+            format!(
+                "每满1年计{}分，最高{}分；与远郊重点区域只取其一",
+                lingang.per_year,
+                lingang.cap.unwrap_or_default()
+            )
+        } else {
+            format!(
+                "满{}年起每年计{}分，最高{}分；与远郊重点区域只取其一",
+                lingang.from_years,
+                lingang.per_year,
+                lingang.cap.unwrap_or_default()
+            )
+        };
+        let mut base_met = b.choice(
+            "qualification_base_met",
+            "select",
+            &format!(
+                "近12个月内是否至少有6个月社保缴费基数不低于 {} 元/月",
+                threshold(ContributionTier::X1)
+            ),
+            "只有技能二级、一级和中级、高级职称需要回答：须满足此条件才计分",
+            Builder::listed(UNKNOWN_YES_NO),
+        );
+        base_met.asked_when = "skill_2 skill_1 intermediate_title senior_title";
+        let mut tier = b.choice(
+            "contribution_tier",
+            "radio",
+            "近4年社保缴费基数",
+            "近48个月内至少有36个月达到的最高一档（3倍档：近36个月内至少24个月）",
+            vec![
+                (
+                    "none",
+                    format!(
+                        "低于 {} 元/月，或月数不够",
+                        threshold(ContributionTier::X0_8)
+                    ),
+                ),
+                (
+                    "x0_8",
+                    format!(
+                        "不低于 {} 元/月（0.8倍，25分）",
+                        threshold(ContributionTier::X0_8)
+                    ),
+                ),
+                (
+                    "x1",
+                    format!(
+                        "不低于 {} 元/月（1倍，50分）",
+                        threshold(ContributionTier::X1)
+                    ),
+                ),
+                (
+                    "x2",
+                    format!(
+                        "不低于 {} 元/月（2倍，100分）",
+                        threshold(ContributionTier::X2)
+                    ),
+                ),
+                (
+                    "x3",
+                    format!(
+                        "不低于 {} 元/月（3倍，120分）",
+                        threshold(ContributionTier::X3)
+                    ),
+                ),
+                ("unknown", "不确定（结果会给出分数范围）".to_string()),
+            ],
+        );
+        tier.required = true;
 
         let mut age = b.field(
             "age",
@@ -217,66 +292,14 @@ impl FormPage {
                 "须在本市工作期间取得且与现岗位相符；与学历只取分值高的一项",
                 Builder::listed(QUALIFICATION),
             ),
-            b.choice(
-                "qualification_base_met",
-                "select",
-                &format!(
-                    "近12个月内是否至少有6个月社保缴费基数不低于 {} 元/月",
-                    threshold(ContributionTier::X1)
-                ),
-                "技能二级、一级和中级、高级职称须满足此条件才计分",
-                Builder::listed(YES_NO_UNKNOWN),
-            ),
+            base_met,
             b.field(
                 "insurance_months",
                 "integer",
                 "在上海累计缴纳职工社保的月数",
                 "每满12个月计3分；补缴的月份不计",
             ),
-            b.choice(
-                "contribution_tier",
-                "radio",
-                "近4年社保缴费基数",
-                "近48个月内至少有36个月达到的最高一档（3倍档：近36个月内至少24个月）",
-                vec![
-                    (
-                        "none",
-                        format!(
-                            "低于 {} 元/月，或月数不够",
-                            threshold(ContributionTier::X0_8)
-                        ),
-                    ),
-                    (
-                        "x0_8",
-                        format!(
-                            "不低于 {} 元/月（0.8倍，25分）",
-                            threshold(ContributionTier::X0_8)
-                        ),
-                    ),
-                    (
-                        "x1",
-                        format!(
-                            "不低于 {} 元/月（1倍，50分）",
-                            threshold(ContributionTier::X1)
-                        ),
-                    ),
-                    (
-                        "x2",
-                        format!(
-                            "不低于 {} 元/月（2倍，100分）",
-                            threshold(ContributionTier::X2)
-                        ),
-                    ),
-                    (
-                        "x3",
-                        format!(
-                            "达到 {} 元/月（3倍即缴费上限，120分）",
-                            threshold(ContributionTier::X3)
-                        ),
-                    ),
-                    ("unknown", "不确定（结果会给出分数范围）".to_string()),
-                ],
-            ),
+            tier,
         ];
 
         let bonus = vec![
@@ -296,14 +319,14 @@ impl FormPage {
                 "shortage_major",
                 "select",
                 "所学全日制专业是否在紧缺急需专业目录内，且从事相应工作",
-                "计30分，须具有全日制大专及以上学历",
+                "计30分，须具有全日制大专及以上学历；不清楚可选“不确定”",
                 Builder::listed(YES_NO_UNKNOWN),
             ),
             b.field(
                 "fresh_graduate",
                 "checkbox",
                 "全日制应届高校毕业生",
-                "计10分",
+                "计10分，须全日制大专及以上学历；实务中在毕业当年或次年申请时计入",
             ),
             b.field(
                 "tax_avg_wan",
@@ -333,7 +356,7 @@ impl FormPage {
                 "lingang_years",
                 "integer",
                 "在临港新片区工作并居住的年限",
-                "满3年起每年计2分，最高20分；与远郊重点区域只取其一",
+                lingang_help,
             ),
             b.field(
                 "spouse_hukou_years",

@@ -6,12 +6,12 @@ mod result;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use super::body::{BODY_LIMIT, form_fields, read_limited};
+use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited};
 use super::precompressed::Precompressed;
-use super::{AppError, AppState, HTML, looks_like_token, render, shanghai_today};
+use super::{AppError, AppState, HTML, looks_like_token, render_private, shanghai_today};
 use crate::db;
-use crate::scoring::input::RawAnswers;
-use crate::scoring::{FieldErrors, add_plan, assess, parse_answers};
+use crate::scoring::input::{RawAnswers, answer_fields, parse_form_answers};
+use crate::scoring::{FieldErrors, assess, replay};
 use crate::tokens::time_ordered_token;
 
 pub use form::FormPage;
@@ -23,11 +23,33 @@ pub fn render_form(settings: &crate::settings::Settings) -> anyhow::Result<Preco
     Ok(Precompressed::new(askama::Template::render(&page)?))
 }
 
-pub async fn form(state: web::Data<AppState>, request: HttpRequest) -> HttpResponse {
-    state
-        .fixed_pages
-        .self_test_form
-        .respond(&request, HTML, None)
+/// `GET /self-test`, or `GET /self-test?from={token}`: the form pre-filled
+/// with a stored result's answers ("修改答案"). A token that is malformed or
+/// unknown opens the empty form.
+pub async fn form(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let query = query_fields(&request);
+    let token = query
+        .get("from")
+        .map(|t| t.trim())
+        .filter(|t| looks_like_token(t));
+    let stored = match token {
+        Some(token) => db::assessments::find(&state.pool, token).await?,
+        None => None,
+    };
+    let Some(stored) = stored else {
+        return Ok(state
+            .fixed_pages
+            .self_test_form
+            .respond(&request, HTML, None));
+    };
+    let raw: RawAnswers = answer_fields(&stored.profile).into_iter().collect();
+    render_private(
+        StatusCode::OK,
+        &FormPage::new(&state.settings, &raw, &FieldErrors::default()),
+    )
 }
 
 pub async fn submit(
@@ -37,10 +59,10 @@ pub async fn submit(
     let body = read_limited(payload, BODY_LIMIT).await?;
     let raw = form_fields(&body);
     let wages = &state.settings.reference_wages;
-    let profile = match parse_answers(&raw) {
+    let profile = match parse_form_answers(&raw) {
         Ok(profile) => profile,
         Err(errors) => {
-            return render(
+            return render_private(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &FormPage::new(&state.settings, &raw, &errors),
             );
@@ -67,12 +89,11 @@ pub async fn result(
     if !looks_like_token(&token) {
         return Err(AppError::NotFound);
     }
-    let stored = db::assessments::find(&state.pool, &token, &state.settings.reference_wages)
+    let stored = db::assessments::find(&state.pool, &token)
         .await?
         .ok_or(AppError::NotFound)?;
     let wages = &state.settings.reference_wages;
-    let mut assessment = stored.assessment;
-    add_plan(&mut assessment, &stored.profile, wages);
-    let page = ResultPage::new(&token, &assessment, &stored.profile, wages);
-    render(StatusCode::OK, &page)
+    let assessment = replay(&stored.profile, &stored.recorded, wages);
+    let page = ResultPage::new(&token, &assessment, &stored.profile, &state.settings);
+    render_private(StatusCode::OK, &page)
 }

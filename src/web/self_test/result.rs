@@ -5,9 +5,14 @@
 use askama::Template;
 
 use crate::leads::form::Interest;
+use crate::scoring::input::answer_fields;
+use crate::scoring::plan::Effort;
+use crate::scoring::verdict::BlockerKind;
 use crate::scoring::{
-    Assessment, Item, Profile, ReferenceWageUsed, ReferenceWages, YearMonth, tables,
+    Assessment, EligibilityNote, Item, Profile, ReferenceWageUsed, ReferenceWages, Revisions,
+    Verdict, YearMonth, tables,
 };
+use crate::settings::Settings;
 use crate::web::consultations::{AttachedAssessment, CallbackForm};
 use crate::web::layout::{PageMeta, SITE_NAME};
 
@@ -24,6 +29,10 @@ pub struct SuggestionView {
     pub action: String,
     pub points: i32,
     pub when: String,
+    /// Closes the gap by itself.
+    pub closes: bool,
+    /// "时间" / "核实" / "找单位" / "考证或学历".
+    pub effort: &'static str,
 }
 
 pub struct GroupView<'a> {
@@ -31,6 +40,9 @@ pub struct GroupView<'a> {
     pub items: Vec<&'a Item>,
     pub subtotal: i32,
 }
+
+/// How many suggestions show before "其他加分方式".
+const TOP_SUGGESTIONS: usize = 3;
 
 #[derive(Template)]
 #[template(path = "self_test/result.html")]
@@ -40,6 +52,7 @@ pub struct ResultPage<'a> {
     pub a: &'a Assessment,
     pub groups: Vec<GroupView<'a>>,
     pub headline: String,
+    /// "reached", "blocked" or "short": which next step the page offers.
     pub verdict: &'static str,
     pub assessed_on: String,
     pub period_text: String,
@@ -47,30 +60,35 @@ pub struct ResultPage<'a> {
     pub raw_sum: i32,
     /// The callback form, with this result attached.
     pub callback: CallbackForm,
+    /// The call to action above the callback form, fitting the verdict.
+    pub callback_title: &'static str,
+    pub callback_text: &'static str,
     /// The breakdown as an inline SVG bar chart.
     pub chart: String,
     /// "按目前情况，预计2029年3月达到120分" and its timeline.
     pub projection_text: String,
     pub timeline: Option<String>,
+    /// The first few suggestions, then the rest (folded).
     pub suggestions: Vec<SuggestionView>,
-    /// Set when the result was computed under other data than today's.
+    pub more_suggestions: Vec<SuggestionView>,
+    /// The conditions a reached result must still confirm.
+    pub to_confirm: Vec<&'a EligibilityNote>,
+    /// Set when the result was computed under other rules or data than today's.
     pub outdated: Option<String>,
-    /// The answers as form fields, to recompute under today's data.
+    /// The answers as form fields, to recompute under today's rules.
     pub answers: Vec<(String, String)>,
+    /// This result's address, for the printout.
+    pub result_url: String,
 }
 
 impl<'a> ResultPage<'a> {
-    pub fn new(
-        token: &'a str,
-        a: &'a Assessment,
-        answers: &Profile,
-        wages: &ReferenceWages,
-    ) -> Self {
+    pub fn new(token: &'a str, a: &'a Assessment, answers: &Profile, settings: &Settings) -> Self {
         let callback = CallbackForm::blank(
             Interest::Callback,
             Some(AttachedAssessment {
                 token: token.to_string(),
                 total: a.total,
+                has_sensitive: answers.has_sensitive_answers(),
             }),
             "result",
         );
@@ -95,19 +113,24 @@ impl<'a> ResultPage<'a> {
         .filter(|group| !group.items.is_empty())
         .collect();
 
-        let (verdict, headline) = match (a.reaches_standard, a.eligible, a.vetoed) {
-            (true, true, _) => ("reached", format!("已达到{}分标准分值", a.standard)),
-            (true, false, true) => (
-                "blocked",
-                "分数达到120分，但有一票否决记录，不能申请积分".to_string(),
+        let (verdict, headline, callback_title, callback_text) = match a.verdict {
+            Verdict::Reached => (
+                "reached",
+                format!("已达到{}分标准分值", a.standard),
+                "想请顾问帮你核对申请条件和材料？",
+                "留下联系方式，专业顾问会在1个工作日内回电，免费帮你逐项核对条件和材料，少走弯路。",
             ),
-            (true, false, false) => (
+            Verdict::Blocked => (
                 "blocked",
-                "分数达到120分，但目前还不符合申请条件（见下方）".to_string(),
+                blocked_headline(a),
+                "不确定自己的情况？",
+                "留下联系方式，专业顾问会在1个工作日内回电，帮你确认哪些条件能改变、什么时候可以申请。",
             ),
-            (false, _, _) => (
+            Verdict::Short => (
                 "short",
                 format!("距{}分标准分值还差 {} 分", a.standard, a.gap),
+                "想知道怎样更快达到120分？",
+                "留下联系方式，专业顾问会在1个工作日内回电，免费帮你核对每一项、选出最省力的补分方式。",
             ),
         };
         let period_text = match &a.reference_wage {
@@ -115,6 +138,23 @@ impl<'a> ResultPage<'a> {
             None => "测评日期早于已收录的社平工资期间".to_string(),
         };
         let date = a.assessed_on;
+        let gap = a.gap;
+        let mut suggestions: Vec<SuggestionView> = a
+            .suggestions
+            .iter()
+            .map(|s| SuggestionView {
+                action: s.action.clone(),
+                points: s.points,
+                when: if s.months == 0 {
+                    "做到即可计分".to_string()
+                } else {
+                    format!("最早{}个月后计分", s.months)
+                },
+                closes: s.points >= gap,
+                effort: effort_label(s.effort),
+            })
+            .collect();
+        let more_suggestions = suggestions.split_off(suggestions.len().min(TOP_SUGGESTIONS));
         ResultPage {
             meta: PageMeta::private(
                 format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
@@ -129,24 +169,17 @@ impl<'a> ResultPage<'a> {
             period_text,
             raw_sum: a.items.iter().map(|item| item.points).sum(),
             callback,
+            callback_title,
+            callback_text,
             chart: breakdown_chart(a),
             projection_text: projection_text(a),
             timeline: timeline(a),
-            suggestions: a
-                .suggestions
-                .iter()
-                .map(|s| SuggestionView {
-                    action: s.action.clone(),
-                    points: s.points,
-                    when: if s.months == 0 {
-                        "做到即可计分".to_string()
-                    } else {
-                        format!("最早{}个月后计分", s.months)
-                    },
-                })
-                .collect(),
-            outdated: outdated(a, wages),
+            suggestions,
+            more_suggestions,
+            to_confirm: a.eligibility.iter().filter(|n| n.met.is_none()).collect(),
+            outdated: outdated(a, &settings.reference_wages),
             answers: answer_fields(answers),
+            result_url: format!("{}/self-test/{token}", settings.public_url),
         }
     }
 
@@ -180,6 +213,29 @@ impl ResultPage<'_> {
     /// Whether some answers were 不确定.
     pub fn has_range(&self) -> bool {
         self.a.total_max > self.a.total_min
+    }
+}
+
+/// Says what blocks, never "short of 120" when the points are there.
+fn blocked_headline(a: &Assessment) -> String {
+    let what = match a.blockers.first().map(|b| b.kind) {
+        Some(BlockerKind::Veto) => "有一票否决记录",
+        Some(BlockerKind::Age) => "年龄不在18–60周岁之间",
+        Some(BlockerKind::Condition) | None => "还有申请条件未满足",
+    };
+    if a.reaches_standard {
+        format!("分数{}分已达到120分，但{what}，目前不能申请积分", a.total)
+    } else {
+        format!("{what}，目前不能申请积分")
+    }
+}
+
+fn effort_label(effort: Effort) -> &'static str {
+    match effort {
+        Effort::None => "等待即可",
+        Effort::Verify => "先核实",
+        Effort::Employer => "需单位配合",
+        Effort::Qualify => "需考证或进修",
     }
 }
 
@@ -272,7 +328,7 @@ fn breakdown_chart(a: &Assessment) -> String {
     svg
 }
 
-/// Why the result may differ under today's data, if it does.
+/// Why the result may differ under today's rules or data, if it does.
 fn outdated(a: &Assessment, wages: &ReferenceWages) -> Option<String> {
     if a.rule_set != tables::RULE_SET {
         return Some(format!(
@@ -281,12 +337,24 @@ fn outdated(a: &Assessment, wages: &ReferenceWages) -> Option<String> {
             tables::RULE_SET
         ));
     }
+    let today = crate::web::shanghai_today();
+    let later: Vec<String> = Revisions::bundled()
+        .since(&a.rules_revision, today)
+        .iter()
+        .map(|r| format!("{}起{}", chinese_date(r.effective), r.title))
+        .collect();
+    if !later.is_empty() {
+        return Some(format!(
+            "此结果按当时的规则计算，此后规则有更新：{}。按最新规则重新计算，结果可能不同。",
+            later.join("；")
+        ));
+    }
     let used = a.reference_wage.clone();
     let then = wages
         .period_for(YearMonth::of(a.assessed_on))
         .map(ReferenceWageUsed::from);
     let now = wages
-        .period_for(YearMonth::of(crate::web::shanghai_today()))
+        .period_for(YearMonth::of(today))
         .map(ReferenceWageUsed::from);
     let describe = |wage: &Option<ReferenceWageUsed>| {
         wage.as_ref()
@@ -303,31 +371,6 @@ fn outdated(a: &Assessment, wages: &ReferenceWages) -> Option<String> {
     None
 }
 
-/// The stored answers as the self-test form's fields.
-fn answer_fields(answers: &Profile) -> Vec<(String, String)> {
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(answers) else {
-        return Vec::new();
-    };
-    let mut fields: Vec<(String, String)> = map
-        .into_iter()
-        .filter(|(name, _)| name != "unknown")
-        .map(|(name, value)| {
-            let text = match value {
-                serde_json::Value::String(text) => text,
-                other => other.to_string(),
-            };
-            (name, text)
-        })
-        .collect();
-    let unknown = answers.unknown;
-    for (name, is_unknown) in [
-        ("contribution_tier", unknown.contribution_tier),
-        ("qualification_base_met", unknown.qualification_base_met),
-        ("shortage_major", unknown.shortage_major),
-    ] {
-        if is_unknown && let Some(field) = fields.iter_mut().find(|(n, _)| n == name) {
-            field.1 = "unknown".into();
-        }
-    }
-    fields
+fn chinese_date(date: time::Date) -> String {
+    format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
 }
