@@ -365,7 +365,7 @@ pub fn wage_table_html(wages: &ReferenceWages) -> String {
     use crate::scoring::ContributionTier as T;
     let tiers = [T::X0_8, T::X1, T::X2, T::X3];
     let mut html = String::from(
-        r#"<div class="table-wrap"><table class="wage-table"><thead><tr><th>适用期间</th><th>社平工资（元/月）</th><th>0.8倍</th><th>1倍</th><th>2倍</th><th>3倍</th></tr></thead><tbody>"#,
+        r#"<div class="table-wrap" tabindex="0" role="region" aria-label="社平工资与社保基数档次表"><table class="wage-table"><thead><tr><th>适用期间</th><th>社平工资（元/月）</th><th>0.8倍</th><th>1倍</th><th>2倍</th><th>3倍</th></tr></thead><tbody>"#,
     );
     for period in wages.periods().iter().rev() {
         html.push_str(&format!(

@@ -416,18 +416,16 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
     list
 }
 
-/// Those that alone close `gap` first, by effort then by month; then the
-/// rest, most points first, then soonest.
+/// Those that alone close `gap` first, by effort then by month, and of two
+/// alike the smaller change (a base of 0.8× before 1×); then the rest, most
+/// points first, then soonest.
 pub fn rank(list: &mut [Suggestion], gap: i32) {
     list.sort_by_key(|s| {
-        let closes = s.points >= gap;
-        (
-            !closes,
-            if closes { s.effort } else { Effort::None },
-            if closes { s.months } else { 0 },
-            std::cmp::Reverse(s.points),
-            s.months,
-        )
+        if s.points >= gap {
+            (false, s.effort, s.months, s.points, 0)
+        } else {
+            (true, Effort::None, 0, -s.points, s.months)
+        }
     });
 }
 
@@ -709,16 +707,16 @@ mod tests {
         // ask less than the employer or a certificate.
         assert_eq!(
             codes[..3],
-            ["time", "verify_shortage_major", "verify_contribution_tier"],
+            ["time", "verify_contribution_tier", "verify_shortage_major"],
             "{list:#?}"
         );
-        let tier = &list[2];
+        let tier = &list[1];
         assert_eq!(tier.effort, Effort::Verify);
         assert_eq!(tier.months, 0);
         assert_eq!(tier.points, 25, "the lowest tier that reaches 120");
         assert!(tier.action.contains("随申办") && tier.action.contains("9116.8"));
-        assert!(list[1].action.contains("紧缺急需专业目录"));
-        assert_eq!(list[1].points, 30);
+        assert!(list[2].action.contains("紧缺急需专业目录"));
+        assert_eq!(list[2].points, 30);
     }
 
     #[test]
@@ -737,12 +735,23 @@ mod tests {
             s("check", 10, 0, Effort::Verify),
             s("wait_sooner", 12, 12, Effort::None),
             s("medium", 8, 0, Effort::Qualify),
+            s("raise_more", 50, 36, Effort::Employer),
+            s("raise", 25, 36, Effort::Employer),
         ];
         rank(&mut list, 10);
         let codes: Vec<&str> = list.iter().map(|s| s.code.as_str()).collect();
         assert_eq!(
             codes,
-            ["wait_sooner", "wait", "check", "big_far", "medium", "small"]
+            [
+                "wait_sooner",
+                "wait",
+                "check",
+                "raise",
+                "raise_more",
+                "big_far",
+                "medium",
+                "small"
+            ]
         );
     }
 

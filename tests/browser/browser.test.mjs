@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -13,6 +13,9 @@ const ADMIN_PASSWORD = 'browser admin password 2026';
 const PHONE = '13812345678';
 const here = new URL('.', import.meta.url).pathname;
 const binary = resolve(process.env.HUJIFEN_BIN ?? join(here, '../../target/debug/hujifen'));
+const axeSource = join(here, 'node_modules/axe-core/axe.min.js');
+// Set SCREENSHOTS=folder to keep a 360 px screenshot of each page checked.
+const screenshots = process.env.SCREENSHOTS;
 
 let server;
 let base;
@@ -71,25 +74,48 @@ after(async () => {
 });
 
 /** A phone-sized page that records every console complaint. */
-async function phone({ javaScriptEnabled = true } = {}) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled, locale: 'zh-CN' });
+async function phone({ javaScriptEnabled = true, bypassCSP = false } = {}) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, javaScriptEnabled, bypassCSP, locale: 'zh-CN' });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (message) => {
     const text = message.text();
+    // A 422 is the designed answer to a form with mistakes.
+    if (/status of 422/.test(text)) return;
     if (message.type() === 'error' || /Content Security Policy|Refused to/.test(text)) problems.push(text);
   });
   page.on('pageerror', (error) => problems.push(String(error)));
   return { context, page, problems };
 }
 
-async function takeSelfTest(page) {
+async function takeSelfTest(page, { age = '30', education = 'bachelor_degree', months = '24', tier = 'none' } = {}) {
   await page.goto(`${base}/self-test`);
-  await page.fill('#f-age', '30');
-  await page.selectOption('#f-education', 'bachelor_degree');
-  await page.fill('#f-insurance_months', '24');
-  await Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button[type=submit]')]);
+  await page.fill('#f-age', age);
+  await page.selectOption('#f-education', education);
+  await page.fill('#f-insurance_months', months);
+  await page.check(`input[name=contribution_tier][value=${tier}]`);
+  await Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button.primary')]);
   return (await page.textContent('#total')).trim();
+}
+
+function smsCount() {
+  const file = join(folder, 'sms.jsonl');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+}
+
+/** axe-core in the page: the critical and serious violations, described. */
+async function axeProblems(page) {
+  await page.addScriptTag({ path: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations
+    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+async function keepScreenshot(page, name) {
+  if (!screenshots) return;
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
 }
 
 function lastCode() {
@@ -160,5 +186,96 @@ test('an advisor signs in and opens the lead', async () => {
   await Promise.all([page.waitForLoadState('load'), page.click('#reveal')]);
   assert.equal((await page.textContent('#phone')).trim(), PHONE);
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('the tier question starts unanswered, and skipping it is caught on the page', async () => {
+  const { context, page, problems } = await phone();
+  await page.goto(`${base}/self-test`);
+  assert.equal(await page.locator('input[name=contribution_tier]:checked').count(), 0);
+  assert.equal(await page.locator('input:checked').count(), 0, 'nothing pre-selected');
+  // With JavaScript the base condition is asked only of title holders.
+  assert.equal(await page.isVisible('#f-qualification_base_met'), false);
+  await page.selectOption('#f-qualification', 'intermediate_title');
+  assert.equal(await page.isVisible('#f-qualification_base_met'), true);
+  assert.equal(await page.inputValue('#f-qualification_base_met'), 'unknown');
+  await page.selectOption('#f-qualification', 'none');
+  await page.fill('#f-age', '30');
+  await page.selectOption('#f-education', 'college');
+  await Promise.all([page.waitForLoadState('load'), page.click('form.self-test button.primary')]);
+  assert.match(await page.textContent('.error-summary'), /社保缴费基数档次/);
+  assert.equal(await page.inputValue('#f-age'), '30', 'what was typed is kept');
+  await keepScreenshot(page, 'form-error');
+  await page.check('input[name=contribution_tier][value=unknown]');
+  await Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button.primary')]);
+  assert.equal((await page.textContent('#total')).trim(), '80');
+  assert.match(await page.textContent('#range'), /80–200/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('without JavaScript the base condition is asked right under 职称, for holders only', async () => {
+  const { context, page } = await phone({ javaScriptEnabled: false });
+  await page.goto(`${base}/self-test`);
+  assert.equal(await page.isVisible('#f-qualification_base_met'), true);
+  const order = await page.$$eval('#s-basic [name]', (nodes) => nodes.map((n) => n.name));
+  assert.equal(order[order.indexOf('qualification') + 1], 'qualification_base_met');
+  assert.match(await page.textContent('#h-qualification_base_met'), /只有/);
+  await context.close();
+});
+
+test('Enter in the code field submits the callback form, not the code request', async () => {
+  const { context, page, problems } = await phone();
+  await takeSelfTest(page);
+  const sent = smsCount();
+  await page.fill('#c-name', '李四');
+  await page.fill('#c-phone', '13912345678');
+  await page.check('#c-consent');
+  await page.fill('#c-code', '000000');
+  await Promise.all([page.waitForLoadState('load'), page.press('#c-code', 'Enter')]);
+  assert.match(new URL(page.url()).pathname, /^\/consultations$/);
+  assert.match(await page.textContent('.error-summary'), /验证码/);
+  assert.equal(smsCount(), sent, 'no code was requested');
+
+  await page.goto(`${base}/privacy/requests`);
+  await page.fill('#c-phone', '13912345678');
+  await page.fill('#c-code', '000000');
+  await Promise.all([page.waitForLoadState('load'), page.press('#c-code', 'Enter')]);
+  assert.match(new URL(page.url()).pathname, /^\/privacy\/requests$/);
+  assert.equal(smsCount(), sent, 'no code was requested');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('each verdict reads well at 360 px, prints on two A4 pages, and passes axe', async () => {
+  const { context, page, problems } = await phone({ bypassCSP: true });
+  const visitors = [
+    ['reached', { age: '30', education: 'bachelor_degree', months: '24', tier: 'x1' }, '176'],
+    ['short', { age: '44', education: 'college', months: '150', tier: 'none' }, '115'],
+    ['blocked', { age: '61', education: 'doctor', months: '240', tier: 'none' }, '170'],
+  ];
+  for (const [verdict, answers, total] of visitors) {
+    assert.equal(await takeSelfTest(page, answers), total, verdict);
+    assert.equal(await page.getAttribute('#verdict', 'data-verdict'), verdict);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${verdict}: no horizontal scrolling (${width})`);
+    assert.deepEqual(await axeProblems(page), [], verdict);
+    await keepScreenshot(page, `result-${verdict}`);
+    const pdf = await page.pdf({ format: 'A4', printBackground: false });
+    if (screenshots) writeFileSync(join(screenshots, `result-${verdict}.pdf`), pdf);
+    const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
+    assert.ok(pages >= 1 && pages <= 2, `${verdict}: ${pages} A4 pages`);
+  }
+  for (const path of ['/', '/self-test', '/rules', '/guide/contribution-base', '/consultation', '/privacy/requests']) {
+    await page.goto(`${base}${path}`);
+    assert.deepEqual(await axeProblems(page), [], path);
+    await keepScreenshot(page, path === '/' ? 'home' : path.slice(1).replaceAll('/', '-'));
+  }
+  // The form with errors, and the pre-filled form.
+  await page.goto(`${base}/self-test`);
+  await page.click('form.self-test button.primary');
+  await page.waitForSelector('.error-summary');
+  assert.deepEqual(await axeProblems(page), [], 'form with errors');
+  assert.deepEqual(problems.filter((p) => !/Content Security Policy/.test(p)), []);
   await context.close();
 });
