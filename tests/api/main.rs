@@ -11,6 +11,8 @@ mod guides;
 mod hardening;
 mod pages;
 mod plan;
+mod probe_data;
+mod probe_http;
 mod process;
 mod self_test;
 mod verdicts;
