@@ -1,6 +1,5 @@
 //! Settings from the environment (names and defaults from DESIGN.md).
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -8,6 +7,7 @@ use anyhow::{Context, anyhow, bail};
 
 use crate::leads::codes::CodeRules;
 use crate::leads::limits::{SendLimits, SubmitLimits, Window};
+use crate::leads::network::TrustedProxies;
 use crate::scoring::ReferenceWages;
 
 /// Where SMS texts go (`HUJIFEN_SMS`).
@@ -39,10 +39,13 @@ pub struct Settings {
     pub notify_to: Vec<String>,
     /// `HUJIFEN_SESSION_KEY` [generated and kept in the data folder].
     pub session_key: Option<String>,
-    /// `HUJIFEN_TRUSTED_PROXY` [unset].
-    pub trusted_proxy: Option<IpAddr>,
+    /// `HUJIFEN_TRUSTED_PROXY` [unset]: addresses or CIDRs, a comma list.
+    pub trusted_proxy: TrustedProxies,
     /// `HUJIFEN_ADMIN_PASSWORD` [unset: a random one is printed once].
     pub admin_password: Option<String>,
+    /// `HUJIFEN_ADMIN_USERNAME` [admin]: the username of the first advisor
+    /// (an admin), created on a first start with no advisor.
+    pub admin_username: String,
     /// `HUJIFEN_REFERENCE_WAGES` [the table bundled with the build]: a TOML
     /// file in the format of `src/scoring/reference_wages.toml`.
     pub reference_wages: ReferenceWages,
@@ -120,13 +123,14 @@ impl Settings {
                 _ => bail!("HUJIFEN_SMS must be console, file:PATH or aliyun, got {other:?}"),
             },
         };
-        let trusted_proxy = get("HUJIFEN_TRUSTED_PROXY")
-            .map(|text| {
-                text.parse::<IpAddr>().map_err(|_| {
-                    anyhow!("HUJIFEN_TRUSTED_PROXY must be an IP address, got {text:?}")
-                })
-            })
-            .transpose()?;
+        let trusted_proxy = match get("HUJIFEN_TRUSTED_PROXY") {
+            None => TrustedProxies::none(),
+            Some(text) => TrustedProxies::parse(&text).map_err(|error| {
+                anyhow!(
+                    "HUJIFEN_TRUSTED_PROXY must be IP addresses or CIDRs, a comma list: {error}"
+                )
+            })?,
+        };
         let reference_wages = match get("HUJIFEN_REFERENCE_WAGES") {
             None => ReferenceWages::parse(crate::scoring::wages::BUNDLED_TABLE)
                 .map_err(|error| anyhow!("bundled reference wage table: {error}"))?,
@@ -177,6 +181,8 @@ impl Settings {
             phone_day: window("HUJIFEN_SMS_PHONE_PER_DAY", defaults.phone_day)?,
             ip_hour: window("HUJIFEN_SMS_IP_PER_HOUR", defaults.ip_hour)?,
             ip_day: window("HUJIFEN_SMS_IP_PER_DAY", defaults.ip_day)?,
+            network_hour: window("HUJIFEN_SMS_NETWORK_PER_HOUR", defaults.network_hour)?,
+            network_day: window("HUJIFEN_SMS_NETWORK_PER_DAY", defaults.network_day)?,
             global_day: window("HUJIFEN_SMS_DAILY_BUDGET", defaults.global_day)?,
         };
         let submit_defaults = SubmitLimits::default();
@@ -193,6 +199,11 @@ impl Settings {
             )? as i64,
             max_wrong_per_code: number("HUJIFEN_CODE_MAX_WRONG", 5, 1..=100)? as u32,
             max_wrong_per_phone_day: number("HUJIFEN_CODE_MAX_WRONG_PER_DAY", 10, 1..=1000)? as u32,
+            max_wrong_per_phone_all_clients: number(
+                "HUJIFEN_CODE_MAX_WRONG_PER_PHONE_DAY",
+                30,
+                1..=10_000,
+            )? as u32,
         };
         let aliyun = if sms == SmsSetting::Aliyun {
             let required =
@@ -252,6 +263,15 @@ impl Settings {
             session_key: get("HUJIFEN_SESSION_KEY"),
             trusted_proxy,
             admin_password: get("HUJIFEN_ADMIN_PASSWORD"),
+            admin_username: match get("HUJIFEN_ADMIN_USERNAME") {
+                None => "admin".into(),
+                Some(name) => {
+                    crate::advisors::check_username(&name).map_err(|_| {
+                        anyhow!("HUJIFEN_ADMIN_USERNAME must be 2 to 32 of a-z, 0-9, '.', '_', '-', got {name:?}")
+                    })?;
+                    name
+                }
+            },
             reference_wages,
             workers,
         })
@@ -283,7 +303,7 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://data/hujifen.db");
         assert_eq!(s.public_url, "http://127.0.0.1:8080");
         assert_eq!(s.sms, SmsSetting::Console);
-        assert!(s.smtp_url.is_none() && s.trusted_proxy.is_none() && s.notify_to.is_empty());
+        assert!(s.smtp_url.is_none() && s.trusted_proxy.is_empty() && s.notify_to.is_empty());
         assert!(!s.is_https());
         assert_eq!(s.send_limits, SendLimits::default());
         assert_eq!(s.submit_limits, SubmitLimits::default());
@@ -327,7 +347,7 @@ mod tests {
         let s = settings(&[
             ("HUJIFEN_PUBLIC_URL", "https://hujifen.example/"),
             ("HUJIFEN_SMS", "file:/tmp/sms.jsonl"),
-            ("HUJIFEN_TRUSTED_PROXY", "127.0.0.1"),
+            ("HUJIFEN_TRUSTED_PROXY", "127.0.0.1, 10.0.0.0/8"),
             ("HUJIFEN_NOTIFY_TO", "a@example.com, b@example.com,"),
             ("HUJIFEN_WORKERS", "1"),
         ])
@@ -337,6 +357,7 @@ mod tests {
         assert_eq!(s.sms, SmsSetting::File("/tmp/sms.jsonl".into()));
         assert_eq!(s.notify_to, ["a@example.com", "b@example.com"]);
         assert_eq!(s.workers, 1);
+        assert!(s.trusted_proxy.contains("10.1.2.3".parse().unwrap()));
         assert!(settings(&[("HUJIFEN_SMS", "carrier-pigeon")]).is_err());
         assert!(settings(&[("HUJIFEN_TRUSTED_PROXY", "proxy")]).is_err());
         assert!(settings(&[("HUJIFEN_PUBLIC_URL", "hujifen.example")]).is_err());

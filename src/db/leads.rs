@@ -69,14 +69,22 @@ pub async fn submit_in(
     let phone = request.phone.as_str();
     let now = submission.now;
 
-    if let Some(key) = &request.idempotency_key {
-        let earlier: Option<i64> =
-            sqlx::query_scalar("SELECT lead_id FROM lead_submissions WHERE idempotency_key = ?")
+    // A form key replays a submission only with the same phone: a key that
+    // leaked (a shared page, a cached form) must not swallow someone else's
+    // request. With another phone the key is not stored again.
+    let mut key_to_store = request.idempotency_key.as_deref();
+    if let Some(key) = key_to_store {
+        let earlier: Option<(i64, String)> =
+            sqlx::query_as("SELECT lead_id, phone FROM lead_submissions WHERE idempotency_key = ?")
                 .bind(key)
                 .fetch_optional(&mut *transaction)
                 .await?;
-        if let Some(lead_id) = earlier {
-            return Ok(SubmitOutcome::Replayed(lead_id));
+        match earlier {
+            Some((lead_id, earlier_phone)) if earlier_phone == phone => {
+                return Ok(SubmitOutcome::Replayed(lead_id));
+            }
+            Some(_) => key_to_store = None,
+            None => {}
         }
     }
 
@@ -110,11 +118,12 @@ pub async fn submit_in(
         return Ok(SubmitOutcome::Refused(refusal));
     }
 
-    match super::verification::consume_code(
+    match super::verification::consume_code_from(
         &mut *transaction,
         secrets,
         rules,
         phone,
+        &submission.ip,
         &request.code,
         now,
     )
@@ -203,7 +212,7 @@ pub async fn submit_in(
     .execute(&mut *transaction)
     .await?;
     sqlx::query("INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(&request.idempotency_key)
+        .bind(key_to_store)
         .bind(lead_id)
         .bind(phone)
         .bind(&submission.ip)

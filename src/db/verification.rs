@@ -3,26 +3,78 @@
 
 use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::leads::codes::{CodeRules, CodeState, CodeVerdict};
-use crate::leads::limits::{Refusal, Rule, SendLimits, Usage, decide};
+use crate::leads::codes::{CodeRules, CodeState, CodeVerdict, WrongToday};
+use crate::leads::limits::{
+    BudgetLevel, Refusal, Rule, SendLimits, Usage, Window, decide, reserve_allows,
+};
 
 /// The answer to a request for a code.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Reservation {
     /// Counted and stored: send the SMS, then report with `finish_send`.
-    Granted { send_id: i64 },
+    /// `alert` is set when this send moved the daily budget to a level the
+    /// operator is told of (an email is already in the outbox).
+    Granted {
+        send_id: i64,
+        alert: Option<BudgetLevel>,
+    },
     /// A limit is full.
     Refused(Refusal),
     /// This proof of work was already used.
     ChallengeReused,
+    /// The proof of work was easier than the budget's level now asks.
+    TooEasy,
 }
 
 pub struct SendRequest<'a> {
     pub challenge: &'a str,
+    /// The proof-of-work multiplier the challenge was issued with.
+    pub work_multiplier: u64,
     pub phone: &'a str,
+    /// The client (IPv4 address or IPv6 /64) and its network (/24, /48).
     pub ip: &'a str,
+    pub network: &'a str,
     pub code_hmac: &'a str,
     pub now: i64,
+}
+
+/// SMS sends of the last 24 hours, for the budget level.
+pub async fn sends_today(pool: &SqlitePool, now: i64) -> Result<u32, sqlx::Error> {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_sends WHERE sent_at > ?")
+        .bind(now - 86_400)
+        .fetch_one(pool)
+        .await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Wrong code entries for a phone over the last 24 hours, from this client
+/// and from everyone, with the age of the oldest of each (for when the lock
+/// opens again).
+async fn wrong_today(
+    connection: &mut SqliteConnection,
+    phone: &str,
+    client: &str,
+    now: i64,
+) -> Result<(WrongToday, Option<i64>, Option<i64>), sqlx::Error> {
+    let (by_client, client_oldest, by_phone, phone_oldest): (i64, Option<i64>, i64, Option<i64>) =
+        sqlx::query_as(
+            "SELECT count(*) FILTER (WHERE client = ?2), min(at) FILTER (WHERE client = ?2),
+                    count(*), min(at)
+             FROM wrong_code_entries WHERE phone = ?1 AND at > ?3",
+        )
+        .bind(phone)
+        .bind(client)
+        .bind(now - 86_400)
+        .fetch_one(connection)
+        .await?;
+    Ok((
+        WrongToday {
+            by_client: u32::try_from(by_client).unwrap_or(u32::MAX),
+            by_phone: u32::try_from(by_phone).unwrap_or(u32::MAX),
+        },
+        client_oldest.map(|at| now - at),
+        phone_oldest.map(|at| now - at),
+    ))
 }
 
 async fn usage(
@@ -53,6 +105,7 @@ async fn usage(
 pub async fn reserve_send(
     pool: &SqlitePool,
     limits: &SendLimits,
+    rules: &CodeRules,
     request: SendRequest<'_>,
 ) -> Result<Reservation, sqlx::Error> {
     let mut transaction = super::begin_write(pool).await?;
@@ -68,8 +121,47 @@ pub async fn reserve_send(
         transaction.commit().await?;
         return Ok(Reservation::ChallengeReused);
     }
+    // A phone locked for the day gets no SMS: it would be billed for a code
+    // that cannot be entered.
+    let (wrong, client_oldest, phone_oldest) =
+        wrong_today(&mut transaction, request.phone, request.ip, request.now).await?;
+    if rules.locked_for_the_day(wrong) {
+        let day = |limit| Window {
+            limit,
+            seconds: 86_400,
+        };
+        let message = "验证码输错次数过多，该号码暂时不能获取验证码";
+        let checks = [
+            (
+                Rule {
+                    window: day(rules.max_wrong_per_phone_day),
+                    message,
+                },
+                Usage {
+                    count: wrong.by_client,
+                    oldest_age_seconds: client_oldest,
+                },
+            ),
+            (
+                Rule {
+                    window: day(rules.max_wrong_per_phone_all_clients),
+                    message,
+                },
+                Usage {
+                    count: wrong.by_phone,
+                    oldest_age_seconds: phone_oldest,
+                },
+            ),
+        ];
+        if let Err(refusal) = decide(&checks) {
+            transaction.commit().await?;
+            return Ok(Reservation::Refused(refusal));
+        }
+    }
     let by_phone = "SELECT count(*), min(sent_at) FROM sms_sends WHERE phone = ? AND sent_at > ?";
     let by_ip = "SELECT count(*), min(sent_at) FROM sms_sends WHERE ip = ? AND sent_at > ?";
+    let by_network =
+        "SELECT count(*), min(sent_at) FROM sms_sends WHERE network = ? AND sent_at > ?";
     let everyone = "SELECT count(*), min(sent_at) FROM sms_sends WHERE sent_at > ?";
     let mut checks = Vec::with_capacity(6);
     for rule in limits.phone_rules() {
@@ -96,28 +188,70 @@ pub async fn reserve_send(
             .await?,
         );
     }
-    checks.push(
-        usage(
-            &mut transaction,
-            everyone,
-            None,
-            &limits.global_rule(),
-            request.now,
-        )
-        .await?,
-    );
+    for rule in limits.network_rules() {
+        checks.push(
+            usage(
+                &mut transaction,
+                by_network,
+                Some(request.network),
+                &rule,
+                request.now,
+            )
+            .await?,
+        );
+    }
+    let global = usage(
+        &mut transaction,
+        everyone,
+        None,
+        &limits.global_rule(),
+        request.now,
+    )
+    .await?;
+    checks.push(global);
     if let Err(refusal) = decide(&checks) {
         transaction.commit().await?;
         return Ok(Reservation::Refused(refusal));
     }
+    // The budget degrades in steps: harder proof of work, then a reserve
+    // kept for phones and networks without a code today.
+    let budget = limits.global_day.limit;
+    let level = BudgetLevel::of(global.1.count, budget);
+    if request.work_multiplier < level.work_multiplier() {
+        transaction.commit().await?;
+        return Ok(Reservation::TooEasy);
+    }
+    let phone_today = checks[2].1.count;
+    let network_today = checks[checks.len() - 2].1.count;
+    if !reserve_allows(level, phone_today, network_today) {
+        transaction.commit().await?;
+        return Ok(Reservation::Refused(Refusal {
+            retry_after_seconds: 3600,
+            message: "今天的短信额度即将用完，暂时只为今天尚未获取过验证码的号码发送，请稍后再试",
+        }));
+    }
     let send_id: i64 = sqlx::query_scalar(
-        "INSERT INTO sms_sends (phone, ip, sent_at) VALUES (?, ?, ?) RETURNING id",
+        "INSERT INTO sms_sends (phone, ip, network, sent_at) VALUES (?, ?, ?, ?) RETURNING id",
     )
     .bind(request.phone)
     .bind(request.ip)
+    .bind(request.network)
     .bind(request.now)
     .fetch_one(&mut *transaction)
     .await?;
+    let after = BudgetLevel::of(global.1.count.saturating_add(1), budget);
+    let alert = if after.alerts() {
+        alert_once(
+            &mut transaction,
+            after,
+            global.1.count + 1,
+            budget,
+            request.now,
+        )
+        .await?
+    } else {
+        None
+    };
     sqlx::query("INSERT INTO verification_codes (phone, code_hmac, created_at) VALUES (?, ?, ?)")
         .bind(request.phone)
         .bind(request.code_hmac)
@@ -125,7 +259,38 @@ pub async fn reserve_send(
         .execute(&mut *transaction)
         .await?;
     transaction.commit().await?;
-    Ok(Reservation::Granted { send_id })
+    Ok(Reservation::Granted { send_id, alert })
+}
+
+/// Queues one operator email per day and level; None when this level was
+/// already reported today.
+async fn alert_once(
+    connection: &mut SqliteConnection,
+    level: BudgetLevel,
+    sent: u32,
+    budget: u32,
+    now: i64,
+) -> Result<Option<BudgetLevel>, sqlx::Error> {
+    let day = now.div_euclid(86_400);
+    let fresh = sqlx::query(
+        "INSERT INTO sms_budget_alerts (day, level) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(day.to_string())
+    .bind(level.code())
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    if fresh == 0 {
+        return Ok(None);
+    }
+    super::outbox::enqueue(
+        connection,
+        "sms_budget_alert",
+        &serde_json::json!({ "level": level.code(), "sent": sent, "budget": budget }),
+        now,
+    )
+    .await?;
+    Ok(Some(level))
 }
 
 /// Records what the provider said. The send stays counted either way.
@@ -165,28 +330,23 @@ pub async fn latest_code(
     .await
 }
 
-/// Wrong entries for a phone over the last 24 hours, across its codes.
-pub async fn wrong_entries_today(
-    connection: &mut SqliteConnection,
-    phone: &str,
-    now: i64,
-) -> Result<u32, sqlx::Error> {
-    let total: i64 = sqlx::query_scalar(
-        "SELECT coalesce(sum(wrong_entries), 0) FROM verification_codes WHERE phone = ? AND created_at > ?",
-    )
-    .bind(phone)
-    .bind(now - 86_400)
-    .fetch_one(connection)
-    .await?;
-    Ok(u32::try_from(total).unwrap_or(u32::MAX))
-}
-
+/// Counts a wrong entry against the code, and against the phone from this
+/// client.
 pub async fn record_wrong_entry(
     connection: &mut SqliteConnection,
     code_id: i64,
+    phone: &str,
+    client: &str,
+    now: i64,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE verification_codes SET wrong_entries = wrong_entries + 1 WHERE id = ?")
         .bind(code_id)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query("INSERT INTO wrong_code_entries (phone, client, at) VALUES (?, ?, ?)")
+        .bind(phone)
+        .bind(client)
+        .bind(now)
         .execute(connection)
         .await?;
     Ok(())
@@ -218,8 +378,8 @@ pub enum CodeCheck {
     Locked,
 }
 
-/// Checks an entered code inside the caller's transaction; a right code is
-/// marked used, a wrong one counted. Commit either way.
+/// `consume_code_from` for a caller that does not know the client: its
+/// wrong entries count phone-wide only.
 pub async fn consume_code(
     connection: &mut SqliteConnection,
     secrets: &crate::secrets::Secrets,
@@ -228,8 +388,23 @@ pub async fn consume_code(
     entered: &str,
     now: i64,
 ) -> Result<CodeCheck, sqlx::Error> {
+    consume_code_from(connection, secrets, rules, phone, "", entered, now).await
+}
+
+/// Checks an entered code inside the caller's transaction; a right code is
+/// marked used, a wrong one counted (for the code, and for the phone from
+/// this client). Commit either way.
+pub async fn consume_code_from(
+    connection: &mut SqliteConnection,
+    secrets: &crate::secrets::Secrets,
+    rules: &CodeRules,
+    phone: &str,
+    client: &str,
+    entered: &str,
+    now: i64,
+) -> Result<CodeCheck, sqlx::Error> {
     let code = latest_code(&mut *connection, phone).await?;
-    let wrong_today = wrong_entries_today(&mut *connection, phone, now).await?;
+    let (wrong_today, _, _) = wrong_today(&mut *connection, phone, client, now).await?;
     let state = code.as_ref().map(|code| CodeState {
         age_seconds: now - code.created_at,
         wrong_entries: u32::try_from(code.wrong_entries).unwrap_or(u32::MAX),
@@ -241,7 +416,7 @@ pub async fn consume_code(
                 mark_used(&mut *connection, code.id, now).await?;
                 CodeCheck::Accepted
             } else {
-                record_wrong_entry(&mut *connection, code.id).await?;
+                record_wrong_entry(&mut *connection, code.id, phone, client, now).await?;
                 CodeCheck::Wrong
             }
         }

@@ -3,6 +3,10 @@
 
 use rand::Rng;
 
+/// The one message for a wrong and for an expired (or never sent) code: two
+/// messages would tell a stranger whether a phone has a live code.
+pub const WRONG_OR_EXPIRED: &str = "验证码不正确或已过期，请检查后重新输入或重新获取";
+
 /// A fresh 6-digit code (leading zeros kept).
 pub fn generate_code() -> String {
     // ThreadRng is a CSPRNG seeded from the OS.
@@ -20,8 +24,20 @@ pub struct CodeRules {
     pub ttl_seconds: i64,
     /// Wrong entries that kill one code.
     pub max_wrong_per_code: u32,
-    /// Wrong entries per phone per 24 h, across codes.
+    /// Wrong entries per phone and client (IPv4 address or IPv6 /64) per
+    /// 24 h, across codes: a stranger's guesses lock only their own pair.
     pub max_wrong_per_phone_day: u32,
+    /// The higher phone-wide ceiling per 24 h, across every client.
+    pub max_wrong_per_phone_all_clients: u32,
+}
+
+/// Wrong entries of the last 24 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WrongToday {
+    /// By this phone from this client.
+    pub by_client: u32,
+    /// By this phone from anyone.
+    pub by_phone: u32,
 }
 
 impl Default for CodeRules {
@@ -30,6 +46,7 @@ impl Default for CodeRules {
             ttl_seconds: 300,
             max_wrong_per_code: 5,
             max_wrong_per_phone_day: 10,
+            max_wrong_per_phone_all_clients: 30,
         }
     }
 }
@@ -58,9 +75,16 @@ impl CodeRules {
         (self.ttl_seconds + 59) / 60
     }
 
+    /// Whether the phone is locked for the day for this client: no code is
+    /// compared, and none is sent (an SMS would be billed for nothing).
+    pub fn locked_for_the_day(&self, wrong: WrongToday) -> bool {
+        wrong.by_client >= self.max_wrong_per_phone_day
+            || wrong.by_phone >= self.max_wrong_per_phone_all_clients
+    }
+
     /// Decides whether an entered code may be compared at all.
-    pub fn check(&self, code: Option<CodeState>, wrong_today: u32) -> CodeVerdict {
-        if wrong_today >= self.max_wrong_per_phone_day {
+    pub fn check(&self, code: Option<CodeState>, wrong_today: WrongToday) -> CodeVerdict {
+        if self.locked_for_the_day(wrong_today) {
             return CodeVerdict::Locked;
         }
         match code {
@@ -95,20 +119,24 @@ mod tests {
     #[test]
     fn verdicts() {
         let rules = CodeRules::default();
+        let w = |by_client| WrongToday {
+            by_client,
+            by_phone: by_client,
+        };
         let fresh = CodeState {
             age_seconds: 10,
             wrong_entries: 0,
             used: false,
         };
-        assert_eq!(rules.check(Some(fresh), 0), CodeVerdict::Compare);
-        assert_eq!(rules.check(None, 0), CodeVerdict::NoneValid);
+        assert_eq!(rules.check(Some(fresh), w(0)), CodeVerdict::Compare);
+        assert_eq!(rules.check(None, w(0)), CodeVerdict::NoneValid);
         assert_eq!(
             rules.check(
                 Some(CodeState {
                     used: true,
                     ..fresh
                 }),
-                0
+                w(0)
             ),
             CodeVerdict::NoneValid
         );
@@ -118,7 +146,7 @@ mod tests {
                     age_seconds: 299,
                     ..fresh
                 }),
-                0
+                w(0)
             ),
             CodeVerdict::Compare
         );
@@ -128,7 +156,7 @@ mod tests {
                     age_seconds: 300,
                     ..fresh
                 }),
-                0
+                w(0)
             ),
             CodeVerdict::NoneValid
         );
@@ -138,7 +166,7 @@ mod tests {
                     wrong_entries: 4,
                     ..fresh
                 }),
-                4
+                w(4)
             ),
             CodeVerdict::Compare
         );
@@ -148,15 +176,37 @@ mod tests {
                     wrong_entries: 5,
                     ..fresh
                 }),
-                5
+                w(5)
             ),
             CodeVerdict::Locked
         );
-        assert_eq!(rules.check(Some(fresh), 9), CodeVerdict::Compare);
+        assert_eq!(rules.check(Some(fresh), w(9)), CodeVerdict::Compare);
         assert_eq!(
-            rules.check(Some(fresh), 10),
+            rules.check(Some(fresh), w(10)),
             CodeVerdict::Locked,
             "a new code does not reset the day"
         );
+    }
+
+    #[test]
+    fn a_strangers_guesses_lock_only_their_own_pair() {
+        let rules = CodeRules::default();
+        let stranger = WrongToday {
+            by_client: 10,
+            by_phone: 10,
+        };
+        assert!(rules.locked_for_the_day(stranger));
+        // The owner, from another client, is not locked by them.
+        let owner = WrongToday {
+            by_client: 0,
+            by_phone: 10,
+        };
+        assert!(!rules.locked_for_the_day(owner));
+        // Guesses spread over many clients still hit the phone-wide ceiling.
+        let spread = WrongToday {
+            by_client: 2,
+            by_phone: 30,
+        };
+        assert!(rules.locked_for_the_day(spread));
     }
 }

@@ -60,6 +60,9 @@ pub struct SendLimits {
     pub phone_day: Window,
     pub ip_hour: Window,
     pub ip_day: Window,
+    /// The looser bucket of the client's network (IPv4 /24, IPv6 /48).
+    pub network_hour: Window,
+    pub network_day: Window,
     pub global_day: Window,
 }
 
@@ -84,6 +87,14 @@ impl Default for SendLimits {
             },
             ip_day: Window {
                 limit: 20,
+                seconds: 86_400,
+            },
+            network_hour: Window {
+                limit: 50,
+                seconds: 3600,
+            },
+            network_day: Window {
+                limit: 100,
                 seconds: 86_400,
             },
             global_day: Window {
@@ -125,11 +136,103 @@ impl SendLimits {
         ]
     }
 
+    pub fn network_rules(&self) -> [Rule; 2] {
+        [
+            Rule {
+                window: self.network_hour,
+                message: "您所在的网络获取验证码次数过多，请稍后再试",
+            },
+            Rule {
+                window: self.network_day,
+                message: "您所在的网络今天获取验证码次数已达上限，请明天再试",
+            },
+        ]
+    }
+
     pub fn global_rule(&self) -> Rule {
         Rule {
             window: self.global_day,
             message: "短信服务繁忙，请稍后再试或直接使用页面上的其他联系方式",
         }
+    }
+}
+
+/// How much of the daily SMS budget is spent: the site degrades in steps
+/// instead of turning codes off for everyone at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BudgetLevel {
+    /// Under half spent.
+    Normal,
+    /// From half: the proof of work gets harder.
+    Elevated,
+    /// From 80 %: harder still, and the operator is told.
+    High,
+    /// The last 10 %: only for a phone and a network with no send today.
+    Reserve,
+    /// All spent.
+    Exhausted,
+}
+
+impl BudgetLevel {
+    pub fn of(sent_today: u32, budget: u32) -> Self {
+        let budget = u64::from(budget.max(1));
+        let per_mille = u64::from(sent_today) * 1000 / budget;
+        match per_mille {
+            0..500 => Self::Normal,
+            500..800 => Self::Elevated,
+            800..900 => Self::High,
+            900..1000 => Self::Reserve,
+            _ => Self::Exhausted,
+        }
+    }
+
+    /// The proof-of-work difficulty, as a multiple of the configured one.
+    pub fn work_multiplier(self) -> u64 {
+        match self {
+            Self::Normal => 1,
+            Self::Elevated => 4,
+            Self::High | Self::Reserve | Self::Exhausted => 16,
+        }
+    }
+
+    /// The level code stored with an alert and shown in the log.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Elevated => "elevated",
+            Self::High => "high",
+            Self::Reserve => "reserve",
+            Self::Exhausted => "exhausted",
+        }
+    }
+
+    /// Whether reaching this level tells the operator (once a day each).
+    pub fn alerts(self) -> bool {
+        self >= Self::Elevated
+    }
+}
+
+/// The reserve: the last part of the budget is kept for visitors who have
+/// not had a code today, so one busy network cannot spend all of it.
+pub fn reserve_allows(
+    level: BudgetLevel,
+    phone_sends_today: u32,
+    network_sends_today: u32,
+) -> bool {
+    match level {
+        BudgetLevel::Reserve => phone_sends_today == 0 && network_sends_today == 0,
+        BudgetLevel::Exhausted => false,
+        _ => true,
+    }
+}
+
+/// "3分钟" / "2小时" / "明天": when a refused request may try again.
+pub fn reopens_in(seconds: i64) -> String {
+    match seconds {
+        ..=60 => "1分钟".to_string(),
+        61..=3600 => format!("{}分钟", (seconds + 59) / 60),
+        3601..=43_200 => format!("{}小时", (seconds + 3599) / 3600),
+        _ => "约一天".to_string(),
     }
 }
 
@@ -173,6 +276,37 @@ impl SubmitLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_budget_degrades_in_steps() {
+        let level = |sent| BudgetLevel::of(sent, 2000);
+        assert_eq!(level(0), BudgetLevel::Normal);
+        assert_eq!(level(999), BudgetLevel::Normal);
+        assert_eq!(level(1000), BudgetLevel::Elevated);
+        assert_eq!(level(1599), BudgetLevel::Elevated);
+        assert_eq!(level(1600), BudgetLevel::High);
+        assert_eq!(level(1800), BudgetLevel::Reserve);
+        assert_eq!(level(1999), BudgetLevel::Reserve);
+        assert_eq!(level(2000), BudgetLevel::Exhausted);
+        assert_eq!(BudgetLevel::of(5, 0), BudgetLevel::Exhausted);
+        assert!(level(1000).work_multiplier() > level(0).work_multiplier());
+        assert!(level(1600).work_multiplier() > level(1000).work_multiplier());
+        assert!(!level(999).alerts() && level(1000).alerts() && level(2000).alerts());
+        assert!(reserve_allows(BudgetLevel::High, 3, 9));
+        assert!(reserve_allows(BudgetLevel::Reserve, 0, 0));
+        assert!(!reserve_allows(BudgetLevel::Reserve, 1, 0));
+        assert!(!reserve_allows(BudgetLevel::Reserve, 0, 1));
+        assert!(!reserve_allows(BudgetLevel::Exhausted, 0, 0));
+    }
+
+    #[test]
+    fn refusals_say_when_to_come_back() {
+        assert_eq!(reopens_in(1), "1分钟");
+        assert_eq!(reopens_in(61), "2分钟");
+        assert_eq!(reopens_in(3600), "60分钟");
+        assert_eq!(reopens_in(3601), "2小时");
+        assert_eq!(reopens_in(86_000), "约一天");
+    }
 
     fn rule(limit: u32, seconds: i64, message: &'static str) -> Rule {
         Rule {

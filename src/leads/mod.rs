@@ -6,6 +6,7 @@ pub mod codes;
 pub mod export;
 pub mod form;
 pub mod limits;
+pub mod network;
 pub mod phone;
 pub mod snapshot;
 pub mod workdays;

@@ -88,6 +88,9 @@ impl Mailer {
     }
 
     pub fn compose(&self, message: &OutboxMessage) -> Result<Mail, String> {
+        if message.kind == "sms_budget_alert" {
+            return budget_alert(&message.payload);
+        }
         if message.kind != "lead_notification" {
             return Err(format!("unknown outbox kind {:?}", message.kind));
         }
@@ -160,6 +163,34 @@ impl Mailer {
 }
 
 /// The wait before try number `attempts + 1`: `first`, doubled each time, capped.
+/// The operator's warning that the day's SMS budget is being spent.
+fn budget_alert(payload: &str) -> Result<Mail, String> {
+    #[derive(serde::Deserialize)]
+    struct Alert {
+        level: String,
+        sent: u32,
+        budget: u32,
+    }
+    let alert: Alert =
+        serde_json::from_str(payload).map_err(|error| format!("payload: {error}"))?;
+    let what = match alert.level.as_str() {
+        "elevated" => "已用过半，人机验证已加难",
+        "high" => "已用八成，人机验证再加难",
+        "reserve" => "进入保留额度，只为今天未获取过验证码的号码和网络发送",
+        _ => "已用完，今天不再发送验证码",
+    };
+    Ok(Mail {
+        subject: format!(
+            "【沪积分】短信额度提醒：今日已发送{}/{}条",
+            alert.sent, alert.budget
+        ),
+        body: format!(
+            "今天的短信验证码额度{what}。\n\n已发送：{} 条，每日额度：{} 条（HUJIFEN_SMS_DAILY_BUDGET）。\n\n如果不是正常访问量，可能有人在批量获取验证码：请查看日志中的 \"SMS limit reached\" 记录；如确属正常增长，可调高每日额度后重启。\n",
+            alert.sent, alert.budget
+        ),
+    })
+}
+
 pub fn backoff(first: Duration, attempts: i64) -> Duration {
     let factor = 2u32.saturating_pow(u32::try_from(attempts.clamp(0, 20)).unwrap_or(20));
     first.saturating_mul(factor).min(MAX_BACKOFF)

@@ -41,20 +41,26 @@ pub async fn site(
     let admin = request.path().starts_with("/admin");
     let span = tracing::info_span!("request", id = %request_id);
 
-    let response = if method == actix_web::http::Method::POST && !same_origin(&request, public_url)
-    {
-        let header_text = |name: &str| {
-            request
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or("")
-                .to_string()
-        };
-        let (origin, site) = (header_text("origin"), header_text("sec-fetch-site"));
-        let host = request.connection_info().host().to_string();
+    let trusted = state
+        .as_ref()
+        .map(|state| state.settings.trusted_proxy)
+        .unwrap_or_default();
+    let response = if !host_allowed(&request, public_url, trusted) {
+        // A foreign Host could poison links built from it, or reach this
+        // site under another name (DNS rebinding): refused, unless a trusted
+        // proxy (which answers for its own names) sent it.
+        let host = header_text(&request, "host");
+        span.in_scope(|| tracing::warn!(%host, "request for another host refused"));
+        request.into_response(HttpResponse::MisdirectedRequest().finish())
+    } else if method == actix_web::http::Method::POST && !same_origin(&request, public_url) {
+        let (origin, site) = (
+            header_text(&request, "origin"),
+            header_text(&request, "sec-fetch-site"),
+        );
         let path = request.path();
-        span.in_scope(|| tracing::warn!(%path, %origin, %host, fetch_site = %site, "cross-origin POST refused"));
+        span.in_scope(
+            || tracing::warn!(%path, %origin, fetch_site = %site, "cross-origin POST refused"),
+        );
         request.into_response(HttpResponse::Forbidden().finish())
     } else {
         // Handlers and extractors turn their errors into responses; only an
@@ -76,8 +82,11 @@ pub async fn site(
     }
 
     let status = response.status().as_u16();
-    // The path only: a query string may carry personal data.
-    let path = response.request().path();
+    // The route pattern ("/self-test/{token}"), never the path itself: a
+    // result token is a key to someone's answers, and a query string may
+    // carry personal data.
+    let route = response.request().match_pattern();
+    let path = route.as_deref().unwrap_or("(no route)");
     span.in_scope(|| {
         tracing::info!(
             method = %method,
@@ -90,6 +99,60 @@ pub async fn site(
     Ok(response)
 }
 
+fn header_text(request: &ServiceRequest, name: &str) -> String {
+    request
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// `scheme://host[:port]` of the public URL.
+fn public_origin(public_url: &str) -> &str {
+    let after_scheme = public_url.find("://").map_or(0, |at| at + 3);
+    match public_url[after_scheme..].find('/') {
+        Some(slash) => &public_url[..after_scheme + slash],
+        None => public_url,
+    }
+}
+
+/// The Host must name the public host (with or without its port) or this
+/// server's own socket address (a direct visit by address); anything goes
+/// through a trusted proxy, and a request without a Host (HTTP/1.0) passes.
+fn host_allowed(
+    request: &ServiceRequest,
+    public_url: &str,
+    trusted: crate::leads::network::TrustedProxies,
+) -> bool {
+    let Some(host) = request.headers().get(header::HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let public_host = public_origin(public_url)
+        .split_once("://")
+        .map_or("", |(_, host)| host);
+    let public_name = public_host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(public_host, |(name, _)| name);
+    let host_name = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(name, _)| name);
+    let loopback = |name: &str| matches!(name, "127.0.0.1" | "localhost" | "[::1]");
+    host.eq_ignore_ascii_case(public_host)
+        || host_name.eq_ignore_ascii_case(public_name)
+        // A site developed on its own machine answers to every loopback name.
+        || (loopback(public_name) && loopback(host_name))
+        || host == request.app_config().local_addr().to_string()
+        || request
+            .peer_addr()
+            .is_some_and(|peer| trusted.contains(peer.ip()))
+}
+
 fn new_request_id() -> String {
     use rand::RngCore;
     format!("{:016x}", rand::rng().next_u64())
@@ -99,7 +162,7 @@ fn new_request_id() -> String {
 /// `AppError` or actix) get the site's page; HTML and JSON bodies are kept.
 /// A POST is same-origin unless the browser says otherwise. Modern browsers
 /// send `Sec-Fetch-Site`, which pages cannot forge: it decides. Otherwise the
-/// `Origin` must be the public URL or this host ("null", as sent under
+/// `Origin` must be the public URL's origin ("null", as sent under
 /// `Referrer-Policy: no-referrer` by older browsers, is refused). Clients
 /// that send neither (curl, tests) are not browsers under attack.
 fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
@@ -118,10 +181,9 @@ fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
     let Ok(origin) = origin.to_str() else {
         return false;
     };
-    let host = request.connection_info().host().to_string();
-    origin == public_url
-        || origin == format!("http://{host}")
-        || origin == format!("https://{host}")
+    // The public URL's origin only: never Host, X-Forwarded-Host or
+    // Forwarded, which the client writes, and never http:// for https://.
+    origin == public_origin(public_url)
 }
 
 fn render_error_page(

@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::body::{BODY_LIMIT, form_fields, read_limited};
 use super::layout::{PageMeta, SITE_NAME};
-use super::{AppError, AppState, render};
+use super::{AppError, AppState, render, render_private};
 use crate::db;
 use crate::db::privacy::{Action, Outcome};
 use crate::db::verification::CodeCheck;
@@ -94,7 +94,7 @@ impl RequestsPage {
 }
 
 pub async fn requests_form() -> Result<HttpResponse, AppError> {
-    render(
+    render_private(
         StatusCode::OK,
         &RequestsPage::new(RawFields::new(), FieldErrors::default(), None),
     )
@@ -131,7 +131,7 @@ pub async fn request(
         }
     };
     let (Some(phone), Some(action), true) = (phone, action, errors.is_empty()) else {
-        return render(
+        return render_private(
             StatusCode::UNPROCESSABLE_ENTITY,
             &RequestsPage::new(fields, errors, None),
         );
@@ -151,13 +151,12 @@ pub async fn request(
         Outcome::Done { held } => held,
         Outcome::Code(check) => {
             let message = match check {
-                CodeCheck::Wrong => "验证码不正确，请检查后重新输入",
                 CodeCheck::Locked => "验证码输入错误次数过多，请重新获取验证码",
-                _ => "验证码无效或已过期，请重新获取",
+                _ => crate::leads::codes::WRONG_OR_EXPIRED,
             };
             let mut errors = FieldErrors::default();
             errors.add("code", message);
-            return render(
+            return render_private(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RequestsPage::new(fields, errors, None),
             );
@@ -192,7 +191,7 @@ pub async fn request(
             })
             .collect();
     }
-    render(StatusCode::OK, &page)
+    render_private(StatusCode::OK, &page)
 }
 
 /// `张三` -> `张*`, `Li Lei` -> `L*****`.

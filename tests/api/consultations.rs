@@ -174,7 +174,7 @@ async fn a_visitor_gets_a_code_and_leaves_a_callback_request() {
         ],
     )
     .await;
-    assert_refused(again, 422, "验证码无效或已过期").await;
+    assert_refused(again, 422, "验证码不正确或已过期").await;
 }
 
 #[tokio::test]
@@ -350,7 +350,7 @@ async fn wrong_codes_are_limited_per_code_and_per_phone() {
     for _ in 0..5 {
         let (status, message) = attempt(wrong(&first)).await;
         assert_eq!(status, 422);
-        assert!(message.contains("验证码不正确"), "{message}");
+        assert!(message.contains("验证码不正确或已过期"), "{message}");
     }
     let (_, message) = attempt(first.clone()).await;
     assert!(
@@ -364,13 +364,22 @@ async fn wrong_codes_are_limited_per_code_and_per_phone() {
         attempt(wrong(&second)).await;
     }
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let third = code_for(&app, PHONE).await;
-    let (status, message) = attempt(third).await;
-    assert_eq!(status, 422);
+    // 10 wrong entries from this client today: no third code is sent (it
+    // would be billed and could not be entered), and the refusal says when
+    // the phone reopens; a new code does not reset the count.
+    let sent = app.sms_sent().len();
+    let refused = app.request_code(PHONE).await;
+    assert_eq!(refused.status(), 429);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    let message = body["errors"]["code"].as_str().unwrap_or_default();
     assert!(
-        message.contains("错误次数过多"),
-        "10 per phone per day, a new code does not reset: {message}"
+        message.contains("输错次数过多") && message.contains("后可再试"),
+        "{message}"
     );
+    assert_eq!(app.sms_sent().len(), sent);
+    let (status, message) = attempt(second).await;
+    assert_eq!(status, 422);
+    assert!(message.contains("错误次数过多"), "{message}");
     assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 0);
 }
 
@@ -391,7 +400,7 @@ async fn codes_expire() {
         ],
     )
     .await;
-    assert_refused(response, 422, "验证码无效或已过期").await;
+    assert_refused(response, 422, "验证码不正确或已过期").await;
 }
 
 /// Sends made earlier, written straight into the counter table.

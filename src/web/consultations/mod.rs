@@ -10,15 +10,16 @@ use base64::Engine;
 use serde_json::json;
 
 use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited, with_retry_after};
-use super::client_ip::client_ip;
+use super::client_ip::{client_ip, client_keys_of};
 use super::layout::{PageMeta, SITE_NAME};
-use super::{AppError, AppState, looks_like_token, render};
+use super::{AppError, AppState, looks_like_token, render_private};
 use crate::db;
 use crate::db::leads::{Submission, SubmitOutcome};
 use crate::db::verification::{Reservation, SendRequest};
 use crate::form::{FieldErrors, RawFields};
 use crate::leads::codes::generate_code;
 use crate::leads::form::{Interest, is_bot, parse_callback};
+use crate::leads::limits::{BudgetLevel, reopens_in};
 use crate::leads::snapshot::Snapshot;
 use crate::leads::{NOTICE_VERSION, Phone};
 use crate::notify::sms::CodeMessage;
@@ -115,7 +116,7 @@ pub async fn show(
     let assessment = attached(&state, query.get("assessment"))
         .await?
         .map(|(a, _)| a);
-    render(
+    render_private(
         StatusCode::OK,
         &page(
             CallbackForm::blank(interest, assessment, "consultation"),
@@ -150,14 +151,14 @@ impl CodeReply<'_> {
         notice: Option<String>,
     ) -> Result<HttpResponse, AppError> {
         if self.raw.get("source").map(String::as_str) == Some("privacy") {
-            return render(
+            return render_private(
                 status,
                 &crate::web::privacy::RequestsPage::new(self.raw, errors, notice),
             );
         }
         let mut callback = CallbackForm::resubmitted(self.raw, errors, self.assessment);
         callback.notice = notice;
-        render(status, &page(callback, &self.state.settings))
+        render_private(status, &page(callback, &self.state.settings))
     }
 
     fn error(
@@ -194,9 +195,20 @@ impl CodeReply<'_> {
     }
 }
 
-/// The one-time id of a solved ALTCHA challenge, if the solution is valid
-/// and not expired.
-fn verify_altcha(payload: &str, key: &str) -> Option<String> {
+/// Marks, in a challenge's salt, how hard it was made: "<random>-w4". Not a
+/// salt parameter: altcha-lib-rs rebuilds the parameters from a HashMap when
+/// it verifies, so with two of them the order (and the hash) can change.
+const WORK_MARK: &str = "-w";
+
+/// A solved ALTCHA challenge: its one-time id and the proof-of-work
+/// multiplier it was issued with (signed, in its salt).
+struct Solved {
+    challenge: String,
+    work_multiplier: u64,
+}
+
+/// The solved challenge, if the solution is valid and not expired.
+fn verify_altcha(payload: &str, key: &str) -> Option<Solved> {
     let engine = base64::engine::general_purpose::STANDARD;
     let decoded = engine.decode(payload.trim()).ok()?;
     let solution: altcha_lib_rs::Payload = serde_json::from_slice(&decoded).ok()?;
@@ -205,17 +217,37 @@ fn verify_altcha(payload: &str, key: &str) -> Option<String> {
         return None;
     }
     altcha_lib_rs::verify_solution(&solution, key, true).ok()?;
-    Some(solution.challenge)
+    let work_multiplier = solution
+        .salt
+        .split('?')
+        .next()
+        .and_then(|salt| salt.rsplit_once(WORK_MARK))
+        .and_then(|(_, multiplier)| multiplier.parse().ok())
+        .unwrap_or(1);
+    Some(Solved {
+        challenge: solution.challenge,
+        work_multiplier,
+    })
 }
 
-/// `GET /verification-codes/challenge`: an ALTCHA v1 challenge.
+/// `GET /verification-codes/challenge`: an ALTCHA v1 challenge, harder as
+/// the day's SMS budget is spent.
 pub async fn challenge(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let expires =
         chrono::Utc::now() + chrono::TimeDelta::seconds(state.settings.captcha_ttl_seconds);
+    let sent = db::verification::sends_today(&state.pool, crate::clock::unix_now())
+        .await
+        .map_err(AppError::internal)?;
+    let level = BudgetLevel::of(sent, state.settings.send_limits.global_day.limit);
+    let multiplier = level.work_multiplier();
     let challenge = altcha_lib_rs::create_challenge(altcha_lib_rs::ChallengeOptions {
         hmac_key: state.secrets.altcha_key(),
-        max_number: Some(state.settings.captcha_max_number),
+        max_number: Some(state.settings.captcha_max_number.saturating_mul(multiplier)),
         expires: Some(expires),
+        salt: Some(format!(
+            "{}{WORK_MARK}{multiplier}",
+            crate::tokens::random_token()
+        )),
         ..Default::default()
     })
     .map_err(|error| AppError::internal(anyhow::anyhow!("altcha: {error}")))?;
@@ -266,7 +298,7 @@ pub async fn send_code(
             None,
         );
     }
-    let Some(challenge) = verify_altcha(&altcha, state.secrets.altcha_key()) else {
+    let Some(solved) = verify_altcha(&altcha, state.secrets.altcha_key()) else {
         return reply.error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "code",
@@ -275,14 +307,18 @@ pub async fn send_code(
         );
     };
     let code = generate_code();
-    let ip = client_ip(&request, state.settings.trusted_proxy);
+    let keys = client_keys_of(&request, state.settings.trusted_proxy);
+    let ip = keys.client.as_str();
     let reservation = db::verification::reserve_send(
         &state.pool,
         &state.settings.send_limits,
+        &state.settings.code_rules,
         SendRequest {
-            challenge: &challenge,
+            challenge: &solved.challenge,
+            work_multiplier: solved.work_multiplier,
             phone: phone.as_str(),
-            ip: &ip,
+            ip,
+            network: &keys.network,
             code_hmac: &state.secrets.code_hmac(phone.as_str(), &code),
             now: crate::clock::unix_now(),
         },
@@ -290,7 +326,24 @@ pub async fn send_code(
     .await
     .map_err(AppError::internal)?;
     let send_id = match reservation {
-        Reservation::Granted { send_id } => send_id,
+        Reservation::Granted { send_id, alert } => {
+            if let Some(level) = alert {
+                tracing::error!(
+                    level = level.code(),
+                    "SMS daily budget: level reached; the operator is emailed"
+                );
+                state.outbox_wake.notify_one();
+            }
+            send_id
+        }
+        Reservation::TooEasy => {
+            return reply.error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "code",
+                "人机验证已过期，请重新点击获取验证码",
+                None,
+            );
+        }
         Reservation::ChallengeReused => {
             tracing::warn!(%ip, "replayed captcha solution refused");
             return reply.error(
@@ -302,10 +355,15 @@ pub async fn send_code(
         }
         Reservation::Refused(refusal) => {
             tracing::warn!(%ip, to = %phone, retry_after = refusal.retry_after_seconds, "SMS limit reached");
+            let message = format!(
+                "{}（{}后可再试）",
+                refusal.message,
+                reopens_in(refusal.retry_after_seconds)
+            );
             return reply.error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "code",
-                refusal.message,
+                &message,
                 Some(refusal.retry_after_seconds),
             );
         }
@@ -353,7 +411,7 @@ pub async fn submit(
         Ok(callback_request) => callback_request,
         Err(errors) => {
             let callback = CallbackForm::resubmitted(raw, errors, found.map(|(a, _)| a));
-            return render(
+            return render_private(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page(callback, &state.settings),
             );
@@ -409,16 +467,12 @@ pub async fn submit(
             refusal.message,
             Some(refusal.retry_after_seconds),
         ),
-        SubmitOutcome::CodeMissing => (
+        // One message for both: which one it is would tell a stranger
+        // whether this phone has a live code.
+        SubmitOutcome::CodeMissing | SubmitOutcome::CodeWrong => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "code",
-            "验证码无效或已过期，请重新获取",
-            None,
-        ),
-        SubmitOutcome::CodeWrong => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "code",
-            "验证码不正确，请检查后重新输入",
+            crate::leads::codes::WRONG_OR_EXPIRED,
             None,
         ),
         SubmitOutcome::CodeLocked => (
@@ -432,7 +486,7 @@ pub async fn submit(
     errors.add(field, message);
     let callback = CallbackForm::resubmitted(raw, errors, found.map(|(a, _)| a));
     Ok(with_retry_after(
-        render(status, &page(callback, &state.settings))?,
+        render_private(status, &page(callback, &state.settings))?,
         retry_after,
     ))
 }
@@ -444,7 +498,7 @@ struct ThanksPage {
 }
 
 pub async fn thanks() -> Result<HttpResponse, AppError> {
-    render(
+    render_private(
         StatusCode::OK,
         &ThanksPage {
             meta: PageMeta::private(format!("提交成功 - {SITE_NAME}"), "您的服务申请已提交。"),
