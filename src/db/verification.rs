@@ -38,6 +38,24 @@ pub struct SendRequest<'a> {
     pub now: i64,
 }
 
+/// Seconds until a phone may have its next code (the per-phone interval
+/// since its latest send), if it must still wait.
+pub async fn seconds_until_next_code(
+    pool: &SqlitePool,
+    phone: &str,
+    interval_seconds: i64,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let latest: Option<i64> =
+        sqlx::query_scalar("SELECT max(sent_at) FROM sms_sends WHERE phone = ?")
+            .bind(phone)
+            .fetch_one(pool)
+            .await?;
+    Ok(latest
+        .map(|at| interval_seconds - (now - at))
+        .filter(|wait| *wait > 0))
+}
+
 /// SMS sends of the last 24 hours, for the budget level.
 pub async fn sends_today(pool: &SqlitePool, now: i64) -> Result<u32, sqlx::Error> {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_sends WHERE sent_at > ?")

@@ -105,25 +105,50 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
     }
 }
 
+/// Questions only the HTML form asks, in the visitor's terms; they map onto
+/// contract fields (`base_duration` onto `contribution_tier`).
+pub const FORM_ONLY_FIELDS: &[&str] = &["base_duration"];
+
 /// The HTML form's answers: the contract of `parse_answers`, plus the
 /// answers the form asks for explicitly (no answer is pre-selected there, so
-/// a missing one was skipped, not meant as "none"). The JSON API keeps the
-/// contract's defaults.
+/// a missing one was skipped, not meant as "none"). The form asks the tier
+/// as a band of the monthly base and then how long it has been so: a band
+/// reached only recently (not in most of the last 48 months) counts one tier
+/// lower, the cautious reading. The JSON API keeps the contract's defaults.
 pub fn parse_form_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
-    let skipped_tier = raw
-        .get("contribution_tier")
-        .is_none_or(|value| value.trim().is_empty());
-    match (parse_answers(raw), skipped_tier) {
-        (Ok(profile), false) => Ok(profile),
-        (result, _) => {
-            let mut errors = result.err().unwrap_or_default();
-            if skipped_tier {
-                errors.add(
-                    "contribution_tier",
-                    "请选择社保缴费基数档次（不清楚可选“不确定”）".to_string(),
-                );
+    let text = |name: &str| raw.get(name).map(|v| v.trim()).unwrap_or_default();
+    let tier = text("contribution_tier");
+    let banded = matches!(tier, "x0_8" | "x1" | "x2" | "x3");
+    let duration = text("base_duration");
+    let mut errors = FieldErrors::default();
+    if tier.is_empty() {
+        errors.add(
+            "contribution_tier",
+            "请选择社保缴费基数大约多少（不清楚可选“不清楚”）".to_string(),
+        );
+    } else if banded && !matches!(duration, "most" | "recent") {
+        errors.add("base_duration", "请选择缴费基数在这一档多久了".to_string());
+    }
+    match parse_answers(raw) {
+        Ok(mut profile) if errors.is_empty() => {
+            if duration == "recent" {
+                profile.contribution_tier = profile.contribution_tier.one_lower();
             }
-            errors.sort_by_fields(FIELDS.iter().map(|(name, _)| *name));
+            Ok(profile)
+        }
+        result => {
+            for (field, message) in result.err().unwrap_or_default().iter() {
+                errors.add(field, message.to_string());
+            }
+            // The form asks how long right after the tier.
+            errors.sort_by_fields(FIELDS.iter().flat_map(|(name, _)| {
+                let after: &[&str] = if *name == "contribution_tier" {
+                    FORM_ONLY_FIELDS
+                } else {
+                    &[]
+                };
+                std::iter::once(*name).chain(after.iter().copied())
+            }));
             Err(errors)
         }
     }
@@ -157,6 +182,68 @@ pub fn answer_fields(answers: &Profile) -> Vec<(String, String)> {
         }
     }
     fields
+}
+
+/// The example each whole-number field's messages and hints give.
+pub fn example(field: &str) -> &'static str {
+    match field {
+        "age" => "32",
+        "insurance_months" => "30 或 2年6个月",
+        "false_material_count" | "detention_count" | "criminal_count" => "1",
+        _ => "3",
+    }
+}
+
+/// A whole number as people type it: "32", "32岁", "30个月", "2年6个月",
+/// "5年", "2次" (the unit the field counts in; full-width digits are made
+/// ASCII before). Months may be given as years and months. The message
+/// names the field and gives its own example.
+pub fn whole_number(field: &str, text: &str) -> Result<u64, String> {
+    let label = field_label(field);
+    let invalid = || format!("{label}请填写整数，例如 {}", example(field));
+    let text = text.trim();
+    let digits = |part: &str| -> Result<u64, String> {
+        let part = part.trim();
+        let part = part.strip_prefix('+').unwrap_or(part);
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        // Past u64 it is out of range anyway: validation reports it.
+        Ok(part.parse::<u64>().unwrap_or(u64::MAX))
+    };
+    if text.starts_with('-') && text[1..].trim().starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!("{label}不能是负数"));
+    }
+    let strip = |text: &'_ str, units: &[&str]| -> String {
+        units
+            .iter()
+            .find_map(|unit| text.strip_suffix(unit))
+            .unwrap_or(text)
+            .to_string()
+    };
+    match field {
+        "age" => digits(&strip(text, &["周岁", "岁"])),
+        "insurance_months" => {
+            let (years, rest) = match text.split_once('年') {
+                Some((years, rest)) => (digits(years)?, rest),
+                None => (0, text),
+            };
+            let rest = strip(rest.trim(), &["个月", "月"]);
+            let months = if rest.trim().is_empty() && text.contains('年') {
+                0
+            } else {
+                digits(&rest)?
+            };
+            if text.contains('年') && months > 11 {
+                return Err(format!("{label}的月份部分请填写0到11，例如 2年6个月"));
+            }
+            Ok(years.saturating_mul(12).saturating_add(months))
+        }
+        "false_material_count" | "detention_count" | "criminal_count" => {
+            digits(&strip(text, &["次"]))
+        }
+        _ => digits(&strip(text, &["年"])),
+    }
 }
 
 struct Reader<'a> {
@@ -197,18 +284,14 @@ impl Reader<'_> {
         let Some(text) = self.text(field) else {
             return 0;
         };
-        let digits = text.strip_prefix('+').unwrap_or(&text);
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        match whole_number(field, &text) {
             // Beyond u32 it is out of range anyway: validation reports it.
-            return digits.parse::<u32>().unwrap_or(u32::MAX);
+            Ok(value) => u32::try_from(value).unwrap_or(u32::MAX),
+            Err(message) => {
+                self.errors.add(field, message);
+                0
+            }
         }
-        let label = field_label(field);
-        if text.starts_with('-') && text[1..].parse::<f64>().is_ok() {
-            self.errors.add(field, format!("{label}不能是负数"));
-        } else {
-            self.errors.add(field, format!("{label}请填写整数，例如 3"));
-        }
-        0
     }
 
     fn number(&mut self, field: &'static str) -> f64 {
@@ -395,7 +478,7 @@ mod tests {
     #[test]
     fn bad_values_get_chinese_messages() {
         let cases: &[(&str, &str, &str)] = &[
-            ("age", "abc", "年龄请填写整数，例如 3"),
+            ("age", "abc", "年龄请填写整数，例如 32"),
             ("age", "-5", "年龄不能是负数"),
             ("age", "15", "年龄请填写16到100之间的整数（周岁）"),
             ("age", "101", "年龄请填写16到100之间的整数（周岁）"),
@@ -404,7 +487,7 @@ mod tests {
                 "1000000000000",
                 "年龄请填写16到100之间的整数（周岁）",
             ),
-            ("age", "30.5", "年龄请填写整数，例如 3"),
+            ("age", "30.5", "年龄请填写整数，例如 32"),
             ("insurance_months", "-1", "社保缴纳月数不能是负数"),
             ("insurance_months", "601", "社保月数请填写0到600之间的整数"),
             (
@@ -437,7 +520,7 @@ mod tests {
             ("suburb_years", "61", "年限请填写0到60之间的整数"),
             ("spouse_hukou_years", "81", "婚龄请填写0到80之间的整数"),
             ("criminal_count", "51", "次数请填写0到50之间的整数"),
-            ("age", "\u{FFFD}", "年龄请填写整数，例如 3"),
+            ("age", "\u{FFFD}", "年龄请填写整数，例如 32"),
         ];
         for (field, value, message) in cases {
             let mut answers = raw(&[("age", "30"), ("education", "college")]);
@@ -502,17 +585,49 @@ mod tests {
         let errors = parse_form_answers(&answers).unwrap_err();
         assert_eq!(
             errors.get("contribution_tier"),
-            Some("请选择社保缴费基数档次（不清楚可选“不确定”）")
+            Some("请选择社保缴费基数大约多少（不清楚可选“不清楚”）")
         );
         let errors =
             parse_form_answers(&raw(&[("age", "x"), ("contribution_tier", " ")])).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["age", "education", "contribution_tier"]);
-        for tier in ["none", "unknown", "x3"] {
+        for tier in ["none", "unknown"] {
             let mut answers = answers.clone();
             answers.insert("contribution_tier".into(), tier.into());
             assert!(parse_form_answers(&answers).is_ok(), "{tier}");
         }
+        // A band asks how long it has been so; recently reached counts one lower.
+        let mut banded = answers.clone();
+        banded.insert("contribution_tier".into(), "x2".into());
+        let errors = parse_form_answers(&banded).unwrap_err();
+        assert!(errors.contains("base_duration"));
+        banded.insert("base_duration".into(), "most".into());
+        assert_eq!(
+            parse_form_answers(&banded).unwrap().contribution_tier,
+            ContributionTier::X2
+        );
+        banded.insert("base_duration".into(), "recent".into());
+        assert_eq!(
+            parse_form_answers(&banded).unwrap().contribution_tier,
+            ContributionTier::X1
+        );
+        // The contract's own field alone still works for the API.
+        let mut api = answers.clone();
+        api.insert("contribution_tier".into(), "x3".into());
+        assert_eq!(
+            parse_answers(&api).unwrap().contribution_tier,
+            ContributionTier::X3
+        );
+        // Errors keep the form's order: the duration right after the tier.
+        let mut both = raw(&[
+            ("age", "x"),
+            ("education", "college"),
+            ("contribution_tier", "x1"),
+        ]);
+        both.insert("award".into(), "x".into());
+        let errors = parse_form_answers(&both).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["age", "base_duration", "award"]);
     }
 
     #[test]
@@ -528,6 +643,7 @@ mod tests {
             ("lingang_years", "2"),
             ("detention_count", "1"),
         ]);
+        assert!(FORM_ONLY_FIELDS.iter().all(|f| !answers.contains_key(*f)));
         let profile = parse_form_answers(&answers).unwrap();
         let fields: RawAnswers = answer_fields(&profile).into_iter().collect();
         assert_eq!(
@@ -535,6 +651,59 @@ mod tests {
             Some("unknown")
         );
         assert_eq!(parse_form_answers(&fields).unwrap(), profile);
+    }
+
+    #[test]
+    fn whole_numbers_as_people_type_them() {
+        for (field, text, value) in [
+            ("age", "32", 32),
+            ("age", "32岁", 32),
+            ("age", "32 周岁", 32),
+            ("insurance_months", "30", 30),
+            ("insurance_months", "30个月", 30),
+            ("insurance_months", "30月", 30),
+            ("insurance_months", "2年6个月", 30),
+            ("insurance_months", "2年", 24),
+            ("insurance_months", "5年", 60),
+            ("insurance_months", "5年0个月", 60),
+            ("lingang_years", "2年", 2),
+            ("detention_count", "1次", 1),
+        ] {
+            assert_eq!(whole_number(field, text), Ok(value), "{field}={text}");
+        }
+        for (field, text, message) in [
+            ("age", "三十二", "年龄请填写整数，例如 32"),
+            ("age", "32.5", "年龄请填写整数，例如 32"),
+            ("age", "-3", "年龄不能是负数"),
+            (
+                "insurance_months",
+                "2年13个月",
+                "月份部分请填写0到11，例如 2年6个月",
+            ),
+            (
+                "insurance_months",
+                "两年",
+                "社保缴纳月数请填写整数，例如 30 或 2年6个月",
+            ),
+            ("insurance_months", "年6个月", "例如 30 或 2年6个月"),
+            ("lingang_years", "2.5", "临港新片区年限请填写整数，例如 3"),
+        ] {
+            let error = whole_number(field, text).unwrap_err();
+            assert!(error.contains(message), "{field}={text}: {error}");
+        }
+        let errors =
+            parse_answers(&raw(&[("age", "1000000000000"), ("education", "college")])).unwrap_err();
+        assert_eq!(
+            errors.get("age"),
+            Some("年龄请填写16到100之间的整数（周岁）")
+        );
+        let profile = parse_answers(&raw(&[
+            ("age", "３２岁"),
+            ("education", "college"),
+            ("insurance_months", "２年６个月"),
+        ]))
+        .unwrap();
+        assert_eq!((profile.age, profile.insurance_months), (32, 30));
     }
 
     #[test]

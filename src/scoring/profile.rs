@@ -54,6 +54,18 @@ pub enum ContributionTier {
     X3,
 }
 
+impl ContributionTier {
+    /// The tier below (none stays none).
+    pub fn one_lower(self) -> Self {
+        match self {
+            Self::None | Self::X0_8 => Self::None,
+            Self::X1 => Self::X0_8,
+            Self::X2 => Self::X1,
+            Self::X3 => Self::X2,
+        }
+    }
+}
+
 /// 表彰奖励.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]

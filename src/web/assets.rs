@@ -31,6 +31,7 @@ const FILES: &[(&str, &[u8], &str)] = &[
     asset!("favicon.svg", "image/svg+xml"),
     asset!("js/callback.js", "text/javascript; charset=utf-8"),
     asset!("js/self-test.js", "text/javascript; charset=utf-8"),
+    asset!("js/errors.js", "text/javascript; charset=utf-8"),
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {

@@ -17,6 +17,8 @@ pub struct PageMeta {
     /// JSON-LD blocks, each already safe to place inside a script element.
     pub json_ld: Vec<String>,
     pub noindex: bool,
+    /// `og:url` of a page that is shared but not indexed (a result).
+    pub share_url: Option<String>,
 }
 
 impl PageMeta {
@@ -34,6 +36,7 @@ impl PageMeta {
             og_type: "website",
             json_ld: Vec::new(),
             noindex: false,
+            share_url: None,
         }
     }
 
@@ -46,6 +49,7 @@ impl PageMeta {
             og_type: "website",
             json_ld: Vec::new(),
             noindex: true,
+            share_url: None,
         }
     }
 

@@ -159,6 +159,13 @@
     return '获取验证码失败，请稍后再试';
   }
 
+  // A page shown again after a refusal keeps the countdown it had.
+  var wait = Number(button.getAttribute('data-wait'));
+  if (wait > 0) {
+    busy = true;
+    countdown(wait);
+  }
+
   button.addEventListener('click', function (event) {
     event.preventDefault();
     if (busy) {

@@ -156,7 +156,7 @@ async fn invalid_input_is_422_with_chinese_messages() {
     .await;
     assert_eq!(status, 422);
     let errors = result["errors"].as_object().expect("errors by field");
-    assert_eq!(errors["age"], "年龄请填写整数，例如 3");
+    assert_eq!(errors["age"], "年龄请填写整数，例如 32");
     assert_eq!(errors["education"], "教育背景的选项无效，请从列表中选择");
     assert_eq!(errors["insurance_months"], "社保缴纳月数不能是负数");
     assert_eq!(

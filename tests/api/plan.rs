@@ -176,9 +176,19 @@ async fn the_result_page_plans_and_prints() {
         .await;
     let path = location(&response);
     let page = Page::from(app.get(&path).await).await;
+    // The chart: rows of HTML text (CSS sizes, short labels), bars drawn.
+    let labels: Vec<String> = page
+        .all("#breakdown table.bars th")
+        .into_iter()
+        .map(crate::helpers::text_of)
+        .collect();
+    assert_eq!(labels.first().map(String::as_str), Some("年龄"));
+    assert_eq!(labels.last().map(String::as_str), Some("合计"));
+    assert!(labels.iter().all(|l| l.chars().count() <= 4), "{labels:?}");
+    assert!(page.has("#breakdown.chart-reached table.bars rect"));
     assert!(
-        page.has("#breakdown svg.breakdown-chart rect"),
-        "an inline SVG bar chart"
+        !page.has("#breakdown svg text"),
+        "no text scaled with a viewBox"
     );
     assert!(
         page.all("script")

@@ -12,6 +12,10 @@ async fn result_page(app: &TestApp, answers: &[(&str, &str)]) -> (String, Page) 
     if !answers.iter().any(|(name, _)| *name == "contribution_tier") {
         answers.push(("contribution_tier", "none"));
     }
+    // A band of the base asks how long it has been so.
+    if !answers.iter().any(|(name, _)| *name == "base_duration") {
+        answers.push(("base_duration", "most"));
+    }
     let response = app.post_form("/self-test", &answers).await;
     assert_eq!(response.status(), 303, "a valid form redirects");
     let target = location(&response);
@@ -118,7 +122,8 @@ async fn a_valid_form_is_stored_and_shows_an_explained_result() {
     // The callback form, with this result attached.
     assert_eq!(
         page.attr(r#"#callback-form"#, "action").as_deref(),
-        Some("/consultations")
+        Some("/consultations#callback"),
+        "a refused request comes back in place"
     );
     assert_eq!(
         page.attr(r#"#callback-form input[name="assessment"]"#, "value")
@@ -312,7 +317,7 @@ async fn missing_required_fields_are_named() {
         [
             "请填写年龄",
             "请选择教育背景",
-            "请选择社保缴费基数档次（不清楚可选“不确定”）"
+            "请选择社保缴费基数大约多少（不清楚可选“不清楚”）"
         ]
     );
     assert_eq!(
@@ -342,6 +347,7 @@ async fn choices_and_boxes_are_kept_on_error_and_their_sections_open() {
                 ("education", "master"),
                 ("qualification", "skill_3"),
                 ("contribution_tier", "x2"),
+                ("base_duration", "most"),
                 ("fresh_graduate", "on"),
                 ("award", "provincial"),
                 ("detention_count", "1"),
@@ -424,4 +430,81 @@ async fn unknown_result_tokens_get_the_404_page() {
         let page = Page::from(response).await;
         assert_eq!(page.text("h1"), "页面不存在");
     }
+}
+
+#[tokio::test]
+async fn numbers_are_read_as_people_type_them_and_refused_with_an_example() {
+    let app = TestApp::spawn().await;
+    let (_, page) = result_page(
+        &app,
+        &[
+            ("age", "32岁"),
+            ("education", "college"),
+            ("insurance_months", "２年６个月"),
+        ],
+    )
+    .await;
+    assert_eq!(item_points(&page, "insurance_years"), "+6", "30 months");
+    for (field, typed, message) in [
+        ("age", "三十二", "年龄请填写整数，例如 32"),
+        ("age", "32.5", "年龄请填写整数，例如 32"),
+        ("age", "-3", "年龄不能是负数"),
+        (
+            "insurance_months",
+            "2年13个月",
+            "月份部分请填写0到11，例如 2年6个月",
+        ),
+        ("age", "1000000000000", "年龄请填写16到100之间的整数"),
+        ("insurance_months", "三十", "例如 30 或 2年6个月"),
+    ] {
+        let mut answers = vec![
+            ("age", "30"),
+            ("education", "college"),
+            ("contribution_tier", "none"),
+        ];
+        answers.retain(|(name, _)| *name != field);
+        answers.push((field, typed));
+        let response = app.post_form("/self-test", &answers).await;
+        assert_eq!(response.status(), 422, "{field}={typed}");
+        let page = Page::from(response).await;
+        assert!(
+            page.text(&format!("#e-{field}")).contains(message),
+            "{field}={typed}"
+        );
+        assert_eq!(
+            page.attr(&format!("#f-{field}"), "value").as_deref(),
+            Some(typed),
+            "what was typed is kept"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_shared_result_says_its_verdict() {
+    let app = TestApp::spawn().await;
+    let (token, page) = result_page(
+        &app,
+        &[
+            ("age", "45"),
+            ("education", "bachelor"),
+            ("insurance_months", "120"),
+        ],
+    )
+    .await;
+    let description = page
+        .attr(r#"meta[property="og:description"]"#, "content")
+        .unwrap();
+    assert!(
+        description.contains("117分，还差3分；预计") && description.contains("达标"),
+        "{description}"
+    );
+    assert_eq!(
+        page.attr(r#"meta[property="og:url"]"#, "content")
+            .as_deref(),
+        Some(format!("{}/self-test/{token}", crate::helpers::PUBLIC_URL).as_str())
+    );
+    assert!(
+        !page.has(r#"link[rel="canonical"]"#),
+        "not for search engines"
+    );
 }

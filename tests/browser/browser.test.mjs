@@ -94,6 +94,7 @@ async function takeSelfTest(page, { age = '30', education = 'bachelor_degree', m
   await page.selectOption('#f-education', education);
   await page.fill('#f-insurance_months', months);
   await page.check(`input[name=contribution_tier][value=${tier}]`);
+  if (!['none', 'unknown'].includes(tier)) await page.check('input[name=base_duration][value=most]');
   await Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button.primary')]);
   return (await page.textContent('#total')).trim();
 }
@@ -167,7 +168,7 @@ test('a visitor requests a callback from the result page', async () => {
   assert.match(await page.textContent('#send-code'), /秒后重新获取/);
   await page.fill('#c-code', lastCode());
   await page.check('#c-consent');
-  await Promise.all([page.waitForURL(/\/consultations\/thanks$/), page.click('#callback-form button.primary')]);
+  await Promise.all([page.waitForURL(/\/consultations\/thanks(#callback)?$/), page.click('#callback-form button.primary')]);
   assert.equal((await page.textContent('h1')).trim(), '您的服务申请已提交');
   assert.deepEqual(problems, []);
   await context.close();
@@ -203,7 +204,7 @@ test('the tier question starts unanswered, and skipping it is caught on the page
   await page.fill('#f-age', '30');
   await page.selectOption('#f-education', 'college');
   await Promise.all([page.waitForLoadState('load'), page.click('form.self-test button.primary')]);
-  assert.match(await page.textContent('.error-summary'), /社保缴费基数档次/);
+  assert.match(await page.textContent('.error-summary'), /社保缴费基数/);
   assert.equal(await page.inputValue('#f-age'), '30', 'what was typed is kept');
   await keepScreenshot(page, 'form-error');
   await page.check('input[name=contribution_tier][value=unknown]');
@@ -277,5 +278,125 @@ test('each verdict reads well at 360 px, prints on two A4 pages, and passes axe'
   await page.waitForSelector('.error-summary');
   assert.deepEqual(await axeProblems(page), [], 'form with errors');
   assert.deepEqual(problems.filter((p) => !/Content Security Policy/.test(p)), []);
+  await context.close();
+});
+
+/** What a first-time visitor reads in the basic section, and its height. */
+async function basicSection(page) {
+  return page.evaluate(() => {
+    const section = document.querySelector('#s-basic');
+    let text = '';
+    const walker = document.createTreeWalker(section, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const parent = walker.currentNode.parentElement;
+      const folded = parent.closest('details:not([open])') && !parent.closest('summary');
+      if (parent.getClientRects().length && !folded) text += walker.currentNode.textContent;
+    }
+    return { chars: [...text.replace(/\s/g, '')].length, height: section.getBoundingClientRect().height };
+  });
+}
+
+test('the basic questions: short to read, under 1.5 screens, 8 taps at most', async () => {
+  const { context, page, problems } = await phone();
+  await page.goto(`${base}/self-test`);
+  const { chars, height } = await basicSection(page);
+  assert.ok(chars <= 250, `${chars} characters to read`);
+  assert.ok(height <= 1.5 * 740, `${height} px tall at 360 px`);
+  // A visitor's quick path, one tap each (a select is two: open, choose).
+  const taps = [
+    ['tap', () => page.click('#f-age')], ['type', () => page.keyboard.type('32岁')],
+    ['tap', () => page.click('#f-education')], ['tap', () => page.selectOption('#f-education', 'bachelor_degree')],
+    ['tap', () => page.click('#f-insurance_months')], ['type', () => page.keyboard.type('30')],
+    ['tap', () => page.check('input[name=contribution_tier][value=x0_8]')],
+    ['tap', () => page.check('input[name=base_duration][value=most]')],
+    ['tap', () => Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button.primary')])],
+  ];
+  for (const [, action] of taps) await action();
+  const count = taps.filter(([kind]) => kind === 'tap').length;
+  assert.ok(count <= 8, `${count} taps`);
+  // 30 + 90 + 6 + 25.
+  assert.equal((await page.textContent('#total')).trim(), '151');
+  console.log(`basic section: ${chars} characters, ${Math.round(height)} px (${(height / 740).toFixed(2)} screens), ${count} taps`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('after a refused form, focus is on the summary and a link shows the label', async () => {
+  const { context, page, problems } = await phone();
+  await page.goto(`${base}/self-test`);
+  await page.fill('#f-insurance_months', '2年13个月');
+  await Promise.all([page.waitForLoadState('load'), page.click('form.self-test button.primary')]);
+  await page.waitForFunction(() => document.activeElement && document.activeElement.classList.contains('error-summary'));
+  assert.equal(await page.inputValue('#f-insurance_months'), '2年13个月', 'the typed value is kept');
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.click('.error-summary a[href="#f-insurance_months"]');
+  const seen = await page.evaluate(() => {
+    const label = document.querySelector('label[for="f-insurance_months"]');
+    const box = label.getBoundingClientRect();
+    return { top: box.top, bottom: box.bottom, height: window.innerHeight, focused: document.activeElement.id };
+  });
+  // Sub-pixel layout may leave the top a fraction of a pixel above 0.
+  assert.ok(seen.top > -2 && seen.bottom <= seen.height, `the label is in view: ${JSON.stringify(seen)}`);
+  assert.equal(seen.focused, 'f-insurance_months');
+  // A radio group's link shows its legend.
+  await page.click('.error-summary a[href="#f-contribution_tier"]');
+  const legend = await page.evaluate(() => document.querySelector('#f-contribution_tier legend').getBoundingClientRect().top);
+  assert.ok(legend > -2 && legend < 740, `the legend is in view (${legend})`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a refused callback on a result page stays on that page, countdown kept', async () => {
+  const { context, page, problems } = await phone();
+  await takeSelfTest(page);
+  const resultUrl = page.url();
+  await page.fill('#c-name', '周七');
+  await page.fill('#c-phone', '13955556666');
+  await page.click('#send-code');
+  await page.waitForFunction(() => document.querySelector('#send-code-status').textContent.includes('验证码已发送'), null, { timeout: 20000 });
+  await page.fill('#c-code', '000000' === lastCode() ? '111111' : '000000');
+  await page.check('#c-consent');
+  await Promise.all([page.waitForLoadState('load'), page.click('#callback-form button.primary')]);
+  assert.match(page.url(), /\/consultations#callback$/);
+  assert.ok(await page.isVisible('#total'), `still the result of ${resultUrl}`);
+  assert.match(await page.textContent('#callback-errors'), /验证码/);
+  assert.equal(await page.inputValue('#c-name'), '周七');
+  assert.match(await page.textContent('#send-code'), /秒后重新获取/);
+  const inView = await page.evaluate(() => {
+    const box = document.querySelector('#callback').getBoundingClientRect();
+    return box.top < window.innerHeight && box.bottom > 0;
+  });
+  assert.ok(inView, 'the form is where the visitor left it');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('controls: 16 px text, 44 px tall, boundaries and focus ring at 3:1', async () => {
+  const { context, page } = await phone();
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.match(/\d+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrastOnWhite = (rgb) => 1.05 / (luminance(rgb) + 0.05);
+  for (const path of ['/self-test', '/consultation', '/admin/login']) {
+    await page.goto(`${base}${path}`);
+    const controls = await page.$$eval('input[type=text], input[type=tel], input[type=password], select, textarea', (nodes) =>
+      nodes.filter((n) => n.getClientRects().length).map((n) => {
+        const style = getComputedStyle(n);
+        return { id: n.id || n.name, height: n.getBoundingClientRect().height, font: style.fontSize, border: style.borderTopColor };
+      }));
+    assert.ok(controls.length > 0, path);
+    for (const control of controls) {
+      assert.ok(control.height >= 44, `${path} ${control.id}: ${control.height} px tall`);
+      assert.equal(control.font, '16px', `${path} ${control.id}`);
+      assert.ok(contrastOnWhite(control.border) >= 3, `${path} ${control.id}: border ${control.border}`);
+    }
+    await page.focus(controls[0].id ? `#${controls[0].id}` : 'input');
+    const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineColor);
+    assert.ok(contrastOnWhite(ring) >= 3, `${path}: focus ring ${ring}`);
+  }
   await context.close();
 });

@@ -24,6 +24,8 @@ pub struct CallbackForm {
     pub source: &'static str,
     /// A status line, e.g. that a code was sent.
     pub notice: Option<String>,
+    /// Seconds until 立即获取 may be used again, when a countdown runs.
+    pub code_wait_seconds: Option<i64>,
 }
 
 impl CallbackForm {
@@ -40,6 +42,7 @@ impl CallbackForm {
             idempotency_key: super::super::random_token(),
             source,
             notice: None,
+            code_wait_seconds: None,
         }
     }
 
@@ -71,6 +74,7 @@ impl CallbackForm {
             idempotency_key: key,
             source,
             notice: None,
+            code_wait_seconds: None,
         }
     }
 

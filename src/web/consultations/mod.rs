@@ -14,6 +14,7 @@ use super::client_ip::{client_ip, client_keys_of};
 use super::layout::{PageMeta, SITE_NAME};
 use super::{AppError, AppState, looks_like_token, render_private};
 use crate::db;
+use crate::db::assessments::StoredAssessment;
 use crate::db::leads::{Submission, SubmitOutcome};
 use crate::db::verification::{Reservation, SendRequest};
 use crate::form::{FieldErrors, RawFields};
@@ -23,6 +24,8 @@ use crate::leads::limits::{BudgetLevel, reopens_in};
 use crate::leads::snapshot::Snapshot;
 use crate::leads::{NOTICE_VERSION, Phone};
 use crate::notify::sms::CodeMessage;
+use crate::scoring::replay;
+use crate::web::self_test::ResultPage;
 
 pub use form::{AttachedAssessment, CallbackForm};
 
@@ -133,22 +136,50 @@ fn wants_json(request: &HttpRequest) -> bool {
         .is_some_and(|accept| accept.contains("application/json"))
 }
 
+/// The callback form again, where it was: in place on its result page (the
+/// form's action ends in `#callback`, so the browser shows it), or on the
+/// consultation page.
+fn form_again(
+    state: &AppState,
+    status: StatusCode,
+    callback: CallbackForm,
+    found: Option<&(AttachedAssessment, StoredAssessment)>,
+) -> Result<HttpResponse, AppError> {
+    if let (Some((attached, stored)), "result") = (found, callback.source) {
+        let assessment = replay(
+            &stored.profile,
+            &stored.recorded,
+            &state.settings.reference_wages,
+        );
+        let mut result = ResultPage::new(
+            &attached.token,
+            &assessment,
+            &stored.profile,
+            &state.settings,
+        );
+        result.callback = callback;
+        return render_private(status, &result);
+    }
+    render_private(status, &page(callback, &state.settings))
+}
+
 /// Answers a request for a code: JSON for scripts, the form again otherwise.
 struct CodeReply<'a> {
     state: &'a AppState,
     json: bool,
     raw: RawFields,
-    assessment: Option<AttachedAssessment>,
+    found: Option<(AttachedAssessment, StoredAssessment)>,
 }
 
 impl CodeReply<'_> {
     /// The form the request came from, again: the privacy-requests page or
-    /// the callback form (on its own page).
+    /// the callback form, with the 立即获取 countdown where one runs.
     fn form(
         self,
         status: StatusCode,
         errors: FieldErrors,
         notice: Option<String>,
+        code_wait_seconds: Option<i64>,
     ) -> Result<HttpResponse, AppError> {
         if self.raw.get("source").map(String::as_str) == Some("privacy") {
             return render_private(
@@ -156,9 +187,11 @@ impl CodeReply<'_> {
                 &crate::web::privacy::RequestsPage::new(self.raw, errors, notice),
             );
         }
-        let mut callback = CallbackForm::resubmitted(self.raw, errors, self.assessment);
+        let attached = self.found.as_ref().map(|(a, _)| a.clone());
+        let mut callback = CallbackForm::resubmitted(self.raw, errors, attached);
         callback.notice = notice;
-        render_private(status, &page(callback, &self.state.settings))
+        callback.code_wait_seconds = code_wait_seconds;
+        form_again(self.state, status, callback, self.found.as_ref())
     }
 
     fn error(
@@ -177,7 +210,7 @@ impl CodeReply<'_> {
         } else {
             let mut errors = FieldErrors::default();
             errors.add(field, message);
-            self.form(status, errors, None)?
+            self.form(status, errors, None, retry_after)?
         };
         Ok(with_retry_after(response, retry_after))
     }
@@ -191,7 +224,12 @@ impl CodeReply<'_> {
             return Ok(HttpResponse::Ok()
                 .json(json!({ "ok": true, "message": message, "retry_after": retry_after })));
         }
-        self.form(StatusCode::OK, FieldErrors::default(), Some(message))
+        self.form(
+            StatusCode::OK,
+            FieldErrors::default(),
+            Some(message),
+            Some(retry_after),
+        )
     }
 }
 
@@ -266,9 +304,7 @@ pub async fn send_code(
     let json = wants_json(&request);
     let body = read_limited(payload, BODY_LIMIT).await?;
     let raw = form_fields(&body);
-    let assessment = attached(&state, raw.get("assessment"))
-        .await?
-        .map(|(a, _)| a);
+    let found = attached(&state, raw.get("assessment")).await?;
     let bot = is_bot(&raw);
     let phone_text = raw.get("phone").cloned().unwrap_or_default();
     let altcha = raw.get("altcha").cloned().unwrap_or_default();
@@ -276,7 +312,7 @@ pub async fn send_code(
         state: &state,
         json,
         raw,
-        assessment,
+        found,
     };
     let ttl = state.settings.send_limits.phone_interval.seconds;
 
@@ -410,13 +446,17 @@ pub async fn submit(
     let callback_request = match parse_callback(&raw) {
         Ok(callback_request) => callback_request,
         Err(errors) => {
-            let callback = CallbackForm::resubmitted(raw, errors, found.map(|(a, _)| a));
-            return render_private(
+            let attached = found.as_ref().map(|(a, _)| a.clone());
+            let callback = CallbackForm::resubmitted(raw, errors, attached);
+            return form_again(
+                &state,
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &page(callback, &state.settings),
+                callback,
+                found.as_ref(),
             );
         }
     };
+    let phone_for_wait = callback_request.phone.clone();
     let snapshot = found.as_ref().map(|(attached, stored)| {
         Snapshot::build(
             &attached.token,
@@ -484,9 +524,20 @@ pub async fn submit(
     };
     let mut errors = FieldErrors::default();
     errors.add(field, message);
-    let callback = CallbackForm::resubmitted(raw, errors, found.map(|(a, _)| a));
+    // The countdown of 立即获取 goes on where it was.
+    let code_wait = db::verification::seconds_until_next_code(
+        &state.pool,
+        phone_for_wait.as_str(),
+        state.settings.send_limits.phone_interval.seconds,
+        crate::clock::unix_now(),
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let attached = found.as_ref().map(|(a, _)| a.clone());
+    let mut callback = CallbackForm::resubmitted(raw, errors, attached);
+    callback.code_wait_seconds = code_wait;
     Ok(with_retry_after(
-        render_private(status, &page(callback, &state.settings))?,
+        form_again(&state, status, callback, found.as_ref())?,
         retry_after,
     ))
 }

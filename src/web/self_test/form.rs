@@ -4,7 +4,7 @@
 use askama::Template;
 
 use crate::scoring::input::RawAnswers;
-use crate::scoring::{ContributionTier, FieldErrors, Revisions, WagePeriod, YearMonth, tables};
+use crate::scoring::{ContributionTier, FieldErrors, Revisions, YearMonth, tables};
 use crate::settings::Settings;
 use crate::web::layout::{PageMeta, SITE_NAME};
 
@@ -79,9 +79,12 @@ pub struct FieldView {
     pub checked: bool,
     pub choices: Vec<ChoiceView>,
     pub error: Option<String>,
-    /// For a question only some visitors answer: the codes of the field
-    /// `qualification` that ask it (the script hides it otherwise).
+    /// For a question only some visitors answer: the answers of the field
+    /// `asked_by` that ask it (the script hides it otherwise).
+    pub asked_by: &'static str,
     pub asked_when: &'static str,
+    /// What the question means, folded under 什么意思？ (plain text).
+    pub explain: String,
 }
 
 pub struct SectionView {
@@ -101,8 +104,6 @@ pub struct FormPage {
     pub sections: Vec<SectionView>,
     /// Every message, in form order, for the summary at the top.
     pub summary: Vec<(&'static str, String)>,
-    /// The period whose thresholds the form shows.
-    pub period_text: String,
 }
 
 struct Builder<'a> {
@@ -136,7 +137,9 @@ impl Builder<'_> {
             value,
             choices: Vec::new(),
             error: self.errors.get(name).map(String::from),
+            asked_by: "",
             asked_when: "",
+            explain: String::new(),
         }
     }
 
@@ -189,10 +192,6 @@ impl FormPage {
                 _ => String::from("—"),
             }
         };
-        let period_text = period
-            .as_ref()
-            .map(|p: &WagePeriod| format!("按{}上海社平工资 {} 元/月计算", p.chinese(), p.yuan))
-            .unwrap_or_default();
         let lingang = Revisions::bundled()
             .rules_on(super::shanghai_today())
             .lingang;
@@ -220,65 +219,69 @@ impl FormPage {
             "只有技能二级、一级和中级、高级职称需要回答：须满足此条件才计分",
             Builder::listed(UNKNOWN_YES_NO),
         );
+        base_met.asked_by = "qualification";
         base_met.asked_when = "skill_2 skill_1 intermediate_title senior_title";
+        // The tier asked in money people know (their 税前月工资, which the
+        // base usually is), rounded; the exact rule and figures fold away.
+        let wan = |tier: ContributionTier| -> String {
+            match (&period, tables::contribution_multiple_tenths(tier)) {
+                (Some(period), Some(multiple)) => {
+                    let hundreds = (period.threshold_tenths(multiple) + 5000) / 10_000;
+                    format!("{}.{}万", hundreds / 10, hundreds % 10)
+                }
+                _ => String::from("—"),
+            }
+        };
+        let (x0_8, x1, x2, x3) = (
+            wan(ContributionTier::X0_8),
+            wan(ContributionTier::X1),
+            wan(ContributionTier::X2),
+            wan(ContributionTier::X3),
+        );
         let mut tier = b.choice(
             "contribution_tier",
             "radio",
-            "近4年社保缴费基数",
-            "近48个月内至少有36个月达到的最高一档（3倍档：近36个月内至少24个月）",
+            "你的社保缴费基数（一般约等于税前月工资）大约多少？",
+            "看近4年里大多数月份",
             vec![
-                (
-                    "none",
-                    format!(
-                        "低于 {} 元/月，或月数不够",
-                        threshold(ContributionTier::X0_8)
-                    ),
-                ),
-                (
-                    "x0_8",
-                    format!(
-                        "不低于 {} 元/月（0.8倍，25分）",
-                        threshold(ContributionTier::X0_8)
-                    ),
-                ),
-                (
-                    "x1",
-                    format!(
-                        "不低于 {} 元/月（1倍，50分）",
-                        threshold(ContributionTier::X1)
-                    ),
-                ),
-                (
-                    "x2",
-                    format!(
-                        "不低于 {} 元/月（2倍，100分）",
-                        threshold(ContributionTier::X2)
-                    ),
-                ),
-                (
-                    "x3",
-                    format!(
-                        "不低于 {} 元/月（3倍，120分）",
-                        threshold(ContributionTier::X3)
-                    ),
-                ),
-                ("unknown", "不确定（结果会给出分数范围）".to_string()),
+                ("none", format!("约{x0_8}以下")),
+                ("x0_8", format!("约{x0_8}–{x1}")),
+                ("x1", format!("约{x1}–{x2}")),
+                ("x2", format!("约{x2}–{x3}")),
+                ("x3", format!("约{x3}及以上")),
+                ("unknown", "不清楚（结果给出分数范围）".to_string()),
             ],
         );
+        tier.explain = format!(
+            "缴费基数一般按上年度月平均工资核定，不是到手工资。积分按{}社平工资 {} 元/月分档：0.8倍 {} 元、1倍 {} 元、2倍 {} 元、3倍 {} 元（每月）。近48个月中至少36个月达到某一档才算这一档；3倍档看近36个月中至少24个月。每月的缴费基数可在“随申办”App的社保缴费记录中查到。",
+            period.as_ref().map(|p| p.chinese()).unwrap_or_default(),
+            period.as_ref().map(|p| p.yuan).unwrap_or_default(),
+            threshold(ContributionTier::X0_8),
+            threshold(ContributionTier::X1),
+            threshold(ContributionTier::X2),
+            threshold(ContributionTier::X3),
+        );
+        let mut duration = b.choice(
+            "base_duration",
+            "radio",
+            "缴费基数在这一档多久了？",
+            &format!("选了约{x0_8}以上才需要回答"),
+            vec![
+                ("most", "近4年大多数月份都是".to_string()),
+                ("recent", "最近才到（不到3年）".to_string()),
+            ],
+        );
+        duration.asked_by = "contribution_tier";
+        duration.asked_when = "x0_8 x1 x2 x3";
         tier.required = true;
 
-        let mut age = b.field(
-            "age",
-            "integer",
-            "年龄（周岁）",
-            "18–60周岁可计分，43周岁及以下得满分30分",
-        );
+        let mut age = b.field("age", "integer", "年龄（周岁）", "例如 32");
         age.required = true;
         let mut education = b.choice(
             "education",
             "select",
-            "最高学历学位",
-            "以国家承认的学历学位为准，国（境）外学历需经认证",
+            "最高学历",
+            "国（境）外学历需经认证",
             Builder::listed(EDUCATION),
         );
         education.required = true;
@@ -289,17 +292,18 @@ impl FormPage {
                 "qualification",
                 "select",
                 "职称或技能等级",
-                "须在本市工作期间取得且与现岗位相符；与学历只取分值高的一项",
+                "与学历只算分高的一项",
                 Builder::listed(QUALIFICATION),
             ),
             base_met,
             b.field(
                 "insurance_months",
                 "integer",
-                "在上海累计缴纳职工社保的月数",
-                "每满12个月计3分；补缴的月份不计",
+                "在上海交社保多少个月了？",
+                "例如 30；补缴的不算",
             ),
             tier,
+            duration,
         ];
 
         let bonus = vec![
@@ -453,7 +457,6 @@ impl FormPage {
                 .iter()
                 .map(|(name, message)| (name, message.to_string()))
                 .collect(),
-            period_text,
         }
     }
 }
@@ -488,7 +491,7 @@ mod tests {
                 offered += 1;
             }
         }
-        assert_eq!(offered, 6 + 8 + 3 + 6 + 3 + 4);
+        assert_eq!(offered, 6 + 8 + 3 + 6 + 2 + 3 + 4);
     }
 
     #[test]
@@ -499,6 +502,7 @@ mod tests {
             .iter()
             .flat_map(|s| &s.fields)
             .map(|f| f.name)
+            .filter(|name| !crate::scoring::input::FORM_ONLY_FIELDS.contains(name))
             .collect();
         let mut contract: Vec<&str> = crate::scoring::input::FIELDS
             .iter()

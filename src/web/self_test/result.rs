@@ -63,8 +63,8 @@ pub struct ResultPage<'a> {
     /// The call to action above the callback form, fitting the verdict.
     pub callback_title: &'static str,
     pub callback_text: &'static str,
-    /// The breakdown as an inline SVG bar chart.
-    pub chart: String,
+    /// The breakdown as bars.
+    pub chart: BarChart,
     /// "按目前情况，预计2029年3月达到120分" and its timeline.
     pub projection_text: String,
     pub timeline: Option<String>,
@@ -155,11 +155,14 @@ impl<'a> ResultPage<'a> {
             })
             .collect();
         let more_suggestions = suggestions.split_off(suggestions.len().min(TOP_SUGGESTIONS));
+        let result_url = format!("{}/self-test/{token}", settings.public_url);
+        let mut meta = PageMeta::private(
+            format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
+            share_text(a),
+        );
+        meta.share_url = Some(result_url.clone());
         ResultPage {
-            meta: PageMeta::private(
-                format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
-                "上海居住证积分自测结果与分项明细。",
-            ),
+            meta,
             token,
             a,
             groups,
@@ -179,7 +182,7 @@ impl<'a> ResultPage<'a> {
             to_confirm: a.eligibility.iter().filter(|n| n.met.is_none()).collect(),
             outdated: outdated(a, &settings.reference_wages),
             answers: answer_fields(answers),
-            result_url: format!("{}/self-test/{token}", settings.public_url),
+            result_url,
         }
     }
 
@@ -213,6 +216,22 @@ impl ResultPage<'_> {
     /// Whether some answers were 不确定.
     pub fn has_range(&self) -> bool {
         self.a.total_max > self.a.total_min
+    }
+}
+
+/// What a shared link says: the verdict in a line ("117分，还差3分；预计
+/// 2027年12月达标").
+fn share_text(a: &Assessment) -> String {
+    match a.verdict {
+        Verdict::Reached => format!("上海居住证积分自测：{}分，已达到120分标准分值", a.total),
+        Verdict::Blocked => format!("上海居住证积分自测：{}分，目前不能申请积分", a.total),
+        Verdict::Short => match a.projection.reaches_standard_on {
+            Some(on) => format!(
+                "上海居住证积分自测：{}分，还差{}分；预计{}年{}月达标",
+                a.total, a.gap, on.year, on.month
+            ),
+            None => format!("上海居住证积分自测：{}分，还差{}分", a.total, a.gap),
+        },
     }
 }
 
@@ -274,58 +293,78 @@ fn timeline(a: &Assessment) -> Option<String> {
     Some(svg)
 }
 
-/// The items as horizontal bars, with the standard marked.
-fn breakdown_chart(a: &Assessment) -> String {
-    // Narrow on purpose: on a 360 px phone the text stays readable.
-    const WIDTH: f64 = 360.0;
-    const LABEL: f64 = 118.0;
-    const ROW: f64 = 24.0;
-    let rows: Vec<(&str, i32)> = a
+/// One row of the breakdown chart.
+pub struct BarView {
+    pub label: &'static str,
+    pub points: i32,
+    /// The bar's length, in hundredths of the chart's scale.
+    pub width: i32,
+    pub total: bool,
+}
+
+/// The chart's scale and where 120 sits on it (hundredths).
+pub struct BarChart {
+    pub bars: Vec<BarView>,
+    pub standard_at: i32,
+}
+
+/// A short name for a chart row, so labels stay whole on a phone.
+fn short_label(code: &str) -> &'static str {
+    match code {
+        "age" => "年龄",
+        "education" => "学历",
+        "qualification" => "职称技能",
+        "insurance_years" => "社保年限",
+        "contribution_base" => "社保基数",
+        "entrepreneur" => "创业人才",
+        "innovation_intermediary" => "中介人才",
+        "shortage_major" => "紧缺专业",
+        "investment" => "投资纳税",
+        "public_service" => "公共服务",
+        "suburb" => "远郊",
+        "lingang" => "临港",
+        "fresh_graduate" => "应届生",
+        "award" => "表彰",
+        "spouse_hukou" => "配偶户籍",
+        "false_material" => "虚假材料",
+        "detention" => "行政拘留",
+        "criminal" => "刑事犯罪",
+        _ => "其他",
+    }
+}
+
+/// The items that count as horizontal bars, with the total and the
+/// standard marked. HTML text at CSS sizes; only the bars are drawn.
+fn breakdown_chart(a: &Assessment) -> BarChart {
+    let rows: Vec<(&'static str, i32, bool)> = a
         .items
         .iter()
         .filter(|item| item.points != 0)
-        .map(|item| (item.label.as_str(), item.points))
-        .chain(std::iter::once(("合计", a.total)))
+        .map(|item| (short_label(&item.code), item.points, false))
+        .chain(std::iter::once(("合计", a.total, true)))
         .collect();
-    let scale_max = rows
+    let scale = rows
         .iter()
-        .map(|(_, points)| points.abs())
+        .map(|(_, points, _)| points.abs())
         .chain([tables::STANDARD])
         .max()
-        .unwrap_or(tables::STANDARD) as f64;
-    let bar_space = WIDTH - LABEL - 40.0;
-    let height = ROW * rows.len() as f64 + 16.0;
-    let mut svg = format!(
-        r#"<svg class="breakdown-chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="breakdown-title" xmlns="http://www.w3.org/2000/svg"><title id="breakdown-title">各项得分</title>"#
-    );
-    for (index, (label, points)) in rows.iter().enumerate() {
-        let y = 8.0 + ROW * index as f64;
-        let width = (bar_space * f64::from(points.abs()) / scale_max).max(2.0);
-        let colour = if *points < 0 {
-            "#b42318"
-        } else if *label == "合计" {
-            "#9e0b23"
-        } else {
-            "#1a7f37"
-        };
-        let short: String = label.chars().take(8).collect();
-        svg.push_str(&format!(
-            r##"<text x="{:.1}" y="{:.1}" font-size="13" text-anchor="end" fill="#1f2328">{short}</text><rect x="{LABEL}" y="{:.1}" width="{width:.1}" height="16" rx="3" fill="{colour}"/><text x="{:.1}" y="{:.1}" font-size="13" fill="#1f2328">{points}</text>"##,
-            LABEL - 8.0,
-            y + 13.0,
-            y,
-            LABEL + width + 6.0,
-            y + 13.0,
-        ));
+        .unwrap_or(tables::STANDARD)
+        .max(1)
+        // Room past the longest bar, so the line at 120 shows.
+        * 11
+        / 10;
+    BarChart {
+        bars: rows
+            .into_iter()
+            .map(|(label, points, total)| BarView {
+                label,
+                points,
+                width: (points.abs() * 100 / scale).max(1),
+                total,
+            })
+            .collect(),
+        standard_at: tables::STANDARD * 100 / scale,
     }
-    let standard_x = LABEL + bar_space * f64::from(tables::STANDARD) / scale_max;
-    svg.push_str(&format!(
-        r##"<line x1="{standard_x:.1}" y1="2" x2="{standard_x:.1}" y2="{:.1}" stroke="#5b636d" stroke-dasharray="4 3"/><text x="{standard_x:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="#5b636d">120</text>"##,
-        height - 12.0,
-        height - 1.0
-    ));
-    svg.push_str("</svg>");
-    svg
 }
 
 /// Why the result may differ under today's rules or data, if it does.
