@@ -9,11 +9,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, web};
-use askama::Template;
 use tracing::Instrument;
 
 use super::AppState;
-use super::error::{AdminErrorPage, ErrorPage};
 
 /// The id of the current request, in the request's extensions.
 #[derive(Debug, Clone)]
@@ -70,7 +68,7 @@ pub async fn site(
             .await?
             .map_into_boxed_body()
     };
-    let mut response = render_error_page(response, &request_id, admin);
+    let mut response = render_error_page(response, &request_id);
     add_security_headers(response.headers_mut(), &request_id, https);
     if admin {
         let headers = response.headers_mut();
@@ -189,7 +187,6 @@ fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
 fn render_error_page(
     response: ServiceResponse<BoxBody>,
     request_id: &str,
-    admin: bool,
 ) -> ServiceResponse<BoxBody> {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) {
@@ -205,16 +202,11 @@ fn render_error_page(
     if has_own_body {
         return response;
     }
-    let page = ErrorPage::for_status(status, request_id);
-    let rendered = if admin {
-        AdminErrorPage::from(page).render()
-    } else {
-        page.render()
-    };
-    let html = rendered.unwrap_or_else(|_| format!("{} 请求编号 {request_id}", status.as_u16()));
+    // JSON for callers that asked for it, else the site's page.
+    let (content_type, body) = super::error::error_body(response.request(), status, request_id);
     let (request, old) = response.into_parts();
     let mut page = HttpResponse::build(status);
-    page.content_type("text/html; charset=utf-8");
+    page.content_type(content_type);
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             page.append_header((name.clone(), value.clone()));
@@ -223,7 +215,7 @@ fn render_error_page(
     if status == StatusCode::NOT_FOUND || status.is_server_error() {
         page.insert_header((header::CACHE_CONTROL, "no-store"));
     }
-    ServiceResponse::new(request, page.body(html))
+    ServiceResponse::new(request, page.body(body))
 }
 
 fn add_security_headers(headers: &mut header::HeaderMap, request_id: &str, https: bool) {
