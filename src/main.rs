@@ -1,7 +1,8 @@
 //! The `hujifen` binary: serves the site, or manages advisors. Settings come
 //! from the environment (see README.md).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
 
@@ -9,7 +10,21 @@ use hujifen::app::Application;
 use hujifen::settings::Settings;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // The message chain only ("Error: opening …: unable to open
+            // database file"): returning the error from main would print its
+            // Debug form, a stack backtrace included when RUST_BACKTRACE or
+            // RUST_LIB_BACKTRACE is set, which an operator does not need.
+            let _ = writeln!(std::io::stderr(), "Error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     // One JSON object a line for machines (a service's log, a file); readable
     // text on a terminal. HUJIFEN_LOG_FORMAT=json|text overrides.
     let filter =

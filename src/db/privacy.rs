@@ -85,6 +85,16 @@ pub async fn apply_retention(
         .execute(&mut *transaction)
         .await?
         .rows_affected();
+    // Wrong code entries hold the phone in clear, for the lock only.
+    sqlx::query("DELETE FROM wrong_code_entries WHERE at < ?")
+        .bind(counters_before)
+        .execute(&mut *transaction)
+        .await?;
+    // Counters of deleted leads only count: gone once they no longer do.
+    sqlx::query("DELETE FROM lead_submissions WHERE lead_id IS NULL AND created_at < ?")
+        .bind(counters_before)
+        .execute(&mut *transaction)
+        .await?;
     sqlx::query(
         "UPDATE lead_submissions SET phone = '', ip = '' WHERE created_at < ? AND phone != ''",
     )
@@ -114,6 +124,9 @@ pub struct Held {
     pub consents: i64,
     pub events: i64,
 }
+
+/// The `admin_events` kind that records a visitor's deletion.
+pub const DELETION_EVENT: &str = "privacy_deletion";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -186,17 +199,51 @@ pub async fn request(
             }
         }
         Action::Delete => {
+            let mut events_deleted = 0;
             for lead in &held {
-                for table in ["lead_events", "consents", "lead_submissions"] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE lead_id = ?"))
-                        .bind(lead.id)
-                        .execute(&mut *transaction)
-                        .await?;
-                }
+                // The submission counters stay, detached from the lead and
+                // without their replay key: deleting one's requests must not
+                // reset the per-phone and per-IP limits. The retention job
+                // purges them with the other counters.
+                sqlx::query(
+                    "UPDATE lead_submissions SET lead_id = NULL, idempotency_key = NULL
+                     WHERE lead_id = ?",
+                )
+                .bind(lead.id)
+                .execute(&mut *transaction)
+                .await?;
+                events_deleted += sqlx::query("DELETE FROM lead_events WHERE lead_id = ?")
+                    .bind(lead.id)
+                    .execute(&mut *transaction)
+                    .await?
+                    .rows_affected();
+                sqlx::query("DELETE FROM consents WHERE lead_id = ?")
+                    .bind(lead.id)
+                    .execute(&mut *transaction)
+                    .await?;
                 sqlx::query("DELETE FROM leads WHERE id = ?")
                     .bind(lead.id)
                     .execute(&mut *transaction)
                     .await?;
+            }
+            if !held.is_empty() {
+                // The audit keeps that a deletion happened, when, and which
+                // lead numbers went (so an advisor knows why a lead is
+                // gone): never a phone, a name or what the timeline said.
+                let ids: Vec<i64> = held.iter().map(|lead| lead.id).collect();
+                let detail = serde_json::json!({
+                    "leads": held.len(),
+                    "lead_ids": ids,
+                    "events_deleted": events_deleted,
+                    "by": "visitor",
+                });
+                sqlx::query(
+                    "INSERT INTO admin_events (advisor_id, kind, detail) VALUES (NULL, ?, ?)",
+                )
+                .bind(DELETION_EVENT)
+                .bind(detail.to_string())
+                .execute(&mut *transaction)
+                .await?;
             }
         }
     }

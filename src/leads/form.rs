@@ -70,6 +70,73 @@ pub const HONEYPOT_FIELD: &str = "website";
 const NAME_MAX_CHARS: usize = 32;
 const ORGANISATION_MAX_CHARS: usize = 64;
 
+/// Unicode format characters (General_Category=Cf): invisible
+/// code points that change how the text around them is shown (bidi
+/// overrides and isolates, zero-width spaces and joiners, the soft hyphen,
+/// tags). In a name or a note they let one string look like another (an
+/// advisor reads `txt.exe` for `exe.txt`) or hide text from a search, so
+/// free text refuses them. Sorted, inclusive ranges, copied from the
+/// `GeneralCategory::Format` ranges of `unicode-properties` 0.1.5 (in
+/// Cargo.lock through `stringprep`, but not a dependency of ours, and
+/// Cargo.toml is not ours to change); Python's `unicodedata` agrees. New Cf
+/// code points are rare (the last were U+0890..U+0891 in Unicode 14.0 and
+/// U+13439..U+1343F in 15.0).
+const FORMAT_CHARACTERS: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),   // soft hyphen
+    ('\u{0600}', '\u{0605}'),   // Arabic number signs
+    ('\u{061C}', '\u{061C}'),   // Arabic letter mark (bidi)
+    ('\u{06DD}', '\u{06DD}'),   // Arabic end of ayah
+    ('\u{070F}', '\u{070F}'),   // Syriac abbreviation mark
+    ('\u{0890}', '\u{0891}'),   // Arabic pound and piastre marks above
+    ('\u{08E2}', '\u{08E2}'),   // Arabic disputed end of ayah
+    ('\u{180E}', '\u{180E}'),   // Mongolian vowel separator
+    ('\u{200B}', '\u{200F}'),   // zero-width space, ZWNJ, ZWJ, LRM, RLM
+    ('\u{202A}', '\u{202E}'),   // bidi embeddings and overrides (LRE..RLO)
+    ('\u{2060}', '\u{2064}'),   // word joiner, invisible operators
+    ('\u{2066}', '\u{206F}'),   // bidi isolates (LRI..PDI), deprecated format chars
+    ('\u{FEFF}', '\u{FEFF}'),   // zero-width no-break space (BOM)
+    ('\u{FFF9}', '\u{FFFB}'),   // interlinear annotation
+    ('\u{110BD}', '\u{110BD}'), // Kaithi number sign
+    ('\u{110CD}', '\u{110CD}'), // Kaithi number sign above
+    ('\u{13430}', '\u{1343F}'), // Egyptian hieroglyph format controls
+    ('\u{1BCA0}', '\u{1BCA3}'), // shorthand format controls
+    ('\u{1D173}', '\u{1D17A}'), // musical symbol beam and phrase controls
+    ('\u{E0001}', '\u{E0001}'), // language tag
+    ('\u{E0020}', '\u{E007F}'), // tag characters
+];
+
+/// Whether `c` is a Unicode format character (category Cf).
+pub fn is_format_character(c: char) -> bool {
+    FORMAT_CHARACTERS
+        .binary_search_by(|&(first, last)| {
+            if last < c {
+                std::cmp::Ordering::Less
+            } else if first > c {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
+}
+
+/// Whether free text holds a character no one can see or type on purpose:
+/// a control (Cc; tab, CR and LF too unless `multiline`) or a format
+/// character (Cf). Every free-text field a visitor or an advisor submits
+/// (names, the organisation, notes, reasons) should be refused with
+/// [`INVISIBLE_CHARACTER_MESSAGE`] when this is true.
+pub fn has_invisible_character(text: &str, multiline: bool) -> bool {
+    text.chars().any(|c| {
+        is_format_character(c)
+            || (c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+    })
+}
+
+/// The message for [`has_invisible_character`], after the field's label
+/// (`称呼`, `机构名称`, `备注`).
+pub const INVISIBLE_CHARACTER_MESSAGE: &str =
+    "包含看不见的特殊字符（如零宽空格、文字方向控制符），请删除后重新填写";
+
 /// A checked callback request (the code is checked against the database later).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackRequest {
@@ -111,6 +178,9 @@ pub fn parse_name(input: &str) -> Result<String, &'static str> {
     if count == 0 {
         return Err("请填写您的称呼");
     }
+    if has_invisible_character(&normalised, false) {
+        return Err(NAME_INVISIBLE_MESSAGE);
+    }
     if count > NAME_MAX_CHARS {
         return Err("称呼最多32个字");
     }
@@ -122,6 +192,11 @@ pub fn parse_name(input: &str) -> Result<String, &'static str> {
     }
     Ok(normalised)
 }
+
+const NAME_INVISIBLE_MESSAGE: &str =
+    "称呼包含看不见的特殊字符（如零宽空格、文字方向控制符），请删除后重新填写";
+const ORGANISATION_INVISIBLE_MESSAGE: &str =
+    "机构名称包含看不见的特殊字符（如零宽空格、文字方向控制符），请删除后重新填写";
 
 fn looks_like_key(text: &str) -> bool {
     (16..=64).contains(&text.len())
@@ -145,8 +220,8 @@ pub fn parse_callback(raw: &RawFields) -> Result<CallbackRequest, FieldErrors> {
             errors.add("organisation", "请填写机构名称");
         } else if text.chars().count() > ORGANISATION_MAX_CHARS {
             errors.add("organisation", "机构名称最多64个字");
-        } else if text.chars().any(char::is_control) {
-            errors.add("organisation", "机构名称包含无效字符");
+        } else if has_invisible_character(&text, false) {
+            errors.add("organisation", ORGANISATION_INVISIBLE_MESSAGE);
         }
         Some(text)
     } else {
@@ -293,6 +368,114 @@ mod tests {
         let mut odd = valid();
         odd.push(("assessment", "../../etc"));
         assert_eq!(parse_callback(&raw(&odd)).unwrap().assessment, None);
+    }
+
+    /// The bidi, zero-width and other format characters the probe used.
+    const FORMAT_SAMPLES: [char; 14] = [
+        '\u{00AD}',
+        '\u{061C}',
+        '\u{180E}',
+        '\u{200B}',
+        '\u{200C}',
+        '\u{200D}',
+        '\u{200E}',
+        '\u{200F}',
+        '\u{202A}',
+        '\u{202E}',
+        '\u{2066}',
+        '\u{2069}',
+        '\u{FEFF}',
+        '\u{E0041}',
+    ];
+
+    #[test]
+    fn the_format_table_is_sorted_and_covers_category_cf() {
+        assert!(
+            FORMAT_CHARACTERS
+                .windows(2)
+                .all(|pair| pair[0].0 <= pair[0].1 && pair[0].1 < pair[1].0),
+            "sorted, disjoint ranges (binary search relies on it)"
+        );
+        for c in FORMAT_SAMPLES {
+            assert!(is_format_character(c), "U+{:04X}", c as u32);
+        }
+        for &(first, last) in FORMAT_CHARACTERS {
+            assert!(is_format_character(first) && is_format_character(last));
+        }
+        // Neighbours that are not Cf: letters, spaces, marks, separators.
+        for c in [
+            'a',
+            '张',
+            '·',
+            ' ',
+            '\u{00A0}',
+            '\u{00AC}',
+            '\u{00AE}',
+            '\u{2010}',
+            '\u{2028}',
+            '\u{2065}',
+            '\u{3000}',
+            '\u{FE0F}',
+            '\u{FFFC}',
+            '\u{E0000}',
+            '\u{E0080}',
+        ] {
+            assert!(!is_format_character(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn invisible_characters_in_free_text() {
+        assert!(!has_invisible_character(
+            "上海某某人力资源公司 (浦东)",
+            false
+        ));
+        assert!(has_invisible_character("a\u{202E}txt.exe", false));
+        assert!(
+            has_invisible_character("a\u{7}b", true),
+            "controls stay refused"
+        );
+        assert!(has_invisible_character("第一行\n第二行", false));
+        assert!(!has_invisible_character("第一行\r\n第二行\t", true));
+        assert!(has_invisible_character("第一行\n\u{200B}", true));
+        assert_eq!(
+            NAME_INVISIBLE_MESSAGE,
+            format!("称呼{INVISIBLE_CHARACTER_MESSAGE}")
+        );
+        assert_eq!(
+            ORGANISATION_INVISIBLE_MESSAGE,
+            format!("机构名称{INVISIBLE_CHARACTER_MESSAGE}")
+        );
+    }
+
+    #[test]
+    fn names_refuse_format_characters_with_their_own_message() {
+        for c in FORMAT_SAMPLES {
+            assert_eq!(
+                parse_name(&format!("张{c}三")),
+                Err(NAME_INVISIBLE_MESSAGE),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn organisations_refuse_format_characters() {
+        for c in FORMAT_SAMPLES {
+            let mut fields = valid();
+            let organisation = format!("上海某某{c}人力资源公司");
+            fields.push(("interest", "institution"));
+            fields.push(("organisation", organisation.as_str()));
+            let errors = parse_callback(&raw(&fields)).unwrap_err();
+            assert_eq!(
+                errors.get("organisation"),
+                Some(ORGANISATION_INVISIBLE_MESSAGE),
+                "U+{:04X}",
+                c as u32
+            );
+            assert_eq!(errors.len(), 1, "only the organisation is wrong");
+        }
     }
 
     #[test]

@@ -180,7 +180,7 @@ mod tests {
         for bad in ["10.0.0.1/33", "10.0.0.1/24", "nope", "::1/129"] {
             assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
         }
-        let nine = vec!["10.0.0.1"; 9].join(",");
+        let nine = ["10.0.0.1"; 9].join(",");
         assert!(TrustedProxies::parse(&nine).is_err());
         assert_eq!(
             "10.1.0.0/16".parse::<Cidr>().unwrap().to_string(),

@@ -70,9 +70,11 @@ pub trait SmsSender: Send + Sync {
 pub fn from_settings(settings: &Settings) -> anyhow::Result<Arc<dyn SmsSender>> {
     Ok(match &settings.sms {
         SmsSetting::Console => {
-            tracing::warn!(
-                "HUJIFEN_SMS=console: SMS texts, codes included, go to this log; development only"
-            );
+            use std::io::IsTerminal;
+            match console_warning(std::io::stdout().is_terminal()) {
+                ConsoleWarning::Developer(text) => tracing::warn!("{text}"),
+                ConsoleWarning::Loud(text) => tracing::error!("{text}"),
+            }
             Arc::new(ConsoleSender)
         }
         SmsSetting::File(path) => Arc::new(FileSender::new(path.clone())),
@@ -83,6 +85,32 @@ pub fn from_settings(settings: &Settings) -> anyhow::Result<Arc<dyn SmsSender>> 
             Arc::new(AliyunSender::new(aliyun)?)
         }
     })
+}
+
+/// What to say at start about the console sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsoleWarning {
+    /// A developer at a terminal reads the codes there: a warning.
+    Developer(&'static str),
+    /// Stdout is a file, a pipe or a service's journal: likely a deployment
+    /// where every visitor's code is written to a log that others read.
+    Loud(&'static str),
+}
+
+/// The start-up message for `HUJIFEN_SMS=console`, by whether stdout is a
+/// terminal.
+pub fn console_warning(stdout_is_terminal: bool) -> ConsoleWarning {
+    if stdout_is_terminal {
+        ConsoleWarning::Developer(
+            "HUJIFEN_SMS=console: SMS texts, codes included, go to this log; development only",
+        )
+    } else {
+        ConsoleWarning::Loud(
+            "HUJIFEN_SMS=console and the log is not a terminal: no SMS is sent, every \
+             verification code goes to this log in clear, so whoever reads the log can use \
+             them. Development only; set HUJIFEN_SMS=aliyun (or file:PATH for tests)",
+        )
+    }
 }
 
 /// Development: writes the text to the log (masked phone).
@@ -320,6 +348,22 @@ mod tests {
     fn percent_encoding_is_rfc3986() {
         assert_eq!(percent_encode("a b*c~d/e+f"), "a%20b%2Ac~d%2Fe%2Bf");
         assert_eq!(percent_encode("沪"), "%E6%B2%AA");
+    }
+
+    #[test]
+    fn the_console_sender_warns_loudly_off_a_terminal() {
+        assert!(matches!(
+            console_warning(true),
+            ConsoleWarning::Developer(text) if text.contains("development only")
+        ));
+        let ConsoleWarning::Loud(text) = console_warning(false) else {
+            panic!("off a terminal the warning is loud");
+        };
+        assert!(
+            text.contains("verification code goes to this log"),
+            "{text}"
+        );
+        assert!(text.contains("HUJIFEN_SMS=aliyun"), "{text}");
     }
 
     #[test]

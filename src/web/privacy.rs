@@ -171,7 +171,9 @@ pub async fn request(
         (Action::WithdrawMarketing, n) => {
             format!("已撤回接收积分资讯的同意（涉及{n}条申请）。顾问仍会就你申请的事项回电。")
         }
-        (Action::Delete, n) => format!("已删除与该手机号相关的{n}条回电申请及其记录。"),
+        (Action::Delete, n) => format!(
+            "已删除与该手机号相关的{n}条回电申请及其记录。为防止滥用，验证码发送和提交次数的计数（含手机号）会保留至多7天后自动删除；另保留一条不含手机号和姓名的办理记录。"
+        ),
     };
     let mut page = RequestsPage::new(RawFields::new(), FieldErrors::default(), None);
     page.result = Some(result);

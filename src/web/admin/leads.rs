@@ -2,6 +2,7 @@
 //! visitor told us and what happened since, the actions on it, and the CSV
 //! export for admins.
 
+use crate::leads::form::has_invisible_character;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -23,6 +24,11 @@ use crate::web::body::query_fields;
 use crate::web::{AppError, AppState, render, shanghai_today};
 
 const PAGE_SIZE: i64 = 20;
+/// Free text refuses format characters (bidi, zero-width), as every form does.
+const INVISIBLE_NOTE: &str =
+    "备注包含看不见的特殊字符（如零宽空格、文字方向控制符），请删除后重新填写";
+const INVISIBLE_REASON: &str =
+    "原因包含看不见的特殊字符（如零宽空格、文字方向控制符），请删除后重新填写";
 const NOTE_MAX_CHARS: usize = 2000;
 const REASON_MAX_CHARS: usize = 200;
 
@@ -404,6 +410,9 @@ pub async fn act(
             if chars > NOTE_MAX_CHARS {
                 return refuse("备注最多2000字").await;
             }
+            if has_invisible_character(&text, true) {
+                return refuse(INVISIBLE_NOTE).await;
+            }
             lead_admin::apply(&state.pool, row.id, &actor, Change::Note(&text)).await?;
             "note"
         }
@@ -418,6 +427,9 @@ pub async fn act(
             }
             if reason.chars().count() > REASON_MAX_CHARS {
                 return refuse("原因最多200字").await;
+            }
+            if has_invisible_character(&reason, false) {
+                return refuse(INVISIBLE_REASON).await;
             }
             let reason = (!reason.is_empty()).then_some(reason.as_str());
             lead_admin::apply(

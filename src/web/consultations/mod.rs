@@ -128,13 +128,7 @@ pub async fn show(
     )
 }
 
-fn wants_json(request: &HttpRequest) -> bool {
-    request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|accept| accept.contains("application/json"))
-}
+use super::error::wants_json;
 
 /// The callback form again, where it was: in place on its result page (the
 /// form's action ends in `#callback`, so the browser shows it), or on the
