@@ -54,20 +54,30 @@ pub fn check_password(password: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// Failed logins seen recently, for one account and one IP.
+/// Failed logins seen recently, for one account bucket and one IP.
+///
+/// The account has two buckets: attempts from a browser that presents a
+/// valid known-device cookie for it, and everyone else's. A stranger's
+/// failures never delay the known device (SECURITY.md, learned from an
+/// outside probe); the known device has its own, higher ceiling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct LoginFailures {
-    /// Failures for this username in the last 24 hours.
+    /// Whether `account` counts the known device's bucket.
+    pub known_device: bool,
+    /// Failures in this account bucket in the last 24 hours, attempts in
+    /// flight included (each is reserved as a failure before hashing).
     pub account: u32,
-    /// Seconds since the account's latest failure.
+    /// Seconds since the bucket's latest failure.
     pub account_last_age_seconds: Option<i64>,
-    /// Failures from this IP in the last 10 minutes.
+    /// Failures from this IP in the last 10 minutes, attempts in flight included.
     pub ip_recent: u32,
     /// Seconds since the oldest of those.
     pub ip_oldest_age_seconds: Option<i64>,
 }
 
 pub const ACCOUNT_FREE_FAILURES: u32 = 5;
+/// A browser that signed in before may fail twice as often before it waits.
+pub const KNOWN_DEVICE_FREE_FAILURES: u32 = 2 * ACCOUNT_FREE_FAILURES;
 pub const IP_WINDOW_SECONDS: i64 = 600;
 pub const IP_MAX_FAILURES: u32 = 20;
 const MAX_ACCOUNT_DELAY_SECONDS: i64 = 15 * 60;
@@ -79,21 +89,52 @@ pub enum LoginGate {
     IpBlocked {
         retry_after_seconds: i64,
     },
-    /// The account waits after repeated failures: 2^(n−5) seconds, at most 15 min.
+    /// The account bucket waits after repeated failures: 2^(n−free) seconds,
+    /// at most 15 min.
     AccountDelayed {
         retry_after_seconds: i64,
     },
 }
 
-/// The delay an account must wait after `failures` failures.
+impl LoginGate {
+    /// How long to wait, when closed.
+    pub fn retry_after_seconds(self) -> Option<i64> {
+        match self {
+            LoginGate::Open => None,
+            LoginGate::IpBlocked {
+                retry_after_seconds,
+            }
+            | LoginGate::AccountDelayed {
+                retry_after_seconds,
+            } => Some(retry_after_seconds),
+        }
+    }
+}
+
+/// The failures a bucket may have before its delay starts.
+pub fn free_failures(known_device: bool) -> u32 {
+    if known_device {
+        KNOWN_DEVICE_FREE_FAILURES
+    } else {
+        ACCOUNT_FREE_FAILURES
+    }
+}
+
+/// The delay a stranger's bucket must wait after `failures` failures.
 pub fn account_delay_seconds(failures: u32) -> i64 {
-    if failures < ACCOUNT_FREE_FAILURES {
+    delay_after(failures, ACCOUNT_FREE_FAILURES)
+}
+
+fn delay_after(failures: u32, free: u32) -> i64 {
+    if failures < free {
         return 0;
     }
-    let exponent = (failures - ACCOUNT_FREE_FAILURES).min(20);
+    let exponent = (failures - free).min(20);
     (1i64 << exponent).min(MAX_ACCOUNT_DELAY_SECONDS)
 }
 
+/// Whether one more attempt may be hashed. The caller reserves it (as a
+/// failure) in the same transaction that read `failures`.
 pub fn login_gate(failures: LoginFailures) -> LoginGate {
     if failures.ip_recent >= IP_MAX_FAILURES {
         let age = failures.ip_oldest_age_seconds.unwrap_or(0);
@@ -101,7 +142,7 @@ pub fn login_gate(failures: LoginFailures) -> LoginGate {
             retry_after_seconds: (IP_WINDOW_SECONDS - age).max(1),
         };
     }
-    let delay = account_delay_seconds(failures.account);
+    let delay = delay_after(failures.account, free_failures(failures.known_device));
     if delay > 0 {
         // Failures are stamped in whole seconds, so an age of `delay` can be
         // as little as `delay - 1` seconds of real time (a failure at x.99,
@@ -114,6 +155,62 @@ pub fn login_gate(failures: LoginFailures) -> LoginGate {
         }
     }
     LoginGate::Open
+}
+
+/// Password hashes allowed to run at once: about the core count, at least 2,
+/// at most 4. Each Argon2 verification holds 19 MiB, so this bounds memory.
+pub fn hashing_permits(cores: usize) -> usize {
+    cores.clamp(2, 4)
+}
+
+/// How long a known-device cookie is valid.
+pub const KNOWN_DEVICE_SECONDS: i64 = 90 * 86_400;
+
+type HmacSha256 = hmac::Hmac<sha2::Sha256>;
+
+fn device_mac(key: &[u8], username: &str, expires_at: i64) -> Option<String> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).ok()?;
+    mac.update(b"known device\n");
+    mac.update(username.as_bytes());
+    mac.update(b"\n");
+    mac.update(expires_at.to_string().as_bytes());
+    Some(crate::secrets::hex(&mac.finalize().into_bytes()))
+}
+
+/// The key that signs known-device cookies, derived from a site secret
+/// under its own label. None only if the secret is refused as a key.
+pub fn device_key(site_secret: &[u8]) -> Option<Vec<u8>> {
+    use hmac::{KeyInit, Mac};
+    if site_secret.is_empty() {
+        return None;
+    }
+    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(site_secret).ok()?;
+    mac.update(b"hujifen known-device cookies v1");
+    Some(mac.finalize().into_bytes().to_vec())
+}
+
+/// The value of a known-device cookie for `username`: its expiry and an
+/// HMAC over both. None only if the key is refused.
+pub fn device_token(key: &[u8], username: &str, expires_at: i64) -> Option<String> {
+    device_mac(key, username, expires_at).map(|mac| format!("{expires_at}.{mac}"))
+}
+
+/// Whether `token` is an unexpired known-device cookie for `username`,
+/// signed with `key`; compared in constant time.
+pub fn device_token_valid(key: &[u8], username: &str, token: &str, now: i64) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some((expires, sent)) = token.split_once('.') else {
+        return false;
+    };
+    let Ok(expires_at) = expires.parse::<i64>() else {
+        return false;
+    };
+    if expires_at <= now || expires_at > now.saturating_add(KNOWN_DEVICE_SECONDS) {
+        return false;
+    }
+    device_mac(key, username, expires_at)
+        .is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(sent.as_bytes())))
 }
 
 #[cfg(test)]
@@ -183,6 +280,117 @@ mod tests {
             }
         );
     }
+
+    #[test]
+    fn a_known_device_has_its_own_higher_ceiling() {
+        let gate = |known_device, account| {
+            login_gate(LoginFailures {
+                known_device,
+                account,
+                account_last_age_seconds: Some(0),
+                ..Default::default()
+            })
+        };
+        assert_eq!(free_failures(false), 5);
+        assert_eq!(free_failures(true), 10);
+        assert_ne!(gate(false, 5), LoginGate::Open, "a stranger waits after 5");
+        assert_eq!(gate(true, 5), LoginGate::Open);
+        assert_eq!(gate(true, 9), LoginGate::Open);
+        assert_eq!(
+            gate(true, 10),
+            LoginGate::AccountDelayed {
+                retry_after_seconds: 2
+            },
+            "the known device waits after 10 of its own"
+        );
+        assert_eq!(
+            gate(true, 40),
+            LoginGate::AccountDelayed {
+                retry_after_seconds: 901
+            },
+            "at most 15 minutes"
+        );
+        // The IP bucket holds for everyone, known device or not.
+        let blocked = login_gate(LoginFailures {
+            known_device: true,
+            ip_recent: 20,
+            ip_oldest_age_seconds: Some(0),
+            ..Default::default()
+        });
+        assert_eq!(blocked.retry_after_seconds(), Some(600));
+        assert_eq!(LoginGate::Open.retry_after_seconds(), None);
+    }
+
+    #[test]
+    fn the_gate_counts_reserved_attempts_so_concurrency_buys_no_guesses() {
+        // Each attempt is reserved as a failure before hashing: after the
+        // fifth reservation the sixth is refused, however many are in flight.
+        let mut failures = LoginFailures::default();
+        let mut hashed = 0;
+        for _ in 0..60 {
+            if login_gate(failures) == LoginGate::Open {
+                failures.account += 1;
+                failures.ip_recent += 1;
+                failures.account_last_age_seconds = Some(0);
+                failures.ip_oldest_age_seconds = Some(0);
+                hashed += 1;
+            }
+        }
+        assert_eq!(hashed, ACCOUNT_FREE_FAILURES);
+    }
+
+    #[test]
+    fn hashing_permits_are_about_the_core_count() {
+        assert_eq!(hashing_permits(1), 2);
+        assert_eq!(hashing_permits(2), 2);
+        assert_eq!(hashing_permits(3), 3);
+        assert_eq!(hashing_permits(64), 4, "a few: 19 MiB each");
+    }
+
+    #[test]
+    fn known_device_tokens_are_signed_bound_and_expire() {
+        let key = b"a device key for the tests, 32 bytes+";
+        let now = 1_800_000_000;
+        let token = device_token(key, "admin", now + KNOWN_DEVICE_SECONDS).unwrap();
+        assert!(device_token_valid(key, "admin", &token, now));
+        assert!(
+            !device_token_valid(key, "wang", &token, now),
+            "bound to the username"
+        );
+        assert!(
+            !device_token_valid(b"another key", "admin", &token, now),
+            "signed with the site's key"
+        );
+        assert!(
+            !device_token_valid(key, "admin", &token, now + KNOWN_DEVICE_SECONDS),
+            "expired"
+        );
+        let (expiry, mac) = token.split_once('.').unwrap();
+        let later = format!("{}.{mac}", expiry.parse::<i64>().unwrap() + 1);
+        assert!(
+            !device_token_valid(key, "admin", &later, now),
+            "the expiry is signed"
+        );
+        let far = device_token(key, "admin", now + 10 * KNOWN_DEVICE_SECONDS).unwrap();
+        assert!(
+            !device_token_valid(key, "admin", &far, now),
+            "no longer than 90 days ahead"
+        );
+        for junk in [
+            "",
+            ".",
+            "abc",
+            "1.2",
+            &format!("{expiry}."),
+            &format!(".{mac}"),
+        ] {
+            assert!(!device_token_valid(key, "admin", junk, now), "{junk:?}");
+        }
+        let derived = device_key(b"the site secret").unwrap();
+        assert_eq!(derived.len(), 32);
+        assert_ne!(derived, device_key(b"another site secret").unwrap());
+        assert!(device_key(b"").is_none(), "never an empty key");
+    }
 }
 
 /// Argon2id with the crate's defaults (m=19456 KiB, t=2, p=1). Slow on
@@ -206,6 +414,53 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
             .verify_password(password.as_bytes(), &parsed)
             .is_ok()
     })
+}
+
+/// The most Argon2 memory a stored hash may ask for when checked in reused
+/// memory: 64 MiB (the site's own hashes take 19 MiB).
+const MAX_VERIFY_BLOCKS: usize = 64 * 1024;
+
+/// `verify_password` in caller-provided Argon2 working memory, grown as
+/// needed and kept for the next check, so repeated checks allocate nothing
+/// (an allocation of 19 MiB per check is kept by the allocator per thread).
+pub fn verify_password_in(password: &str, hash: &str, memory: &mut Vec<argon2::Block>) -> bool {
+    use argon2::password_hash::{Output, PasswordHash};
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = argon2::Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let version = match parsed.version.map(argon2::Version::try_from) {
+        None => argon2::Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let Ok(params) = argon2::Params::try_from(&parsed) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if blocks > MAX_VERIFY_BLOCKS {
+        return false;
+    }
+    if memory.len() < blocks {
+        memory.resize(blocks, argon2::Block::default());
+    }
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon2 = argon2::Argon2::new(algorithm, version, params);
+    Output::init_with(expected.len(), |out| {
+        argon2
+            .hash_password_into_with_memory(password.as_bytes(), salt, out, &mut memory[..blocks])
+            .map_err(|_| argon2::password_hash::Error::Password)
+    })
+    // `Output` compares in constant time.
+    .is_ok_and(|computed| computed == expected)
 }
 
 /// A random password that passes the policy: 20 characters from an
@@ -308,6 +563,50 @@ mod hashing_tests {
         assert!(verify_password("correct horse battery staple", &hash));
         assert!(!verify_password("correct horse battery stapler", &hash));
         assert!(!verify_password("anything", "not a hash"));
+        let mut memory = Vec::new();
+        assert!(verify_password_in(
+            "correct horse battery staple",
+            &hash,
+            &mut memory
+        ));
+        assert_eq!(memory.len(), 19_456, "1 KiB blocks");
+        assert!(!verify_password_in(
+            "correct horse battery stapler",
+            &hash,
+            &mut memory
+        ));
+        assert!(!verify_password_in("anything", "not a hash", &mut memory));
+        let huge = hash.replace("m=19456", "m=4000000");
+        assert!(
+            !verify_password_in("correct horse battery staple", &huge, &mut memory),
+            "a hash asking for 4 GiB is refused"
+        );
+        assert_eq!(memory.len(), 19_456, "and nothing was allocated for it");
+        // Other parameters and algorithms verify the same as the crate does.
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        for (algorithm, m, t, p) in [
+            (argon2::Algorithm::Argon2id, 8, 3, 1),
+            (argon2::Algorithm::Argon2i, 64, 1, 2),
+            (argon2::Algorithm::Argon2d, 32, 2, 4),
+        ] {
+            let params = argon2::Params::new(m, t, p, Some(24)).unwrap();
+            let other = argon2::Argon2::new(algorithm, argon2::Version::V0x10, params)
+                .hash_password(
+                    b"a password",
+                    &SaltString::encode_b64(b"saltsaltsalt").unwrap(),
+                )
+                .unwrap()
+                .to_string();
+            assert!(verify_password("a password", &other), "{other}");
+            assert!(
+                verify_password_in("a password", &other, &mut memory),
+                "{other}"
+            );
+            assert!(
+                !verify_password_in("a passwore", &other, &mut memory),
+                "{other}"
+            );
+        }
         let password = random_password();
         assert!(check_password(&password).is_ok());
         assert!(check_username("zhang.san").is_ok());

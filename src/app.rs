@@ -88,7 +88,12 @@ impl Application {
         )?;
         let sms = crate::notify::sms::from_settings(&settings)?;
         let calendar = Calendar::bundled().map_err(|error| anyhow!("holiday table: {error}"))?;
-        crate::cli::ensure_first_admin(&pool, settings.admin_password.as_deref()).await?;
+        crate::cli::ensure_first_admin_named(
+            &pool,
+            &settings.admin_username,
+            settings.admin_password.as_deref(),
+        )
+        .await?;
         let mailer = Arc::new(Mailer::from_settings(&settings)?);
         let leads = crate::db::leads::LeadWriter::start(
             pool.clone(),

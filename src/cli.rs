@@ -18,11 +18,22 @@ pub const USAGE: &str = "usage:
 New passwords come from HUJIFEN_NEW_PASSWORD when set (at least 15
 characters), else a random one is generated and printed once.";
 
-/// Creates `admin` on a first start with no advisor at all.
-pub async fn ensure_first_admin(pool: &SqlitePool, configured: Option<&str>) -> anyhow::Result<()> {
+/// The first advisor's username when `HUJIFEN_ADMIN_USERNAME` is not set.
+pub const DEFAULT_ADMIN_USERNAME: &str = "admin";
+
+/// Creates the first advisor on a first start with no advisor at all: an
+/// admin named `HUJIFEN_ADMIN_USERNAME` (`settings.admin_username`), with the
+/// password from `HUJIFEN_ADMIN_PASSWORD` or a random one printed once.
+pub async fn ensure_first_admin_named(
+    pool: &SqlitePool,
+    username: &str,
+    configured: Option<&str>,
+) -> anyhow::Result<()> {
     if db::advisors::count(pool).await? > 0 {
         return Ok(());
     }
+    check_username(username)
+        .map_err(|message| anyhow::anyhow!("HUJIFEN_ADMIN_USERNAME: {message}"))?;
     let (password, generated) = match configured {
         Some(password) => {
             check_password(password)
@@ -35,7 +46,7 @@ pub async fn ensure_first_admin(pool: &SqlitePool, configured: Option<&str>) -> 
     db::advisors::insert(
         pool,
         NewAdvisor {
-            username: "admin",
+            username,
             display_name: "管理员",
             email: None,
             role: "admin",
@@ -45,13 +56,13 @@ pub async fn ensure_first_admin(pool: &SqlitePool, configured: Option<&str>) -> 
     .await?;
     if generated {
         // Printed once, to stdout, never to the log.
-        println!("Created the first advisor 'admin' with password: {password}");
+        println!("Created the first advisor '{username}' with password: {password}");
         println!(
             "Sign in at /admin/login and keep the password somewhere safe; it is not shown again."
         );
     } else {
         println!(
-            "Created the first advisor 'admin' with the password from HUJIFEN_ADMIN_PASSWORD."
+            "Created the first advisor '{username}' with the password from HUJIFEN_ADMIN_PASSWORD."
         );
     }
     Ok(())

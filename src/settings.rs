@@ -264,7 +264,7 @@ impl Settings {
             trusted_proxy,
             admin_password: get("HUJIFEN_ADMIN_PASSWORD"),
             admin_username: match get("HUJIFEN_ADMIN_USERNAME") {
-                None => "admin".into(),
+                None => crate::cli::DEFAULT_ADMIN_USERNAME.into(),
                 Some(name) => {
                     crate::advisors::check_username(&name).map_err(|_| {
                         anyhow!("HUJIFEN_ADMIN_USERNAME must be 2 to 32 of a-z, 0-9, '.', '_', '-', got {name:?}")

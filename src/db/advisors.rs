@@ -1,8 +1,8 @@
 //! `advisors`, `sessions`, `login_failures`, `admin_events`.
 
-use sqlx::SqlitePool;
+use sqlx::{SqliteConnection, SqlitePool};
 
-use crate::advisors::LoginFailures;
+use crate::advisors::{LoginFailures, LoginGate, login_gate};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Advisor {
@@ -187,54 +187,104 @@ pub async fn delete_session(pool: &SqlitePool, id_hash: &str) -> Result<(), sqlx
     Ok(())
 }
 
-// Login throttling.
+// Login throttling: an attempt is reserved as a failure in the transaction
+// that checks the gate, before the password is hashed.
 
-pub async fn login_failures(
-    pool: &SqlitePool,
-    username: &str,
-    ip: &str,
-    now: i64,
+/// One login attempt, keyed by account bucket and client.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginAttempt<'a> {
+    pub username: &'a str,
+    /// The browser presented a valid known-device cookie for `username`.
+    pub known_device: bool,
+    pub ip: &'a str,
+    pub now: i64,
+}
+
+/// The gate's answer to an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginReservation {
+    /// Counted as a failure already: hash, then `release_login_attempt` if
+    /// it is not hashed after all, or `login_succeeded` on a right password.
+    Reserved { attempt_id: i64 },
+    /// The gate is closed; nothing was recorded.
+    Refused(LoginGate),
+}
+
+async fn login_failures(
+    connection: &mut SqliteConnection,
+    attempt: &LoginAttempt<'_>,
 ) -> Result<LoginFailures, sqlx::Error> {
     let (account, last): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT count(*), max(at) FROM login_failures WHERE username = ? AND at > ?",
+        "SELECT count(*), max(at) FROM login_failures WHERE username = ? AND known_device = ? AND at > ?",
     )
-    .bind(username)
-    .bind(now - 86_400)
-    .fetch_one(pool)
+    .bind(attempt.username)
+    .bind(attempt.known_device)
+    .bind(attempt.now - 86_400)
+    .fetch_one(&mut *connection)
     .await?;
     let (ip_recent, oldest): (i64, Option<i64>) =
         sqlx::query_as("SELECT count(*), min(at) FROM login_failures WHERE ip = ? AND at > ?")
-            .bind(ip)
-            .bind(now - crate::advisors::IP_WINDOW_SECONDS)
-            .fetch_one(pool)
+            .bind(attempt.ip)
+            .bind(attempt.now - crate::advisors::IP_WINDOW_SECONDS)
+            .fetch_one(&mut *connection)
             .await?;
     Ok(LoginFailures {
+        known_device: attempt.known_device,
         account: u32::try_from(account).unwrap_or(u32::MAX),
-        account_last_age_seconds: last.map(|at| now - at),
+        account_last_age_seconds: last.map(|at| attempt.now - at),
         ip_recent: u32::try_from(ip_recent).unwrap_or(u32::MAX),
-        ip_oldest_age_seconds: oldest.map(|at| now - at),
+        ip_oldest_age_seconds: oldest.map(|at| attempt.now - at),
     })
 }
 
-pub async fn record_login_failure(
+/// Checks the gate and, when open, records the attempt as a failure: one
+/// `BEGIN IMMEDIATE`, so attempts in flight are counted by the next gate.
+pub async fn reserve_login_attempt(
     pool: &SqlitePool,
-    username: &str,
-    ip: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES (?, ?, ?)")
-        .bind(username)
-        .bind(ip)
-        .bind(now)
+    attempt: &LoginAttempt<'_>,
+) -> Result<LoginReservation, sqlx::Error> {
+    let mut transaction = super::begin_write(pool).await?;
+    let gate = login_gate(login_failures(&mut transaction, attempt).await?);
+    if gate != LoginGate::Open {
+        transaction.commit().await?;
+        return Ok(LoginReservation::Refused(gate));
+    }
+    let attempt_id: i64 = sqlx::query_scalar(
+        "INSERT INTO login_failures (username, known_device, ip, at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(attempt.username)
+    .bind(attempt.known_device)
+    .bind(attempt.ip)
+    .bind(attempt.now)
+    .fetch_one(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(LoginReservation::Reserved { attempt_id })
+}
+
+/// A reserved attempt that was not hashed after all (no hashing permit):
+/// it never happened.
+pub async fn release_login_attempt(pool: &SqlitePool, attempt_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE id = ?")
+        .bind(attempt_id)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-/// A successful login clears the account's bucket (not the IP's).
-pub async fn clear_account_failures(pool: &SqlitePool, username: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE username = ?")
+/// A right password: the reserved attempt and the failures of its account
+/// bucket are cleared (not the other bucket's: a stranger's failures stay
+/// when the known device signs in).
+pub async fn login_succeeded(
+    pool: &SqlitePool,
+    attempt_id: i64,
+    username: &str,
+    known_device: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM login_failures WHERE id = ? OR (username = ? AND known_device = ?)")
+        .bind(attempt_id)
         .bind(username)
+        .bind(known_device)
         .execute(pool)
         .await?;
     Ok(())

@@ -863,3 +863,492 @@ async fn the_cli_adds_an_advisor_who_can_sign_in() {
         "{names:?}"
     );
 }
+
+// Login under load (SECURITY.md, learned from an outside probe): gate and
+// count in one step, a few hashes at once, one per account, and a browser
+// that signed in before is never locked out by strangers.
+
+const BUSY: &str = "登录请求过多，请稍后再试";
+
+/// A browser of its own: its cookie jar, no redirects followed.
+fn new_browser() -> Client {
+    Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap()
+}
+
+/// Opens the login page in `browser`; its CSRF token.
+async fn login_token(browser: &Client, base: &str) -> String {
+    let page = browser
+        .get(format!("{base}/admin/login"))
+        .send()
+        .await
+        .unwrap();
+    Page::from(page)
+        .await
+        .attr(r#"input[name="csrf"]"#, "value")
+        .unwrap()
+}
+
+async fn send_login(
+    browser: &Client,
+    base: &str,
+    token: &str,
+    username: &str,
+    password: &str,
+) -> Response {
+    browser
+        .post(format!("{base}/admin/login"))
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf", token),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in with this browser (keeping its cookies).
+async fn login_with(app: &TestApp, browser: &Client, username: &str, password: &str) -> Response {
+    let token = login_token(browser, &app.address).await;
+    send_login(browser, &app.address, &token, username, password).await
+}
+
+/// Signs this browser out; its known-device cookie stays.
+async fn sign_out(app: &TestApp, browser: &Client) {
+    let token = csrf(app, browser, "/admin").await;
+    let out = post(app, browser, "/admin/logout", &[("csrf", &token)]).await;
+    assert_eq!(out.status(), 303);
+}
+
+/// Every (username, password) from a browser of its own, the login pages
+/// fetched first and then all the logins sent at once; the statuses.
+async fn parallel_logins(base: &str, attempts: &[(String, String)]) -> Vec<u16> {
+    let mut ready = Vec::new();
+    for (username, password) in attempts {
+        let browser = new_browser();
+        let token = login_token(&browser, base).await;
+        ready.push((browser, token, username.clone(), password.clone()));
+    }
+    let tasks: Vec<_> = ready
+        .into_iter()
+        .map(|(browser, token, username, password)| {
+            let base = base.to_string();
+            tokio::spawn(async move {
+                send_login(&browser, &base, &token, &username, &password)
+                    .await
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    statuses
+}
+
+fn count(statuses: &[u16], status: u16) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+async fn failures_of(app: &TestApp, username: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ?")
+        .bind(username)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn load(app: &TestApp) -> hujifen::web::admin::auth::HashingLoad {
+    hujifen::web::admin::auth::hashing_load(&app.database_url).expect("a login happened")
+}
+
+/// Waits (at most 20 s) until `hashes` password hashes are in progress.
+async fn wait_until_hashing(app: &TestApp, hashes: usize) {
+    for _ in 0..2000 {
+        if hujifen::web::admin::auth::hashing_load(&app.database_url)
+            .is_some_and(|load| load.hashing == hashes)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("never {hashes} hashes at once");
+}
+
+/// An Argon2id hash 30 times slower than the site's own, so a test can act
+/// while the server is still verifying it.
+async fn slow_hash(password: &str) -> String {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::{PasswordHasher, SaltString};
+        let params = argon2::Params::new(19_456, 60, 1, None).unwrap();
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let salt = SaltString::encode_b64(b"a fixed test salt").unwrap();
+        argon
+            .hash_password(password.as_bytes(), &salt)
+            .unwrap()
+            .to_string()
+    })
+    .await
+    .unwrap()
+}
+
+async fn insert_advisor(app: &TestApp, username: &str, password_hash: &str) {
+    sqlx::query(
+        "INSERT INTO advisors (username, display_name, role, password_hash) VALUES (?, ?, 'advisor', ?)",
+    )
+    .bind(username)
+    .bind(username)
+    .bind(password_hash)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn sixty_parallel_wrong_passwords_get_at_most_five_guesses() {
+    let app = TestApp::spawn().await;
+    let attempts = vec![("admin".to_string(), "a wrong password again".to_string()); 60];
+    let statuses = parallel_logins(&app.address, &attempts).await;
+    let hashed = count(&statuses, 401);
+    let refused = count(&statuses, 429);
+    assert_eq!(hashed + refused, 60, "{statuses:?}");
+    assert!(
+        (1..=5).contains(&hashed),
+        "at most the 5 free failures are hashed, got {hashed}"
+    );
+    assert_eq!(
+        failures_of(&app, "admin").await,
+        hashed as i64,
+        "each hashed attempt is one recorded failure, and only those"
+    );
+    let load = load(&app);
+    assert!(load.peak <= load.permits, "{load:?}");
+    assert_eq!(load.hashing, 0);
+
+    // The same from sixty different names: the IP's 20 failures hold, and
+    // never more hashes at once than there are permits.
+    let spread: Vec<(String, String)> = (0..60)
+        .map(|i| (format!("guess{i}"), "a wrong password again".to_string()))
+        .collect();
+    let statuses = parallel_logins(&app.address, &spread).await;
+    let hashed_too = count(&statuses, 401);
+    assert_eq!(hashed_too + count(&statuses, 429), 60, "{statuses:?}");
+    assert!(
+        hashed + hashed_too <= 20,
+        "20 failures per IP: {hashed} + {hashed_too}"
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM login_failures").await,
+        (hashed + hashed_too) as i64,
+        "a refused attempt leaves no row"
+    );
+    let load = self::load(&app);
+    assert!(load.peak <= load.permits, "{load:?}");
+}
+
+#[tokio::test]
+async fn when_every_hashing_permit_is_taken_a_login_gets_429_without_hashing() {
+    let app = TestApp::spawn().await;
+    let permits = hujifen::web::admin::auth::site_hashing_permits();
+    let hash = slow_hash("the slow password 2026").await;
+    for i in 0..=permits {
+        insert_advisor(&app, &format!("slow{i}"), &hash).await;
+    }
+    let mut pending = Vec::new();
+    for i in 0..permits {
+        let browser = new_browser();
+        let token = login_token(&browser, &app.address).await;
+        let base = app.address.clone();
+        pending.push(tokio::spawn(async move {
+            send_login(
+                &browser,
+                &base,
+                &token,
+                &format!("slow{i}"),
+                "a wrong password again",
+            )
+            .await
+            .status()
+            .as_u16()
+        }));
+    }
+    wait_until_hashing(&app, permits).await;
+
+    let (_, busy) = app
+        .login(&format!("slow{permits}"), "the slow password 2026")
+        .await;
+    assert_eq!(busy.status(), 429, "even the right password is not hashed");
+    assert_eq!(busy.headers()["retry-after"], "1");
+    assert_eq!(Page::from(busy).await.text("#login-error"), BUSY);
+    assert_eq!(
+        failures_of(&app, &format!("slow{permits}")).await,
+        0,
+        "the refused attempt was given back"
+    );
+    for task in pending {
+        assert_eq!(task.await.unwrap(), 401);
+    }
+    assert_eq!(load(&app).peak, permits);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM login_failures").await,
+        permits as i64
+    );
+    let (_, signed_in) = app
+        .login(&format!("slow{permits}"), "the slow password 2026")
+        .await;
+    assert_eq!(signed_in.status(), 303, "free again once the hashes end");
+}
+
+#[tokio::test]
+async fn a_second_attempt_for_an_account_in_flight_gets_429_without_hashing() {
+    let app = TestApp::spawn().await;
+    // A browser that signed in before.
+    let known = new_browser();
+    assert_eq!(
+        login_with(&app, &known, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    sign_out(&app, &known).await;
+    let slow_password = "the slow admin password 2026";
+    sqlx::query("UPDATE advisors SET password_hash = ? WHERE username = 'admin'")
+        .bind(slow_hash(slow_password).await)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+
+    let stranger = new_browser();
+    let token = login_token(&stranger, &app.address).await;
+    let base = app.address.clone();
+    let first = tokio::spawn(async move {
+        send_login(&stranger, &base, &token, "admin", "a wrong password again")
+            .await
+            .status()
+            .as_u16()
+    });
+    wait_until_hashing(&app, 1).await;
+
+    let (_, second) = app.login("Admin", slow_password).await;
+    assert_eq!(second.status(), 429, "one attempt per account at a time");
+    assert_eq!(second.headers()["retry-after"], "1");
+    assert_eq!(Page::from(second).await.text("#login-error"), BUSY);
+    assert_eq!(
+        failures_of(&app, "admin").await,
+        1,
+        "only the first attempt is reserved"
+    );
+    // The stranger's attempt does not hold the known browser's turn.
+    assert_eq!(
+        login_with(&app, &known, "admin", slow_password)
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(first.await.unwrap(), 401);
+    assert_eq!(load(&app).peak, 2, "the stranger's and the known browser's");
+    assert_eq!(failures_of(&app, "admin").await, 1);
+}
+
+#[tokio::test]
+async fn strangers_cannot_lock_out_a_browser_that_signed_in_before() {
+    let app = TestApp::spawn().await;
+    let known = new_browser();
+    let signed_in = login_with(&app, &known, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(signed_in.status(), 303);
+    let device = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("hujifen_device="))
+        .expect("a known-device cookie");
+    for flag in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=7776000"] {
+        assert!(device.contains(flag), "{device}");
+    }
+    assert_eq!(
+        signed_in.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split('=')
+            .next(),
+        Some("hujifen_session"),
+        "the session cookie comes first"
+    );
+    sign_out(&app, &known).await;
+
+    // Strangers fail five times here, then many more from elsewhere: the
+    // account waits 15 minutes for anyone without the cookie.
+    for _ in 0..5 {
+        assert_eq!(
+            app.login("admin", "a wrong password again")
+                .await
+                .1
+                .status(),
+            401
+        );
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for i in 0..30 {
+        sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ('admin', ?, ?)")
+            .bind(format!("203.0.113.{i}"))
+            .bind(now)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    let (_, locked) = app.login("admin", ADMIN_PASSWORD).await;
+    assert_eq!(locked.status(), 429, "a new browser waits");
+    let wait: i64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 800, "{wait}");
+
+    // The browser that signed in before is not delayed, even after a typo.
+    assert_eq!(
+        login_with(&app, &known, "admin", "a typo in the password")
+            .await
+            .status(),
+        401
+    );
+    let again = login_with(&app, &known, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(again.status(), 303, "signs in at once");
+    assert_eq!(get(&app, &known, "/admin").await.status(), 200);
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*) FROM login_failures WHERE username = 'admin' AND known_device = 0"
+        )
+        .await,
+        35,
+        "the strangers' failures stay counted"
+    );
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM login_failures WHERE known_device = 1")
+            .await,
+        0,
+        "the known browser's typo is cleared by its success"
+    );
+    // The cookie is for this account only.
+    add_advisor(&app, &known, "wang").await;
+    sign_out(&app, &known).await;
+    for _ in 0..5 {
+        login_with(&app, &known, "wang", "a wrong password again").await;
+    }
+    assert_eq!(
+        login_with(&app, &known, "wang", "an advisor password 2026")
+            .await
+            .status(),
+        429,
+        "admin's known browser is a stranger to wang"
+    );
+}
+
+/// The peak resident memory of a process (VmHWM), in KiB.
+#[cfg(target_os = "linux")]
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn sixty_parallel_logins_keep_the_server_memory_bounded() {
+    let folder = tempfile::tempdir().unwrap();
+    let server = crate::process::ServerProcess::start(folder.path(), &[]);
+    let base = server.address.clone();
+    // The first unknown name makes the dummy hash, once.
+    let warm_up = [("nobody".to_string(), "a wrong password again".to_string())];
+    assert_eq!(parallel_logins(&base, &warm_up).await, [401]);
+    let before = peak_rss_kib(server.child.id());
+
+    let admin = vec![("admin".to_string(), "a wrong password again".to_string()); 60];
+    let statuses = parallel_logins(&base, &admin).await;
+    assert!(count(&statuses, 401) <= 5, "{statuses:?}");
+    let spread: Vec<(String, String)> = (0..60)
+        .map(|i| (format!("guess{i}"), "a wrong password again".to_string()))
+        .collect();
+    let statuses = parallel_logins(&base, &spread).await;
+    assert_eq!(count(&statuses, 401) + count(&statuses, 429), 60);
+
+    // Argon2 holds 19 MiB a hash: only the permits' worth may be added,
+    // where hashing all sixty at once took over a gigabyte.
+    let permits = hujifen::web::admin::auth::site_hashing_permits() as u64;
+    let grown_mib = peak_rss_kib(server.child.id()).saturating_sub(before) / 1024;
+    assert!(
+        grown_mib <= permits * 20 + 40,
+        "peak memory grew {grown_mib} MiB with {permits} permits"
+    );
+}
+
+#[tokio::test]
+async fn the_first_admin_gets_the_configured_username() {
+    use hujifen::settings::Settings;
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/hujifen.db", folder.path().display());
+    let lookup = |name: &str| match name {
+        "DATABASE_URL" => Some(url.clone()),
+        "HUJIFEN_ADMIN_USERNAME" => Some("laoban".to_string()),
+        "HUJIFEN_ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.to_string()),
+        _ => None,
+    };
+    let settings = Settings::from_lookup(lookup).unwrap();
+    assert_eq!(settings.admin_username, "laoban");
+    let pool = hujifen::db::connect(&url).await.unwrap();
+    for _ in 0..2 {
+        hujifen::cli::ensure_first_admin_named(
+            &pool,
+            &settings.admin_username,
+            settings.admin_password.as_deref(),
+        )
+        .await
+        .unwrap();
+    }
+    let advisors: Vec<(String, String)> = sqlx::query_as("SELECT username, role FROM advisors")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        advisors,
+        [("laoban".to_string(), "admin".to_string())],
+        "once, with the configured name, and no 'admin'"
+    );
+
+    assert_eq!(
+        Settings::from_lookup(|_| None).unwrap().admin_username,
+        "admin",
+        "the default"
+    );
+    for bad in ["Boss", "a", "老板", "admin user"] {
+        assert!(
+            Settings::from_lookup(|name| (name == "HUJIFEN_ADMIN_USERNAME").then(|| bad.into()))
+                .is_err(),
+            "{bad:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_app_creates_its_first_admin_with_the_configured_username() {
+    let app = TestApp::spawn_with(&[("HUJIFEN_ADMIN_USERNAME", "laoban")]).await;
+    let (_, response) = app.login("laoban", ADMIN_PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM advisors WHERE username = 'admin'")
+            .await,
+        0
+    );
+}

@@ -1,18 +1,32 @@
 //! Login and logout: a CSRF token before the session exists, the same answer
 //! for an unknown user and a wrong password, throttling in the database, and
 //! a fresh server-side session at every login.
+//!
+//! Password hashing is bounded (SECURITY.md, learned from an outside probe):
+//! one attempt in flight per account bucket, a few hashes at once for the
+//! whole site, and each attempt reserved as a failure by the same
+//! transaction that checks the throttle. A browser that signed in before
+//! carries a signed known-device cookie and has its own account bucket, so
+//! strangers' failures never lock the advisor out.
 
-use std::sync::OnceLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use subtle::ConstantTimeEq;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{Chrome, cookie_name, current, session_hash, signed_form};
-use crate::advisors::{LoginGate, login_gate, verify_password};
+use crate::advisors::{
+    KNOWN_DEVICE_SECONDS, device_key, device_token, device_token_valid, hashing_permits,
+    verify_password_in,
+};
 use crate::db;
+use crate::db::advisors::{LoginAttempt, LoginReservation};
 use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
 use crate::web::client_ip::client_ip;
 use crate::web::{AppError, AppState, random_token, render};
@@ -78,7 +92,7 @@ pub async fn login_form(
 }
 
 /// A hash to verify against when the user does not exist, so both failures
-/// take the same time.
+/// take the same time. Made on first use, on a blocking thread.
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
@@ -87,6 +101,184 @@ fn dummy_hash() -> &'static str {
 }
 
 const WRONG: &str = "用户名或密码错误";
+const THROTTLED: &str = "登录失败次数过多，请稍后再试";
+const BUSY: &str = "登录请求过多，请稍后再试";
+
+/// What bounds password hashing for one site: a few permits for everyone
+/// and one attempt in flight per account bucket.
+struct LoginLimiter {
+    permits: Arc<Semaphore>,
+    size: usize,
+    /// (username, known device) with an attempt in flight.
+    accounts: Mutex<HashSet<(String, bool)>>,
+    hashing: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// Hashes on one site now and at most at once so far (for the tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashingLoad {
+    pub permits: usize,
+    pub hashing: usize,
+    pub peak: usize,
+}
+
+impl LoginLimiter {
+    fn new(size: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(size)),
+            size,
+            accounts: Mutex::new(HashSet::new()),
+            hashing: AtomicUsize::new(0),
+            peak: AtomicUsize::new(0),
+        }
+    }
+
+    /// The account bucket's turn, or None while another attempt holds it.
+    fn claim(self: &Arc<Self>, username: &str, known_device: bool) -> Option<AccountTurn> {
+        let key = (username.to_string(), known_device);
+        let mut accounts = self.accounts.lock().unwrap_or_else(PoisonError::into_inner);
+        if !accounts.insert(key.clone()) {
+            return None;
+        }
+        Some(AccountTurn {
+            limiter: Arc::clone(self),
+            key,
+        })
+    }
+
+    /// A hashing permit, or None when all are taken (never waits).
+    fn permit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.permits).try_acquire_owned().ok()
+    }
+
+    fn start_hashing(self: &Arc<Self>) -> Hashing {
+        let now = self.hashing.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak.fetch_max(now, Ordering::SeqCst);
+        Hashing(Arc::clone(self))
+    }
+
+    fn load(&self) -> HashingLoad {
+        HashingLoad {
+            permits: self.size,
+            hashing: self.hashing.load(Ordering::SeqCst),
+            peak: self.peak.load(Ordering::SeqCst),
+        }
+    }
+}
+
+/// An account bucket's one attempt in flight; the turn ends when dropped.
+struct AccountTurn {
+    limiter: Arc<LoginLimiter>,
+    key: (String, bool),
+}
+
+impl Drop for AccountTurn {
+    fn drop(&mut self) {
+        self.limiter
+            .accounts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.key);
+    }
+}
+
+/// Counts a hash in progress.
+struct Hashing(Arc<LoginLimiter>);
+
+impl Drop for Hashing {
+    fn drop(&mut self) {
+        self.0.hashing.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The limiters, one per database: a deployment serves one site per
+/// process, but the tests serve several at once and must not share permits.
+fn limiters() -> &'static Mutex<HashMap<String, Arc<LoginLimiter>>> {
+    static LIMITERS: OnceLock<Mutex<HashMap<String, Arc<LoginLimiter>>>> = OnceLock::new();
+    LIMITERS.get_or_init(Mutex::default)
+}
+
+fn limiter(state: &AppState) -> Arc<LoginLimiter> {
+    let mut all = limiters().lock().unwrap_or_else(PoisonError::into_inner);
+    let url = &state.settings.database_url;
+    if let Some(limiter) = all.get(url) {
+        return Arc::clone(limiter);
+    }
+    let limiter = Arc::new(LoginLimiter::new(site_hashing_permits()));
+    all.insert(url.clone(), Arc::clone(&limiter));
+    limiter
+}
+
+/// Argon2 working memory (19 MiB each) kept for the next check. Allocated
+/// anew per check, the allocator kept a copy per blocking thread's arena
+/// (measured: 600 MiB resident after 30 checks on two cores). No more are
+/// kept than one site's permits, and no more exist than hashes in flight.
+fn with_argon2_memory<T>(work: impl FnOnce(&mut Vec<argon2::Block>) -> T) -> T {
+    static SPARE: Mutex<Vec<Vec<argon2::Block>>> = Mutex::new(Vec::new());
+    let taken = SPARE.lock().unwrap_or_else(PoisonError::into_inner).pop();
+    let mut memory = taken.unwrap_or_default();
+    let result = work(&mut memory);
+    let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
+    if spare.len() < site_hashing_permits() {
+        spare.push(memory);
+    }
+    result
+}
+
+/// The hashing load of the site on `database_url`, if it has had a login.
+pub fn hashing_load(database_url: &str) -> Option<HashingLoad> {
+    limiters()
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(database_url)
+        .map(|limiter| limiter.load())
+}
+
+/// Hashing permits a site gets on this machine: about its core count.
+pub fn site_hashing_permits() -> usize {
+    static PERMITS: OnceLock<usize> = OnceLock::new();
+    *PERMITS.get_or_init(|| {
+        hashing_permits(std::thread::available_parallelism().map_or(2, usize::from))
+    })
+}
+
+fn device_cookie_name(state: &AppState) -> &'static str {
+    if state.settings.is_https() {
+        "__Host-hujifen_device"
+    } else {
+        "hujifen_device"
+    }
+}
+
+fn site_device_key(state: &AppState) -> Option<Vec<u8>> {
+    device_key(state.secrets.altcha_key().as_bytes())
+}
+
+/// Whether the browser presented a valid known-device cookie for `username`.
+fn known_device(state: &AppState, request: &HttpRequest, username: &str, now: i64) -> bool {
+    let Some(cookie) = request.cookie(device_cookie_name(state)) else {
+        return false;
+    };
+    site_device_key(state)
+        .is_some_and(|key| device_token_valid(&key, username, cookie.value(), now))
+}
+
+/// 429 without hashing, with a retry in `seconds`.
+fn too_many(
+    state: &AppState,
+    username: &str,
+    message: &'static str,
+    seconds: i64,
+) -> Result<HttpResponse, AppError> {
+    let response = login_page(
+        state,
+        StatusCode::TOO_MANY_REQUESTS,
+        username,
+        Some(message),
+    )?;
+    Ok(crate::web::body::with_retry_after(response, Some(seconds)))
+}
 
 pub async fn login(
     state: web::Data<AppState>,
@@ -113,50 +305,70 @@ pub async fn login(
 
     let ip = client_ip(&request, state.settings.trusted_proxy);
     let now = crate::clock::unix_now();
-    let failures = db::advisors::login_failures(&state.pool, &username, &ip, now).await?;
-    let wait = match login_gate(failures) {
-        LoginGate::Open => None,
-        LoginGate::IpBlocked {
-            retry_after_seconds,
-        }
-        | LoginGate::AccountDelayed {
-            retry_after_seconds,
-        } => Some(retry_after_seconds),
+    let known_device = known_device(&state, &request, &username, now);
+    let limiter = limiter(&state);
+    // One attempt in flight per account bucket: a second one is refused,
+    // not queued, and never hashed.
+    let Some(turn) = limiter.claim(&username, known_device) else {
+        tracing::warn!(%ip, known_device, "login refused: an attempt for this account is in flight");
+        return too_many(&state, &username, BUSY, 1);
     };
-    if let Some(seconds) = wait {
-        tracing::warn!(%ip, seconds, "login throttled");
-        let response = login_page(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            &username,
-            Some("登录失败次数过多，请稍后再试"),
-        )?;
-        return Ok(crate::web::body::with_retry_after(response, Some(seconds)));
-    }
-
     let advisor = if username.is_empty() {
         None
     } else {
         db::advisors::by_username(&state.pool, &username).await?
     };
-    let hash = advisor.as_ref().map_or_else(
-        || dummy_hash().to_string(),
-        |advisor| advisor.password_hash.clone(),
-    );
-    // Argon2 takes tens of milliseconds: off the async workers.
-    let matches = web::block(move || verify_password(&password, &hash))
-        .await
-        .map_err(AppError::internal)?;
+    let stored = advisor
+        .as_ref()
+        .map(|advisor| advisor.password_hash.clone());
+    let attempt = LoginAttempt {
+        username: &username,
+        known_device,
+        ip: &ip,
+        now,
+    };
+    // Gate and count in one transaction: the attempt is a failure until the
+    // password proves right, so attempts in flight are counted too.
+    let attempt_id = match db::advisors::reserve_login_attempt(&state.pool, &attempt).await? {
+        LoginReservation::Reserved { attempt_id } => attempt_id,
+        LoginReservation::Refused(gate) => {
+            let seconds = gate.retry_after_seconds().unwrap_or(1);
+            tracing::warn!(%ip, known_device, seconds, "login throttled");
+            return too_many(&state, &username, THROTTLED, seconds);
+        }
+    };
+    // A few hashes at once for the whole site (19 MiB each); when all are
+    // taken the attempt is given back and refused without hashing.
+    let Some(permit) = limiter.permit() else {
+        db::advisors::release_login_attempt(&state.pool, attempt_id).await?;
+        tracing::warn!(%ip, "login refused: every hashing permit is taken");
+        return too_many(&state, &username, BUSY, 1);
+    };
+
+    let hashing = Arc::clone(&limiter);
+    // Argon2 takes tens of milliseconds: off the async workers. The permit
+    // and the account's turn go with the hash, so they are held until it
+    // ends even if the client leaves.
+    let (matches, turn) = web::block(move || {
+        let _permit = permit;
+        let _hashing = hashing.start_hashing();
+        let hash = stored.as_deref().unwrap_or_else(|| dummy_hash());
+        let matches = with_argon2_memory(|memory| verify_password_in(&password, hash, memory));
+        (matches, turn)
+    })
+    .await
+    .map_err(AppError::internal)?;
     let advisor = match advisor {
         Some(advisor) if matches && advisor.active => advisor,
         _ => {
-            db::advisors::record_login_failure(&state.pool, &username, &ip, now).await?;
-            tracing::warn!(%ip, "login failed");
+            // The reserved attempt stays: it is the recorded failure.
+            tracing::warn!(%ip, known_device, "login failed");
             return login_page(&state, StatusCode::UNAUTHORIZED, &username, Some(WRONG));
         }
     };
 
-    db::advisors::clear_account_failures(&state.pool, &username).await?;
+    db::advisors::login_succeeded(&state.pool, attempt_id, &username, known_device).await?;
+    drop(turn);
     // A new session id at every login: nothing set before login survives it.
     let session_id = format!("{}{}", random_token(), random_token());
     db::advisors::create_session(
@@ -167,7 +379,7 @@ pub async fn login(
         now,
     )
     .await?;
-    tracing::info!(advisor = %advisor.username, "advisor signed in");
+    tracing::info!(advisor = %advisor.username, known_device, "advisor signed in");
     let mut response = HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/admin"))
         .finish();
@@ -177,6 +389,16 @@ pub async fn login(
     response
         .add_removal_cookie(&cookie(&state, login_cookie_name(&state), String::new()))
         .map_err(AppError::internal)?;
+    // This browser is known from now on: strangers' failures will not delay it.
+    let token = site_device_key(&state)
+        .and_then(|key| device_token(&key, &username, now + KNOWN_DEVICE_SECONDS));
+    if let Some(token) = token {
+        let mut device = cookie(&state, device_cookie_name(&state), token);
+        device.set_max_age(actix_web::cookie::time::Duration::seconds(
+            KNOWN_DEVICE_SECONDS,
+        ));
+        response.add_cookie(&device).map_err(AppError::internal)?;
+    }
     Ok(response)
 }
 
