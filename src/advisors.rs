@@ -518,6 +518,14 @@ pub fn parse_new_advisor(
     }
     if display_name.is_empty() || display_name.chars().count() > 32 {
         errors.add("display_name", "请填写显示名称（最多32个字）");
+    } else if crate::leads::form::has_invisible_character(&display_name, false) {
+        errors.add(
+            "display_name",
+            format!(
+                "显示名称{}",
+                crate::leads::form::INVISIBLE_CHARACTER_MESSAGE
+            ),
+        );
     }
     if !email.is_empty() && (email.len() > 254 || email.parse::<lettre::Address>().is_err()) {
         errors.add("email", "邮箱格式不正确");
@@ -643,5 +651,16 @@ mod hashing_tests {
         for field in ["username", "display_name", "email", "role", "password"] {
             assert!(errors.contains(field), "{field}");
         }
+        let hidden = parse_new_advisor(&fields(&[
+            ("username", "li"),
+            ("display_name", "李\u{202E}四"),
+            ("role", "advisor"),
+        ]))
+        .unwrap_err();
+        assert!(
+            hidden
+                .get("display_name")
+                .is_some_and(|m| m.contains("看不见的特殊字符"))
+        );
     }
 }

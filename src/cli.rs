@@ -110,6 +110,15 @@ pub async fn advisor(pool: &SqlitePool, args: &[String]) -> anyhow::Result<()> {
             let (password, generated) = new_password()?;
             let hash = hash_password(&password).map_err(|error| anyhow::anyhow!(error))?;
             let display_name = option("--display-name").unwrap_or_else(|| name.clone());
+            let length = display_name.chars().count();
+            if length == 0
+                || length > 32
+                || crate::leads::form::has_invisible_character(&display_name, false)
+            {
+                anyhow::bail!(
+                    "--display-name: 1 to 32 characters, without control or format characters"
+                );
+            }
             let email = option("--email");
             let role = if options.iter().any(|arg| arg == "--admin") {
                 "admin"

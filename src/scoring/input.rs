@@ -190,7 +190,11 @@ pub fn example(field: &str) -> &'static str {
         "age" => "32",
         "insurance_months" => "30 或 2年6个月",
         "false_material_count" | "detention_count" | "criminal_count" => "1",
-        _ => "3",
+        "public_service_years" => "6",
+        "suburb_years" => "5",
+        "lingang_years" => "2",
+        "spouse_hukou_years" => "4",
+        _ => "10",
     }
 }
 
@@ -686,7 +690,7 @@ mod tests {
                 "社保缴纳月数请填写整数，例如 30 或 2年6个月",
             ),
             ("insurance_months", "年6个月", "例如 30 或 2年6个月"),
-            ("lingang_years", "2.5", "临港新片区年限请填写整数，例如 3"),
+            ("lingang_years", "2.5", "临港新片区年限请填写整数，例如 2"),
         ] {
             let error = whole_number(field, text).unwrap_err();
             assert!(error.contains(message), "{field}={text}: {error}");

@@ -367,8 +367,32 @@ async fn the_log_has_a_line_per_request_and_no_personal_data() {
         .send()
         .await
         .unwrap();
+    // A result link is a key to someone's answers: the log names the route.
+    let taken = browser
+        .post(format!("{base}/self-test"))
+        .form(&[
+            ("age", "30"),
+            ("education", "college"),
+            ("contribution_tier", "none"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let result_path = taken.headers()["location"].to_str().unwrap().to_string();
+    let token = result_path.trim_start_matches("/self-test/").to_string();
+    assert_eq!(token.len(), 32);
+    assert_eq!(
+        browser
+            .get(format!("{base}{result_path}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 
     let log = server.log_text();
+    assert!(log.contains("/self-test/{token}"), "the route is logged");
     for secret in [
         PHONE,
         NAME,
@@ -377,6 +401,7 @@ async fn the_log_has_a_line_per_request_and_no_personal_data() {
         session.as_str(),
         &csrf,
         "planning&",
+        token.as_str(),
     ] {
         assert!(!log.contains(secret), "the log holds {secret:?}");
     }
