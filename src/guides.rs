@@ -26,6 +26,10 @@ const SOURCES: &[(&str, &str)] = &[
     ("process", include_str!("../templates/guide/process.md")),
     ("materials", include_str!("../templates/guide/materials.md")),
     (
+        "children-school",
+        include_str!("../templates/guide/children-school.md"),
+    ),
+    (
         "basic-indicators",
         include_str!("../templates/guide/basic-indicators.md"),
     ),
@@ -60,7 +64,33 @@ struct FrontMatter {
     published: String,
     updated: String,
     related: Vec<String>,
+    /// The public pages the article rests on (required, listed at its end).
+    #[serde(default)]
+    sources: Vec<SourceRef>,
 }
+
+/// A public page an article rests on: a short title of our own, the page's
+/// date when it shows one ("YYYY-MM-DD" or "YYYY-MM"), and its address.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    pub title: String,
+    #[serde(default)]
+    pub date: Option<String>,
+    pub url: String,
+}
+
+/// Site paths an article may link to, besides `/guide/{slug}` of another
+/// article (a query or `#fragment` may follow).
+const SITE_PATHS: &[&str] = &[
+    "/",
+    "/guide",
+    "/self-test",
+    "/rules",
+    "/privacy",
+    "/privacy/requests",
+    "/consultation",
+];
 
 /// A question and its answer (plain text), for the FAQ's structured data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +120,9 @@ pub struct Guide {
     pub faqs: Vec<Faq>,
     /// Characters of body text, whitespace excluded.
     pub text_chars: usize,
+    pub sources: Vec<SourceRef>,
+    /// Every link target in the body, checked once all articles are known.
+    links: Vec<String>,
 }
 
 impl Guide {
@@ -134,6 +167,11 @@ impl Guides {
             }
             if guides.iter().filter(|g| g.title == guide.title).count() > 1 {
                 return Err(format!("{}: the title is not unique", guide.slug));
+            }
+            for link in &guide.links {
+                if !link_is_valid(link, &guides) {
+                    return Err(format!("{}: the link {link:?} leads nowhere", guide.slug));
+                }
             }
         }
         Ok(Self { guides })
@@ -202,6 +240,58 @@ fn fill_figures(source: &str, period: &WagePeriod) -> Result<String, String> {
     Ok(filled)
 }
 
+/// An external http(s) address, or a path this site serves.
+fn link_is_valid(link: &str, guides: &[Guide]) -> bool {
+    if link.starts_with("https://") || link.starts_with("http://") {
+        return link.len() > "https://".len() && !link.contains(char::is_whitespace);
+    }
+    if let Some(fragment) = link.strip_prefix('#') {
+        return !fragment.is_empty();
+    }
+    let path = link
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches('/');
+    let path = if path.is_empty() { "/" } else { path };
+    SITE_PATHS.contains(&path)
+        || path
+            .strip_prefix("/guide/")
+            .is_some_and(|slug| guides.iter().any(|guide| guide.slug == slug))
+}
+
+fn check_sources(sources: &[SourceRef]) -> Result<(), String> {
+    if sources.is_empty() {
+        return Err(
+            "the article needs its sources: one or more [[sources]] in the front matter".into(),
+        );
+    }
+    for source in sources {
+        if source.title.trim().is_empty() {
+            return Err(format!("a source without a title: {}", source.url));
+        }
+        if !(source.url.starts_with("https://") || source.url.starts_with("http://")) {
+            return Err(format!("a source's url must be http(s): {:?}", source.url));
+        }
+        if let Some(date) = &source.date {
+            let shape = date.len() == 7 || date.len() == 10;
+            let digits = date.char_indices().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == '-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+            if !(shape && digits) {
+                return Err(format!(
+                    "a source's date must be YYYY-MM or YYYY-MM-DD: {date:?}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn parse_date(text: &str) -> Result<Date, String> {
     Date::parse(text, format_description!("[year]-[month]-[day]"))
         .map_err(|_| format!("{text:?} is not YYYY-MM-DD"))
@@ -222,6 +312,10 @@ fn parse(source: &str, wage_table: &str) -> Result<Guide, String> {
     if !rendered.has_self_test {
         return Err(format!("the article needs a {SELF_TEST_MARK} line"));
     }
+    check_sources(&front.sources)?;
+    if let Some(empty) = rendered.faqs.iter().find(|faq| faq.answer.is_empty()) {
+        return Err(format!("the question {:?} has no answer", empty.question));
+    }
     Ok(Guide {
         published: parse_date(&front.published)?,
         updated: parse_date(&front.updated)?,
@@ -233,6 +327,8 @@ fn parse(source: &str, wage_table: &str) -> Result<Guide, String> {
         sections: rendered.sections,
         faqs: rendered.faqs,
         text_chars: rendered.text_chars,
+        sources: front.sources,
+        links: rendered.links,
     })
 }
 
@@ -242,6 +338,7 @@ struct Rendered {
     faqs: Vec<Faq>,
     text_chars: usize,
     has_self_test: bool,
+    links: Vec<String>,
 }
 
 /// What text is being collected for.
@@ -259,6 +356,7 @@ fn render(body: &str, wage_table: &str) -> Result<Rendered, String> {
     let mut in_answer = false;
     let mut text_chars = 0;
     let mut has_self_test = false;
+    let mut links = Vec::new();
 
     for event in Parser::new_ext(body, Options::ENABLE_TABLES) {
         match event {
@@ -336,6 +434,10 @@ fn render(body: &str, wage_table: &str) -> Result<Rendered, String> {
                 }
                 events.push(event);
             }
+            Event::Start(Tag::Link { ref dest_url, .. }) => {
+                links.push(dest_url.to_string());
+                events.push(event);
+            }
             Event::End(TagEnd::Paragraph | TagEnd::Item) if in_answer => {
                 if let Some(faq) = faqs.last_mut() {
                     faq.answer.push('\n');
@@ -356,6 +458,7 @@ fn render(body: &str, wage_table: &str) -> Result<Rendered, String> {
         faqs,
         text_chars,
         has_self_test,
+        links,
     })
 }
 
@@ -391,7 +494,7 @@ mod tests {
 
     fn article(body: &str) -> String {
         format!(
-            "+++\nslug = \"x\"\ntitle = \"标题\"\ndescription = \"描述\"\npublished = \"2026-11-20\"\nupdated = \"2026-11-28\"\nrelated = []\n+++\n{body}"
+            "+++\nslug = \"x\"\ntitle = \"标题\"\ndescription = \"描述\"\npublished = \"2026-11-20\"\nupdated = \"2026-11-28\"\nrelated = []\n[[sources]]\ntitle = \"来源\"\ndate = \"2025-07\"\nurl = \"https://example.com/a\"\n+++\n{body}"
         )
     }
 
@@ -443,6 +546,60 @@ mod tests {
         assert!(parse("no front matter", TABLE).is_err());
         let bad_date = article("<!-- self-test -->\n").replace("2026-11-20", "20 Nov");
         assert!(parse(&bad_date, TABLE).is_err());
+        // No sources, a bad source, an unanswered question.
+        let cut = |text: String| {
+            let start = text.find("[[sources]]").unwrap();
+            let end = text.find("url = ").unwrap();
+            let end = end + text[end..].find('\n').unwrap() + 1;
+            format!("{}{}", &text[..start], &text[end..])
+        };
+        assert!(parse(&cut(article("<!-- self-test -->\n")), TABLE).is_err());
+        let bad_url = article("<!-- self-test -->\n").replace("https://example.com/a", "ftp://x");
+        assert!(parse(&bad_url, TABLE).is_err());
+        let bad_source_date = article("<!-- self-test -->\n").replace("\"2025-07\"", "\"July\"");
+        assert!(parse(&bad_source_date, TABLE).is_err());
+        assert!(
+            parse(
+                &article("<!-- self-test -->\n\n### 没有答案？\n\n## 下一节\n"),
+                TABLE
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn links_must_lead_somewhere() {
+        let guides = vec![parse(&article("<!-- self-test -->\n"), TABLE).unwrap()];
+        for good in [
+            "/self-test",
+            "/rules",
+            "/guide/x",
+            "/guide/x#s2",
+            "/consultation?interest=planning",
+            "/",
+            "#s1",
+            "https://zwdt.sh.gov.cn/",
+        ] {
+            assert!(link_is_valid(good, &guides), "{good}");
+        }
+        for bad in [
+            "/guide/nope",
+            "/admin",
+            "guide/x",
+            "javascript:alert(1)",
+            "mailto:a@b.c",
+            "#",
+            "https://",
+            "/self-tset",
+        ] {
+            assert!(!link_is_valid(bad, &guides), "{bad}");
+        }
+        let parsed = parse(
+            &article("<!-- self-test -->\n\n见[流程](/guide/process)和[规则](/rules)。\n"),
+            TABLE,
+        )
+        .unwrap();
+        assert_eq!(parsed.links, ["/guide/process", "/rules"]);
     }
 
     #[test]
@@ -532,8 +689,21 @@ mod tests {
                 "{slug}: {figure}"
             );
         }
+        for guide in guides.all() {
+            assert!(
+                !guide.sources.is_empty(),
+                "{} lists its sources",
+                guide.slug
+            );
+        }
+        // Today's figures are placeholders filled from the data, never typed.
+        for (file, source) in SOURCES {
+            for typed in ["11396", "9116.8", "22792", "34188"] {
+                assert!(!source.contains(typed), "{file}.md types {typed}");
+            }
+        }
         let faq = guides.get("faq").unwrap();
-        assert!(faq.faqs.len() >= 10);
+        assert!(faq.faqs.len() >= 25, "{} questions", faq.faqs.len());
         assert!(
             faq.faqs
                 .iter()

@@ -291,17 +291,18 @@ mod tests {
     }
 
     #[test]
-    fn the_json_error_has_a_chinese_message_and_the_request_id() {
+    fn the_json_error_has_a_chinese_message_and_the_request_id()
+    -> Result<(), Box<dyn std::error::Error>> {
         let request = TestRequest::get().uri("/api/v1/nope").to_http_request();
         let (content_type, body) = error_body(&request, StatusCode::NOT_FOUND, "00ab");
         assert_eq!(content_type, "application/json");
-        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&body)?;
         assert_eq!(
             value,
             serde_json::json!({ "error": "请求的资源不存在", "request_id": "00ab" })
         );
         for status in [400, 403, 404, 405, 408, 413, 429, 500, 503] {
-            let status = StatusCode::from_u16(status).unwrap();
+            let status = StatusCode::from_u16(status)?;
             let message = json_message(status);
             assert!(
                 message
@@ -314,5 +315,6 @@ mod tests {
         let (content_type, html) = error_body(&page, StatusCode::NOT_FOUND, "00ab");
         assert!(content_type.starts_with("text/html"));
         assert!(html.contains("页面不存在") && html.contains("00ab"));
+        Ok(())
     }
 }

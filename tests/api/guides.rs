@@ -9,6 +9,7 @@ const SLUGS: &[&str] = &[
     "eligibility",
     "process",
     "materials",
+    "children-school",
     "basic-indicators",
     "bonus-indicators",
     "deductions-and-veto",
@@ -382,5 +383,106 @@ async fn fixed_pages_static_files_and_the_sitemap_are_served_gzipped_when_asked(
         } else {
             assert_eq!(zipped, plain, "{path}");
         }
+    }
+}
+
+#[tokio::test]
+async fn every_article_lists_its_sources_and_the_faq_answers_25_questions() {
+    let app = TestApp::spawn().await;
+    let guides = hujifen::guides::Guides::load(
+        &hujifen::scoring::ReferenceWages::bundled(),
+        time::macros::date!(2026 - 12 - 02),
+    )
+    .unwrap();
+    for guide in guides.all() {
+        let page = Page::from(app.get(&guide.path()).await).await;
+        let sources = page.all("#sources li a[href^=http]");
+        assert!(!sources.is_empty(), "{} lists its sources", guide.slug);
+        let times = page.all(".article-meta time");
+        assert_eq!(
+            times[1].value().attr("datetime"),
+            Some(guide.updated.to_string().as_str()),
+            "{} shows its update date",
+            guide.slug
+        );
+    }
+    let faq = Page::from(app.get("/guide/faq").await).await;
+    let questions = json_ld(&faq)
+        .into_iter()
+        .find(|b| b["@type"] == "FAQPage")
+        .expect("FAQPage JSON-LD")["mainEntity"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(questions.len() >= 25, "{} questions", questions.len());
+    for question in &questions {
+        assert!(
+            !question["acceptedAnswer"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{question}"
+        );
+    }
+    let text: String = questions.iter().map(|q| q["name"].to_string()).collect();
+    for topic in ["续", "换工作", "中考", "档案", "非全日制"] {
+        assert!(text.contains(topic), "the FAQ asks about {topic}");
+    }
+}
+
+#[tokio::test]
+async fn the_children_article_is_reached_from_home_and_every_result() {
+    let app = TestApp::spawn().await;
+    let article = app.get("/guide/children-school").await;
+    assert_eq!(article.status(), 200);
+    let article = Page::from(article).await;
+    assert_eq!(
+        article.text("h1"),
+        "孩子在上海中考、高考：积分要提前多久准备"
+    );
+    assert!(
+        article.text(".prose").contains("5月"),
+        "the early-May deadline"
+    );
+    let home = Page::from(app.get("/").await).await;
+    assert!(home.has(r#"main a[href="/guide/children-school"]"#));
+    for (answers, verdict, more) in [
+        (
+            vec![
+                ("age", "30"),
+                ("education", "bachelor_degree"),
+                ("insurance_months", "24"),
+            ],
+            "reached",
+            "/guide/process",
+        ),
+        (
+            vec![("age", "30"), ("education", "college")],
+            "short",
+            "/guide/bonus-indicators",
+        ),
+        (
+            vec![("age", "61"), ("education", "doctor")],
+            "blocked",
+            "/guide/eligibility",
+        ),
+    ] {
+        let mut answers = answers;
+        answers.push(("contribution_tier", "none"));
+        let response = app.post_form("/self-test", &answers).await;
+        let path = crate::helpers::location(&response);
+        let page = Page::from(app.get(&path).await).await;
+        assert_eq!(
+            page.attr("#verdict", "data-verdict").as_deref(),
+            Some(verdict)
+        );
+        assert!(
+            page.has(r#"#guides a[href="/guide/children-school"]"#),
+            "{verdict}"
+        );
+        assert!(
+            page.has(&format!(r#"#guides a[href="{more}"]"#)),
+            "{verdict}: {more}"
+        );
     }
 }

@@ -267,7 +267,7 @@ test('each verdict reads well at 360 px, prints on two A4 pages, and passes axe'
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
     assert.ok(pages >= 1 && pages <= 2, `${verdict}: ${pages} A4 pages`);
   }
-  for (const path of ['/', '/self-test', '/rules', '/guide/contribution-base', '/consultation', '/privacy/requests']) {
+  for (const path of ['/', '/self-test', '/rules', '/guide/contribution-base', '/guide/children-school', '/guide/faq', '/consultation', '/privacy/requests']) {
     await page.goto(`${base}${path}`);
     assert.deepEqual(await axeProblems(page), [], path);
     await keepScreenshot(page, path === '/' ? 'home' : path.slice(1).replaceAll('/', '-'));

@@ -79,6 +79,8 @@ pub struct ResultPage<'a> {
     pub answers: Vec<(String, String)>,
     /// This result's address, for the printout.
     pub result_url: String,
+    /// The guides that fit the verdict: (path, title).
+    pub guide_links: Vec<(&'static str, &'static str)>,
 }
 
 impl<'a> ResultPage<'a> {
@@ -183,6 +185,7 @@ impl<'a> ResultPage<'a> {
             outdated: outdated(a, &settings.reference_wages),
             answers: answer_fields(answers),
             result_url,
+            guide_links: guide_links(a.verdict),
         }
     }
 
@@ -216,6 +219,33 @@ impl ResultPage<'_> {
     /// Whether some answers were 不确定.
     pub fn has_range(&self) -> bool {
         self.a.total_max > self.a.total_min
+    }
+}
+
+/// The guides that fit a verdict; the children article for everyone (a
+/// parent's deadline is early May of 初三).
+fn guide_links(verdict: Verdict) -> Vec<(&'static str, &'static str)> {
+    let children = (
+        "/guide/children-school",
+        "孩子在上海中考、高考：积分要提前多久准备",
+    );
+    match verdict {
+        Verdict::Reached => vec![
+            ("/guide/process", "办理流程：从单位注册到拿到通知书"),
+            ("/guide/materials", "需要准备的材料"),
+            ("/guide/eligibility", "申请条件、每年续办和换工作"),
+            children,
+        ],
+        Verdict::Short => vec![
+            ("/guide/bonus-indicators", "加分指标：哪些情况能加分"),
+            ("/guide/contribution-base", "社保缴费基数怎样算"),
+            children,
+        ],
+        Verdict::Blocked => vec![
+            ("/guide/eligibility", "申请条件：谁能申请"),
+            ("/guide/deductions-and-veto", "减分指标与一票否决"),
+            children,
+        ],
     }
 }
 
