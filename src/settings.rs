@@ -112,9 +112,11 @@ impl Settings {
 
         let public_url =
             get("HUJIFEN_PUBLIC_URL").unwrap_or_else(|| "http://127.0.0.1:8080".into());
-        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            bail!("HUJIFEN_PUBLIC_URL must start with http:// or https://, got {public_url:?}");
-        }
+        let public_url = normalise_public_url(&public_url).ok_or_else(|| {
+            anyhow!(
+                "HUJIFEN_PUBLIC_URL must be an http:// or https:// URL (an internationalised host as punycode), got {public_url:?}"
+            )
+        })?;
         let sms = match get("HUJIFEN_SMS").as_deref() {
             None | Some("console") => SmsSetting::Console,
             Some("aliyun") => SmsSetting::Aliyun,
@@ -247,7 +249,7 @@ impl Settings {
             counter_retention_days: number("HUJIFEN_COUNTER_RETENTION_DAYS", 7, 1..=365)? as i64,
             listen: get("HUJIFEN_LISTEN").unwrap_or_else(|| "127.0.0.1:8080".into()),
             database_url: get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/hujifen.db".into()),
-            public_url: public_url.trim_end_matches('/').to_string(),
+            public_url,
             sms,
             smtp_url: get("HUJIFEN_SMTP_URL"),
             mail_from: get("HUJIFEN_MAIL_FROM"),
@@ -281,6 +283,29 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+}
+
+/// The public URL as browsers write its origin: scheme and host in lower
+/// case, no default port, no trailing slash; the path kept. None when it is
+/// not http(s) or its host is not ASCII (write an IDN as punycode).
+pub fn normalise_public_url(text: &str) -> Option<String> {
+    let text = text.trim().trim_end_matches('/');
+    let (scheme, rest) = text.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(slash) => rest.split_at(slash),
+        None => (rest, ""),
+    };
+    if authority.is_empty() || !authority.is_ascii() || authority.contains('@') {
+        return None;
+    }
+    let authority = authority.to_ascii_lowercase();
+    let default_port = if scheme == "https" { ":443" } else { ":80" };
+    let authority = authority.strip_suffix(default_port).unwrap_or(&authority);
+    Some(format!("{scheme}://{authority}{path}"))
 }
 
 #[cfg(test)]
@@ -353,6 +378,23 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.public_url, "https://hujifen.example");
+        for (given, normalised) in [
+            (
+                "HTTPS://HuJiFen.Example:443/",
+                Some("https://hujifen.example"),
+            ),
+            ("http://127.0.0.1:8080", Some("http://127.0.0.1:8080")),
+            ("http://example.com:80/sub/", Some("http://example.com/sub")),
+            ("ftp://example.com", None),
+            ("https://沪积分.cn", None),
+            ("https://user@example.com", None),
+        ] {
+            assert_eq!(
+                normalise_public_url(given).as_deref(),
+                normalised,
+                "{given}"
+            );
+        }
         assert!(s.is_https());
         assert_eq!(s.sms, SmsSetting::File("/tmp/sms.jsonl".into()));
         assert_eq!(s.notify_to, ["a@example.com", "b@example.com"]);

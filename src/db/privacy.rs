@@ -153,19 +153,30 @@ pub enum Outcome {
 
 /// Proves the phone with its code, then does what was asked, and records
 /// the request: one transaction.
+#[allow(clippy::too_many_arguments)] // one privacy request, each part named
 pub async fn request(
     pool: &SqlitePool,
     secrets: &Secrets,
     rules: &CodeRules,
     phone: &str,
+    client: &str,
     code: &str,
     action: Action,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let mut transaction = super::begin_write(pool).await?;
-    let check =
-        super::verification::consume_code(&mut transaction, secrets, rules, phone, code, now)
-            .await?;
+    // Wrong entries count per (phone, client), as on the callback form: a
+    // stranger's guesses never lock the owner out of their own data.
+    let check = super::verification::consume_code_from(
+        &mut transaction,
+        secrets,
+        rules,
+        phone,
+        client,
+        code,
+        now,
+    )
+    .await?;
     if check != CodeCheck::Accepted {
         transaction.commit().await?;
         return Ok(Outcome::Code(check));

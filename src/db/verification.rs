@@ -38,24 +38,6 @@ pub struct SendRequest<'a> {
     pub now: i64,
 }
 
-/// Seconds until a phone may have its next code (the per-phone interval
-/// since its latest send), if it must still wait.
-pub async fn seconds_until_next_code(
-    pool: &SqlitePool,
-    phone: &str,
-    interval_seconds: i64,
-    now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    let latest: Option<i64> =
-        sqlx::query_scalar("SELECT max(sent_at) FROM sms_sends WHERE phone = ?")
-            .bind(phone)
-            .fetch_one(pool)
-            .await?;
-    Ok(latest
-        .map(|at| interval_seconds - (now - at))
-        .filter(|wait| *wait > 0))
-}
-
 /// SMS sends of the last 24 hours, for the budget level.
 pub async fn sends_today(pool: &SqlitePool, now: i64) -> Result<u32, sqlx::Error> {
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_sends WHERE sent_at > ?")
@@ -239,9 +221,16 @@ pub async fn reserve_send(
         transaction.commit().await?;
         return Ok(Reservation::TooEasy);
     }
-    let phone_today = checks[2].1.count;
-    let network_today = checks[checks.len() - 2].1.count;
-    if !reserve_allows(level, phone_today, network_today) {
+    // The 24-hour windows of the phone and of the client, by their rules.
+    let today = |rule: Rule| {
+        checks
+            .iter()
+            .find(|(checked, _)| *checked == rule)
+            .map_or(0, |(_, usage)| usage.count)
+    };
+    let phone_today = today(limits.phone_rules()[2]);
+    let client_today = today(limits.ip_rules()[1]);
+    if !reserve_allows(level, phone_today, client_today) {
         transaction.commit().await?;
         return Ok(Reservation::Refused(Refusal {
             retry_after_seconds: 3600,
@@ -394,19 +383,6 @@ pub enum CodeCheck {
     Wrong,
     /// Too many wrong entries.
     Locked,
-}
-
-/// `consume_code_from` for a caller that does not know the client: its
-/// wrong entries count phone-wide only.
-pub async fn consume_code(
-    connection: &mut SqliteConnection,
-    secrets: &crate::secrets::Secrets,
-    rules: &CodeRules,
-    phone: &str,
-    entered: &str,
-    now: i64,
-) -> Result<CodeCheck, sqlx::Error> {
-    consume_code_from(connection, secrets, rules, phone, "", entered, now).await
 }
 
 /// Checks an entered code inside the caller's transaction; a right code is

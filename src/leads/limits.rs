@@ -213,14 +213,12 @@ impl BudgetLevel {
 }
 
 /// The reserve: the last part of the budget is kept for visitors who have
-/// not had a code today, so one busy network cannot spend all of it.
-pub fn reserve_allows(
-    level: BudgetLevel,
-    phone_sends_today: u32,
-    network_sends_today: u32,
-) -> bool {
+/// not had a code today (by phone and by client: an IPv4 address or IPv6
+/// /64, not the wider network, which carrier NAT shares among many), so one
+/// busy client cannot spend all of it.
+pub fn reserve_allows(level: BudgetLevel, phone_sends_today: u32, client_sends_today: u32) -> bool {
     match level {
-        BudgetLevel::Reserve => phone_sends_today == 0 && network_sends_today == 0,
+        BudgetLevel::Reserve => phone_sends_today == 0 && client_sends_today == 0,
         BudgetLevel::Exhausted => false,
         _ => true,
     }

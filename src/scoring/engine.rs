@@ -150,16 +150,23 @@ pub fn replay(profile: &Profile, recorded: &Recorded, wages: &ReferenceWages) ->
         .as_ref()
         .map(|used| ReferenceWages::single(used.period()));
     let revisions = Revisions::bundled();
-    let revision = match recorded.rules_revision.as_deref() {
-        None => &revisions.all()[0],
-        Some(id) => revisions
-            .by_id(id)
-            .unwrap_or_else(|| revisions.in_force_on(recorded.assessed_on)),
+    let (revision, legacy) = match recorded.rules_revision.as_deref() {
+        None => (&revisions.all()[0], true),
+        Some(id) => (
+            revisions
+                .by_id(id)
+                .unwrap_or_else(|| revisions.in_force_on(recorded.assessed_on)),
+            false,
+        ),
     };
+    let mut rules = revisions.rules_of(revision);
+    if legacy {
+        rules.fresh_graduate_needs_college = false;
+    }
     let basis = Basis {
         on: recorded.assessed_on,
         wages: then.as_ref().unwrap_or(wages),
-        rules: revisions.rules_of(revision),
+        rules,
     };
     let mut assessment = evaluate_on(profile, &basis);
     assessment.rule_set = recorded.rule_set.clone();
@@ -274,7 +281,12 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
         &basis.rules.lingang,
     ));
     if profile.fresh_graduate {
-        items.push(fresh_graduate_item(profile.education));
+        let education = if basis.rules.fresh_graduate_needs_college {
+            profile.education
+        } else {
+            Education::College
+        };
+        items.push(fresh_graduate_item(education));
     }
     let award_points = t::award_points(profile.award);
     if award_points > 0 {

@@ -181,6 +181,13 @@ pub fn answer_fields(answers: &Profile) -> Vec<(String, String)> {
             field.1 = "unknown".into();
         }
     }
+    // The stored tier is already the one that counts: it holds for most
+    // months (a "recent" band was stored one tier lower).
+    if answers.contribution_tier != super::profile::ContributionTier::None
+        && !unknown.contribution_tier
+    {
+        fields.push(("base_duration".into(), "most".into()));
+    }
     fields
 }
 
@@ -655,6 +662,16 @@ mod tests {
             Some("unknown")
         );
         assert_eq!(parse_form_answers(&fields).unwrap(), profile);
+        // A band answered "recent" is stored one lower, and comes back as it
+        // counts: recomputing or changing the answers never lowers it again.
+        for duration in ["most", "recent"] {
+            let mut banded = answers.clone();
+            banded.insert("contribution_tier".into(), "x2".into());
+            banded.insert("base_duration".into(), duration.into());
+            let profile = parse_form_answers(&banded).unwrap();
+            let fields: RawAnswers = answer_fields(&profile).into_iter().collect();
+            assert_eq!(parse_form_answers(&fields).unwrap(), profile, "{duration}");
+        }
     }
 
     #[test]

@@ -46,6 +46,10 @@ pub struct DatedRules {
     /// The id of the latest revision that applied.
     pub revision: String,
     pub lingang: YearlyBonus,
+    /// RULES.md §3 guard: 应届生 needs at least 大专. False only to replay
+    /// results stored before revisions were recorded, which scored without
+    /// it, exactly as their visitors saw them.
+    pub fresh_graduate_needs_college: bool,
 }
 
 #[derive(Deserialize)]
@@ -142,6 +146,7 @@ impl Revisions {
                 from_years: lingang_from_years,
                 ..t::LINGANG
             },
+            fresh_graduate_needs_college: true,
         }
     }
 

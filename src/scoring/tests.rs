@@ -1060,3 +1060,29 @@ proptest! {
         prop_assert_eq!(back, a);
     }
 }
+
+#[test]
+fn a_result_stored_before_revisions_replays_as_it_was_seen() {
+    let profile = Profile {
+        age: 30,
+        fresh_graduate: true,
+        lingang_years: 2,
+        insurance_months: 24,
+        ..base()
+    };
+    let wages = ReferenceWages::bundled();
+    let recorded = |revision: Option<&str>| Recorded {
+        rule_set: "sh-2017".into(),
+        assessed_on: date!(2025 - 03 - 01),
+        reference_wage: None,
+        rules_revision: revision.map(String::from),
+    };
+    // The previous release gave 应届生 10 with 高中 and counted 临港 from 3 years.
+    let old = replay(&profile, &recorded(None), &wages);
+    assert_eq!(points(&old, "fresh_graduate"), Some(10));
+    assert_eq!(points(&old, "lingang"), Some(0));
+    assert_eq!(old.rules_revision, "2018-01-01");
+    let now = replay(&profile, &recorded(Some("2024-08-21")), &wages);
+    assert_eq!(points(&now, "fresh_graduate"), Some(0));
+    assert_eq!(points(&now, "lingang"), Some(4));
+}

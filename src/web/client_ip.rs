@@ -8,22 +8,32 @@ use actix_web::HttpRequest;
 
 use crate::leads::network::{ClientKeys, TrustedProxies, client_keys};
 
-/// The client's address as seen through the trusted proxies, if any.
+/// The client's address as seen through the trusted proxies: walking
+/// `X-Forwarded-For` from the right, the first hop that is not itself a
+/// trusted proxy (a CDN in front of a local proxy is skipped when listed).
 pub fn client_addr(request: &HttpRequest, trusted: TrustedProxies) -> Option<IpAddr> {
     let peer = request.peer_addr().map(|address| address.ip())?;
-    if trusted.contains(peer) {
-        let forwarded = request
-            .headers()
-            .get_all("x-forwarded-for")
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(','))
-            .last()
-            .and_then(|hop| hop.trim().parse::<IpAddr>().ok());
-        if let Some(client) = forwarded {
-            return Some(client);
+    if !trusted.contains(peer) {
+        return Some(peer);
+    }
+    let hops: Vec<&str> = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(address) = hop.trim().parse::<IpAddr>() else {
+            // A hop that is not an address ends what can be trusted.
+            break;
+        };
+        client = address;
+        if !trusted.contains(address) {
+            break;
         }
     }
-    Some(peer)
+    Some(client)
 }
 
 /// The keys limits count a request under: the client (an IPv4 address or
@@ -80,6 +90,13 @@ mod tests {
             .insert_header(("x-forwarded-for", "not-an-ip"))
             .to_http_request();
         assert_eq!(client_ip(&garbage, proxy), "10.0.0.1");
+        // CDN edge -> local proxy -> app: the last untrusted hop.
+        let chained = TrustedProxies::parse("10.0.0.0/24, 198.51.100.0/24")?;
+        let via_cdn = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse()?)
+            .insert_header(("x-forwarded-for", "1.2.3.4, 203.0.113.9, 198.51.100.20"))
+            .to_http_request();
+        assert_eq!(client_ip(&via_cdn, chained), "203.0.113.9");
         Ok(())
     }
 

@@ -181,7 +181,7 @@ fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
     };
     // The public URL's origin only: never Host, X-Forwarded-Host or
     // Forwarded, which the client writes, and never http:// for https://.
-    origin == public_origin(public_url)
+    crate::settings::normalise_public_url(origin).as_deref() == Some(public_origin(public_url))
 }
 
 fn render_error_page(

@@ -9,7 +9,6 @@ use super::layout::{PageMeta, SITE_NAME};
 use super::{AppError, AppState, render, render_private};
 use crate::db;
 use crate::db::privacy::{Action, Outcome};
-use crate::db::verification::CodeCheck;
 use crate::form::{FieldErrors, RawFields};
 use crate::leads::codes::looks_like_code;
 use crate::leads::form::Interest;
@@ -104,6 +103,7 @@ pub async fn requests_form() -> Result<HttpResponse, AppError> {
 /// withdraw marketing consent, or delete — each recorded.
 pub async fn request(
     state: web::Data<AppState>,
+    http: actix_web::HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
@@ -137,11 +137,13 @@ pub async fn request(
         );
     };
     let now = crate::clock::unix_now();
+    let client = super::client_ip::client_ip(&http, state.settings.trusted_proxy);
     let outcome = db::privacy::request(
         &state.pool,
         &state.secrets,
         &state.settings.code_rules,
         phone.as_str(),
+        &client,
         &code,
         action,
         now,
@@ -149,13 +151,11 @@ pub async fn request(
     .await?;
     let held = match outcome {
         Outcome::Done { held } => held,
-        Outcome::Code(check) => {
-            let message = match check {
-                CodeCheck::Locked => "验证码输入错误次数过多，请重新获取验证码",
-                _ => crate::leads::codes::WRONG_OR_EXPIRED,
-            };
+        // One message for a wrong, an expired and a locked code: which one
+        // it is would tell a stranger whether the phone has a live code.
+        Outcome::Code(_) => {
             let mut errors = FieldErrors::default();
-            errors.add("code", message);
+            errors.add("code", crate::leads::codes::WRONG_OR_EXPIRED);
             return render_private(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &RequestsPage::new(fields, errors, None),

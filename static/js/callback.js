@@ -159,8 +159,22 @@
     return '获取验证码失败，请稍后再试';
   }
 
-  // A page shown again after a refusal keeps the countdown it had.
+  // A page shown again after a refusal keeps the countdown it had: the
+  // server says so after its own send (data-wait); after a refused form the
+  // script remembers when it asked, for this tab and this phone only.
+  var KEY = 'hujifen-code-until';
+  function remember(seconds) {
+    try {
+      window.sessionStorage.setItem(KEY, JSON.stringify({ phone: phone.value.trim(), until: Date.now() + seconds * 1000 }));
+    } catch (e) { /* storage off: no countdown after a reload */ }
+  }
   var wait = Number(button.getAttribute('data-wait'));
+  if (!(wait > 0)) {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(KEY) || 'null');
+      if (saved && saved.phone === phone.value.trim()) wait = (saved.until - Date.now()) / 1000;
+    } catch (e) { wait = 0; }
+  }
   if (wait > 0) {
     busy = true;
     countdown(wait);
@@ -211,11 +225,13 @@
           altcha.value = '';
           if (data.ok) {
             say(data.message, false);
+            remember(data.retry_after || 60);
             countdown(data.retry_after || 60);
             document.getElementById('c-code').focus();
           } else {
             say(firstError(data), true);
             if (data.retry_after) {
+              remember(data.retry_after);
               countdown(data.retry_after);
             } else {
               reset();

@@ -438,3 +438,45 @@ async fn a_form_key_replays_only_with_the_same_phone() {
         "another phone's request is not swallowed by a leaked key"
     );
 }
+
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out_of_their_privacy_requests() {
+    let app = TestApp::spawn_with(&[
+        ("HUJIFEN_TRUSTED_PROXY", "127.0.0.1"),
+        ("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1"),
+        ("HUJIFEN_CODE_MAX_WRONG_PER_DAY", "3"),
+    ])
+    .await;
+    let phone = "13966667777";
+    let (stranger, owner) = ("203.0.113.80", "198.51.100.80");
+    let ask = |code: String, from: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/privacy/requests"))
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("source", "privacy"),
+                    ("phone", phone),
+                    ("code", code.as_str()),
+                    ("action", "view"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(ask_code(&app, phone, stranger).await.status(), 200);
+    let code = app.last_code_for(phone);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..3 {
+        assert_eq!(ask(wrong.to_string(), stranger).await.status(), 422);
+    }
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(ask_code(&app, phone, owner).await.status(), 200);
+    let code = app.last_code_for(phone);
+    let response = ask(code, owner).await;
+    assert_eq!(response.status(), 200, "the owner still reaches their data");
+    let page = crate::helpers::Page::from(response).await;
+    assert!(page.has("#privacy-result"));
+}

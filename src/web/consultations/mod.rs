@@ -450,7 +450,6 @@ pub async fn submit(
             );
         }
     };
-    let phone_for_wait = callback_request.phone.clone();
     let snapshot = found.as_ref().map(|(attached, stored)| {
         Snapshot::build(
             &attached.token,
@@ -501,35 +500,22 @@ pub async fn submit(
             refusal.message,
             Some(refusal.retry_after_seconds),
         ),
-        // One message for both: which one it is would tell a stranger
-        // whether this phone has a live code.
-        SubmitOutcome::CodeMissing | SubmitOutcome::CodeWrong => (
+        // One message for all three: which one it is would tell a
+        // stranger whether this phone has a live code.
+        SubmitOutcome::CodeMissing | SubmitOutcome::CodeWrong | SubmitOutcome::CodeLocked => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "code",
             crate::leads::codes::WRONG_OR_EXPIRED,
             None,
         ),
-        SubmitOutcome::CodeLocked => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "code",
-            "验证码输入错误次数过多，请重新获取验证码",
-            None,
-        ),
     };
     let mut errors = FieldErrors::default();
     errors.add(field, message);
-    // The countdown of 立即获取 goes on where it was.
-    let code_wait = db::verification::seconds_until_next_code(
-        &state.pool,
-        phone_for_wait.as_str(),
-        state.settings.send_limits.phone_interval.seconds,
-        crate::clock::unix_now(),
-    )
-    .await
-    .map_err(AppError::internal)?;
+    // The 立即获取 countdown is kept by the page's script (it remembers
+    // when it asked): the server never says whether a typed phone had a
+    // code lately.
     let attached = found.as_ref().map(|(a, _)| a.clone());
-    let mut callback = CallbackForm::resubmitted(raw, errors, attached);
-    callback.code_wait_seconds = code_wait;
+    let callback = CallbackForm::resubmitted(raw, errors, attached);
     Ok(with_retry_after(
         form_again(&state, status, callback, found.as_ref())?,
         retry_after,
