@@ -283,6 +283,33 @@ impl Settings {
     pub fn is_https(&self) -> bool {
         self.public_url.starts_with("https://")
     }
+
+    /// `scheme://host[:port]` of the public URL (normalised at start).
+    pub fn public_origin(&self) -> &str {
+        let url = self.public_url.as_str();
+        let after_scheme = url.find("://").map_or(0, |at| at + 3);
+        match url[after_scheme..].find('/') {
+            Some(slash) => &url[..after_scheme + slash],
+            None => url,
+        }
+    }
+
+    /// The public URL's host name, without its port.
+    pub fn public_host_name(&self) -> &str {
+        let origin = self.public_origin();
+        let authority = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+        host_name(authority)
+    }
+}
+
+/// The name of a `host[:port]` authority ("[::1]:8080" -> "[::1]").
+pub fn host_name(authority: &str) -> &str {
+    authority
+        .rsplit_once(':')
+        .filter(|(name, port)| {
+            !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':')
+        })
+        .map_or(authority, |(name, _)| name)
 }
 
 /// The public URL as browsers write its origin: scheme and host in lower

@@ -12,6 +12,7 @@ use actix_web::{HttpMessage, HttpResponse, web};
 use tracing::Instrument;
 
 use super::AppState;
+use crate::settings::{Settings, host_name, normalise_public_url};
 
 /// The id of the current request, in the request's extensions.
 #[derive(Debug, Clone)]
@@ -32,25 +33,21 @@ pub async fn site(
     let method = request.method().clone();
     // An Arc, not a copy of the URL: this runs on every request.
     let state = request.app_data::<web::Data<AppState>>().cloned();
-    let public_url = state
-        .as_ref()
-        .map_or("", |state| state.settings.public_url.as_str());
-    let https = public_url.starts_with("https://");
+    let settings = state.as_ref().map(|state| &state.settings);
+    let https = settings.is_some_and(Settings::is_https);
     let admin = request.path().starts_with("/admin");
     let span = tracing::info_span!("request", id = %request_id);
 
-    let trusted = state
-        .as_ref()
-        .map(|state| state.settings.trusted_proxy)
-        .unwrap_or_default();
-    let response = if !host_allowed(&request, public_url, trusted) {
+    let response = if settings.is_some_and(|settings| !host_allowed(&request, settings)) {
         // A foreign Host could poison links built from it, or reach this
         // site under another name (DNS rebinding): refused, unless a trusted
         // proxy (which answers for its own names) sent it.
         let host = header_text(&request, "host");
         span.in_scope(|| tracing::warn!(%host, "request for another host refused"));
         request.into_response(HttpResponse::MisdirectedRequest().finish())
-    } else if method == actix_web::http::Method::POST && !same_origin(&request, public_url) {
+    } else if method == actix_web::http::Method::POST
+        && !same_origin(&request, settings.map_or("", Settings::public_origin))
+    {
         let (origin, site) = (
             header_text(&request, "origin"),
             header_text(&request, "sec-fetch-site"),
@@ -106,49 +103,29 @@ fn header_text(request: &ServiceRequest, name: &str) -> String {
         .to_string()
 }
 
-/// `scheme://host[:port]` of the public URL.
-fn public_origin(public_url: &str) -> &str {
-    let after_scheme = public_url.find("://").map_or(0, |at| at + 3);
-    match public_url[after_scheme..].find('/') {
-        Some(slash) => &public_url[..after_scheme + slash],
-        None => public_url,
-    }
-}
-
-/// The Host must name the public host (with or without its port) or this
+/// The Host must name the public host (with or without a port) or this
 /// server's own socket address (a direct visit by address); anything goes
 /// through a trusted proxy, and a request without a Host (HTTP/1.0) passes.
-fn host_allowed(
-    request: &ServiceRequest,
-    public_url: &str,
-    trusted: crate::leads::network::TrustedProxies,
-) -> bool {
+/// Runs on every request: no allocation.
+fn host_allowed(request: &ServiceRequest, settings: &Settings) -> bool {
     let Some(host) = request.headers().get(header::HOST) else {
         return true;
     };
     let Ok(host) = host.to_str() else {
         return false;
     };
-    let public_host = public_origin(public_url)
-        .split_once("://")
-        .map_or("", |(_, host)| host);
-    let public_name = public_host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(public_host, |(name, _)| name);
-    let host_name = host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host, |(name, _)| name);
+    let public = settings.public_host_name();
+    let name = host_name(host);
     let loopback = |name: &str| matches!(name, "127.0.0.1" | "localhost" | "[::1]");
-    host.eq_ignore_ascii_case(public_host)
-        || host_name.eq_ignore_ascii_case(public_name)
+    name.eq_ignore_ascii_case(public)
         // A site developed on its own machine answers to every loopback name.
-        || (loopback(public_name) && loopback(host_name))
-        || host == request.app_config().local_addr().to_string()
+        || (loopback(public) && loopback(name))
+        || host
+            .parse::<std::net::SocketAddr>()
+            .is_ok_and(|address| address == request.app_config().local_addr())
         || request
             .peer_addr()
-            .is_some_and(|peer| trusted.contains(peer.ip()))
+            .is_some_and(|peer| settings.trusted_proxy.contains(peer.ip()))
 }
 
 fn new_request_id() -> String {
@@ -163,7 +140,7 @@ fn new_request_id() -> String {
 /// `Origin` must be the public URL's origin ("null", as sent under
 /// `Referrer-Policy: no-referrer` by older browsers, is refused). Clients
 /// that send neither (curl, tests) are not browsers under attack.
-fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
+fn same_origin(request: &ServiceRequest, public_origin: &str) -> bool {
     let headers = request.headers();
     match headers
         .get("sec-fetch-site")
@@ -181,7 +158,7 @@ fn same_origin(request: &ServiceRequest, public_url: &str) -> bool {
     };
     // The public URL's origin only: never Host, X-Forwarded-Host or
     // Forwarded, which the client writes, and never http:// for https://.
-    crate::settings::normalise_public_url(origin).as_deref() == Some(public_origin(public_url))
+    normalise_public_url(origin).as_deref() == Some(public_origin)
 }
 
 fn render_error_page(
