@@ -281,12 +281,9 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
         &basis.rules.lingang,
     ));
     if profile.fresh_graduate {
-        let education = if basis.rules.fresh_graduate_needs_college {
-            profile.education
-        } else {
-            Education::College
-        };
-        items.push(fresh_graduate_item(education));
+        let qualifies =
+            profile.education != Education::None || !basis.rules.fresh_graduate_needs_college;
+        items.push(fresh_graduate_item(qualifies));
     }
     let award_points = t::award_points(profile.award);
     if award_points > 0 {
@@ -511,8 +508,9 @@ fn veto_note(code: &str) -> String {
     }
 }
 
-fn fresh_graduate_item(education: Education) -> Item {
-    if education == Education::None {
+/// `qualifies`: at least 大专, where the rules in force ask for it.
+fn fresh_graduate_item(qualifies: bool) -> Item {
+    if !qualifies {
         item(
             "fresh_graduate",
             "全日制应届高校毕业生",

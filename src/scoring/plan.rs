@@ -254,22 +254,6 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
             Effort::Verify,
         );
     }
-    if profile.unknown.qualification_base_met {
-        consider(
-            "verify_qualification_base".into(),
-            format!(
-                "在“随申办”查询近12个月的社保缴费基数：有6个月不低于{}（社平工资1倍），{}即可计分",
-                threshold_text(ContributionTier::X1, basis),
-                t::qualification_label(profile.qualification)
-            ),
-            Profile {
-                qualification_base_met: true,
-                ..profile.clone()
-            },
-            0,
-            Effort::Verify,
-        );
-    }
 
     for steps in 1..=2 {
         if let Some(education) = education_after(profile.education, steps) {
@@ -319,14 +303,23 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
         );
     }
 
-    if t::qualification_needs_base(profile.qualification)
-        && !profile.qualification_base_met
-        && !profile.unknown.qualification_base_met
-    {
+    // The base condition of a title held: when unknown, check it first;
+    // when known to be unmet, the employer has to raise the base.
+    if t::qualification_needs_base(profile.qualification) && !profile.qualification_base_met {
+        let (code, how, months, effort) = if profile.unknown.qualification_base_met {
+            (
+                "verify_qualification_base",
+                "在“随申办”查询近12个月的缴费记录：",
+                0,
+                Effort::Verify,
+            )
+        } else {
+            ("qualification_base", "近12个月内", 6, Effort::Employer)
+        };
         consider(
-            "qualification_base".into(),
+            code.into(),
             format!(
-                "近12个月内有6个月社保缴费基数不低于{}（社平工资1倍），{}即可计分",
+                "{how}有6个月社保缴费基数不低于{}（社平工资1倍），{}即可计分",
                 threshold_text(ContributionTier::X1, basis),
                 t::qualification_label(profile.qualification)
             ),
@@ -334,8 +327,8 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
                 qualification_base_met: true,
                 ..profile.clone()
             },
-            6,
-            Effort::Employer,
+            months,
+            effort,
         );
     }
 
