@@ -9,7 +9,7 @@ use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::revisions::{DatedRules, Revisions};
 use super::tables::{self as t, YearlyBonus};
 use super::verdict::{self, Blocker, Verdict};
-use super::wages::{ReferenceWages, WagePeriod, YearMonth};
+use super::wages::{ReferenceWages, WagePeriod, YearMonth, chinese_date};
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
@@ -106,6 +106,48 @@ pub struct Assessment {
 impl Assessment {
     pub fn item(&self, code: &str) -> Option<&Item> {
         self.items.iter().find(|item| item.code == code)
+    }
+
+    /// Why this result may differ if scored `today` (a later rule set,
+    /// rule revision or reference wage), in Chinese; None when it would not.
+    pub fn outdated(&self, wages: &ReferenceWages, today: time::Date) -> Option<String> {
+        if self.rule_set != t::RULE_SET {
+            return Some(format!(
+                "此结果按旧的计分规则（{}）计算，现行规则为{}。",
+                self.rule_set,
+                t::RULE_SET
+            ));
+        }
+        let later: Vec<String> = Revisions::bundled()
+            .since(&self.rules_revision, today)
+            .iter()
+            .map(|r| format!("{}起{}", chinese_date(r.effective), r.title))
+            .collect();
+        if !later.is_empty() {
+            return Some(format!(
+                "此结果按当时的规则计算，此后规则有更新：{}。按最新规则重新计算，结果可能不同。",
+                later.join("；")
+            ));
+        }
+        let used = self.reference_wage.clone();
+        let period_on = |date| {
+            wages
+                .period_for(YearMonth::of(date))
+                .map(ReferenceWageUsed::from)
+        };
+        let (then, now) = (period_on(self.assessed_on), period_on(today));
+        let describe = |wage: &Option<ReferenceWageUsed>| {
+            wage.as_ref()
+                .map(|w| format!("{} {}元/月", w.period().chinese(), w.yuan))
+                .unwrap_or_else(|| "无".into())
+        };
+        (used != then || used != now).then(|| {
+            format!(
+                "此结果按当时的社平工资（{}）计算，现行数据为{}。",
+                describe(&used),
+                describe(&now)
+            )
+        })
     }
 }
 

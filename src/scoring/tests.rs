@@ -1086,3 +1086,26 @@ fn a_result_stored_before_revisions_replays_as_it_was_seen() {
     assert_eq!(points(&now, "fresh_graduate"), Some(0));
     assert_eq!(points(&now, "lingang"), Some(4));
 }
+
+#[test]
+fn a_result_says_when_later_rules_or_wages_apply() {
+    let wages = ReferenceWages::bundled();
+    let today = date!(2026 - 12 - 02);
+    let fresh = assess(&base(), today, &wages);
+    assert_eq!(fresh.outdated(&wages, today), None);
+    let before_lingang = assess(&base(), date!(2024 - 01 - 15), &wages);
+    let reason = before_lingang.outdated(&wages, today).unwrap();
+    assert!(
+        reason.contains("2024年8月21日") && reason.contains("临港"),
+        "{reason}"
+    );
+    let mut old_wage = fresh.clone();
+    if let Some(used) = old_wage.reference_wage.as_mut() {
+        used.yuan = 12434;
+    }
+    let reason = old_wage.outdated(&wages, today).unwrap();
+    assert!(
+        reason.contains("12434") && reason.contains("11396"),
+        "{reason}"
+    );
+}

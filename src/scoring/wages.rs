@@ -79,6 +79,11 @@ impl<'de> Deserialize<'de> for YearMonth {
     }
 }
 
+/// "2026年11月28日".
+pub fn chinese_date(date: time::Date) -> String {
+    format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
+}
+
 /// One period of the table: `from..=to`, open-ended when `to` is absent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WagePeriod {

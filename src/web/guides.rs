@@ -12,10 +12,7 @@ use super::precompressed::{GzipSplice, Precompressed, encoded, wants_gzip};
 use super::{AppError, AppState, HTML};
 use crate::guides::{Guide, Guides, Section};
 
-/// "2026年11月28日".
-pub fn chinese_date(date: time::Date) -> String {
-    format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
-}
+pub use crate::scoring::wages::chinese_date;
 
 #[derive(Template)]
 #[template(path = "guide/article.html")]

@@ -24,8 +24,7 @@ struct RulesPage<'a> {
 
 impl RulesPage<'_> {
     fn chinese_date(&self, revision: &Revision) -> String {
-        let date = revision.effective;
-        format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
+        crate::scoring::wages::chinese_date(revision.effective)
     }
 }
 

@@ -8,10 +8,8 @@ use crate::leads::form::Interest;
 use crate::scoring::input::answer_fields;
 use crate::scoring::plan::Effort;
 use crate::scoring::verdict::BlockerKind;
-use crate::scoring::{
-    Assessment, EligibilityNote, Item, Profile, ReferenceWageUsed, ReferenceWages, Revisions,
-    Verdict, YearMonth, tables,
-};
+use crate::scoring::wages::chinese_date;
+use crate::scoring::{Assessment, EligibilityNote, Item, Profile, Verdict, tables};
 use crate::settings::Settings;
 use crate::web::consultations::{AttachedAssessment, CallbackForm};
 use crate::web::layout::{PageMeta, SITE_NAME};
@@ -170,7 +168,7 @@ impl<'a> ResultPage<'a> {
             groups,
             headline,
             verdict,
-            assessed_on: format!("{}年{}月{}日", date.year(), date.month() as u8, date.day()),
+            assessed_on: chinese_date(date),
             period_text,
             raw_sum: a.items.iter().map(|item| item.points).sum(),
             callback,
@@ -182,7 +180,7 @@ impl<'a> ResultPage<'a> {
             suggestions,
             more_suggestions,
             to_confirm: a.eligibility.iter().filter(|n| n.met.is_none()).collect(),
-            outdated: outdated(a, &settings.reference_wages),
+            outdated: a.outdated(&settings.reference_wages, crate::web::shanghai_today()),
             answers: answer_fields(answers),
             result_url,
             guide_links: guide_links(a.verdict),
@@ -395,51 +393,4 @@ fn breakdown_chart(a: &Assessment) -> BarChart {
             .collect(),
         standard_at: tables::STANDARD * 100 / scale,
     }
-}
-
-/// Why the result may differ under today's rules or data, if it does.
-fn outdated(a: &Assessment, wages: &ReferenceWages) -> Option<String> {
-    if a.rule_set != tables::RULE_SET {
-        return Some(format!(
-            "此结果按旧的计分规则（{}）计算，现行规则为{}。",
-            a.rule_set,
-            tables::RULE_SET
-        ));
-    }
-    let today = crate::web::shanghai_today();
-    let later: Vec<String> = Revisions::bundled()
-        .since(&a.rules_revision, today)
-        .iter()
-        .map(|r| format!("{}起{}", chinese_date(r.effective), r.title))
-        .collect();
-    if !later.is_empty() {
-        return Some(format!(
-            "此结果按当时的规则计算，此后规则有更新：{}。按最新规则重新计算，结果可能不同。",
-            later.join("；")
-        ));
-    }
-    let used = a.reference_wage.clone();
-    let then = wages
-        .period_for(YearMonth::of(a.assessed_on))
-        .map(ReferenceWageUsed::from);
-    let now = wages
-        .period_for(YearMonth::of(today))
-        .map(ReferenceWageUsed::from);
-    let describe = |wage: &Option<ReferenceWageUsed>| {
-        wage.as_ref()
-            .map(|w| format!("{} {}元/月", w.period().chinese(), w.yuan))
-            .unwrap_or_else(|| "无".into())
-    };
-    if used != then || used != now {
-        return Some(format!(
-            "此结果按当时的社平工资（{}）计算，现行数据为{}。",
-            describe(&used),
-            describe(&now)
-        ));
-    }
-    None
-}
-
-fn chinese_date(date: time::Date) -> String {
-    format!("{}年{}月{}日", date.year(), date.month() as u8, date.day())
 }
