@@ -689,14 +689,8 @@ async fn the_attached_self_test_keeps_sensitive_answers_out_unless_shared() {
         .to_string();
     let result = Page::from(app.get(&format!("/self-test/{token}")).await).await;
     let hidden: Vec<(String, String)> = result
-        .all("#callback-form input[type=hidden]")
+        .hidden_fields("#callback-form")
         .into_iter()
-        .map(|i| {
-            (
-                i.value().attr("name").unwrap().to_string(),
-                i.value().attr("value").unwrap_or("").to_string(),
-            )
-        })
         .filter(|(name, _)| name != "altcha")
         .collect();
     assert!(hidden.contains(&("source".into(), "result".into())));

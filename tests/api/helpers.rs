@@ -215,15 +215,8 @@ impl TestApp {
     /// work left out: the script fills it in).
     pub async fn fresh_form(&self, path: &str) -> Vec<(String, String)> {
         let page = Page::from(self.get(path).await).await;
-        page.all("#callback-form input[type=hidden]")
+        page.hidden_fields("#callback-form")
             .into_iter()
-            .filter_map(|input| {
-                let name = input.value().attr("name")?;
-                Some((
-                    name.to_string(),
-                    input.value().attr("value").unwrap_or("").to_string(),
-                ))
-            })
             .filter(|(name, _)| name != "altcha")
             .collect()
     }
@@ -345,6 +338,20 @@ impl Page {
 
     pub fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.one(css).value().attr(name).map(String::from)
+    }
+
+    /// The hidden fields under `css` (a form), as the browser would send them.
+    pub fn hidden_fields(&self, css: &str) -> Vec<(String, String)> {
+        self.all(&format!("{css} input[type=hidden]"))
+            .into_iter()
+            .filter_map(|input| {
+                let name = input.value().attr("name")?;
+                Some((
+                    name.to_string(),
+                    input.value().attr("value").unwrap_or("").to_string(),
+                ))
+            })
+            .collect()
     }
 }
 

@@ -262,16 +262,7 @@ async fn a_result_under_old_data_offers_to_recompute() {
         .unwrap();
     let page = Page::from(app.get(&path).await).await;
     assert!(page.text("#outdated").contains("9999"));
-    let fields: Vec<(String, String)> = page
-        .all("#outdated form input[type=hidden]")
-        .into_iter()
-        .map(|i| {
-            (
-                i.value().attr("name").unwrap().to_string(),
-                i.value().attr("value").unwrap().to_string(),
-            )
-        })
-        .collect();
+    let fields = page.hidden_fields("#outdated form");
     assert!(fields.contains(&("age".into(), "30".into())));
     let recomputed = app
         .client

@@ -346,16 +346,7 @@ async fn a_result_from_before_the_revisions_still_renders_flagged() {
     assert!(page.text(".meta").contains("12307"));
 
     // Recomputed under today's rules: 30 + 50 + 15 + 4.
-    let fields: Vec<(String, String)> = page
-        .all("#outdated form input[type=hidden]")
-        .into_iter()
-        .map(|i| {
-            (
-                i.value().attr("name").unwrap().to_string(),
-                i.value().attr("value").unwrap().to_string(),
-            )
-        })
-        .collect();
+    let fields = page.hidden_fields("#outdated form");
     let recomputed = app
         .client
         .post(app.url("/self-test"))
