@@ -118,6 +118,7 @@ impl Application {
             calendar,
             leads,
             assessments: crate::db::assessments::AssessmentWriter::start(pool.clone()),
+            logins: Arc::default(),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -155,6 +156,11 @@ impl Application {
     }
 
     /// A handle to stop the server gracefully.
+    /// The admin login limiter, to read its hashing load.
+    pub fn logins(&self) -> Arc<web::admin::auth::LoginLimiter> {
+        Arc::clone(&self.state.logins)
+    }
+
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }

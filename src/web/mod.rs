@@ -59,6 +59,8 @@ pub struct AppState {
     /// The group-commit writers of callback requests and self-test results.
     pub leads: crate::db::leads::LeadWriter,
     pub assessments: crate::db::assessments::AssessmentWriter,
+    /// Bounds password hashing (admin logins).
+    pub logins: Arc<admin::auth::LoginLimiter>,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {

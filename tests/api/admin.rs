@@ -965,15 +965,13 @@ async fn failures_of(app: &TestApp, username: &str) -> i64 {
 }
 
 fn load(app: &TestApp) -> hujifen::web::admin::auth::HashingLoad {
-    hujifen::web::admin::auth::hashing_load(&app.database_url).expect("a login happened")
+    app.logins.load()
 }
 
 /// Waits (at most 20 s) until `hashes` password hashes are in progress.
 async fn wait_until_hashing(app: &TestApp, hashes: usize) {
     for _ in 0..2000 {
-        if hujifen::web::admin::auth::hashing_load(&app.database_url)
-            .is_some_and(|load| load.hashing == hashes)
-        {
+        if app.logins.load().hashing == hashes {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

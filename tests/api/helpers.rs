@@ -19,6 +19,8 @@ pub struct TestApp {
     pub client: Client,
     pub pool: SqlitePool,
     pub database_url: String,
+    /// The app's admin login limiter (its hashing load).
+    pub logins: std::sync::Arc<hujifen::web::admin::auth::LoginLimiter>,
     handle: ServerHandle,
     server: JoinHandle<std::io::Result<()>>,
     pub data: TempDir,
@@ -53,6 +55,7 @@ impl TestApp {
         let app = Application::build(settings).await.expect("app builds");
         let address = format!("http://{}", app.address());
         let pool = app.pool();
+        let logins = app.logins();
         let handle = app.handle();
         let server = tokio::spawn(app.run());
         hujifen::notify::sms::install_tls_provider();
@@ -66,6 +69,7 @@ impl TestApp {
             client,
             pool,
             database_url,
+            logins,
             handle,
             server,
             data,

@@ -9,7 +9,7 @@
 //! carries a signed known-device cookie and has its own account bucket, so
 //! strangers' failures never lock the advisor out.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -105,8 +105,8 @@ const THROTTLED: &str = "登录失败次数过多，请稍后再试";
 const BUSY: &str = "登录请求过多，请稍后再试";
 
 /// What bounds password hashing for one site: a few permits for everyone
-/// and one attempt in flight per account bucket.
-struct LoginLimiter {
+/// and one attempt in flight per account bucket. One per app, in AppState.
+pub struct LoginLimiter {
     permits: Arc<Semaphore>,
     size: usize,
     /// (username, known device) with an attempt in flight.
@@ -121,6 +121,13 @@ pub struct HashingLoad {
     pub permits: usize,
     pub hashing: usize,
     pub peak: usize,
+}
+
+impl Default for LoginLimiter {
+    /// About the core count of permits (`site_hashing_permits`).
+    fn default() -> Self {
+        Self::new(site_hashing_permits())
+    }
 }
 
 impl LoginLimiter {
@@ -158,7 +165,8 @@ impl LoginLimiter {
         Hashing(Arc::clone(self))
     }
 
-    fn load(&self) -> HashingLoad {
+    /// Hashes now and at most at once so far.
+    pub fn load(&self) -> HashingLoad {
         HashingLoad {
             permits: self.size,
             hashing: self.hashing.load(Ordering::SeqCst),
@@ -192,24 +200,6 @@ impl Drop for Hashing {
     }
 }
 
-/// The limiters, one per database: a deployment serves one site per
-/// process, but the tests serve several at once and must not share permits.
-fn limiters() -> &'static Mutex<HashMap<String, Arc<LoginLimiter>>> {
-    static LIMITERS: OnceLock<Mutex<HashMap<String, Arc<LoginLimiter>>>> = OnceLock::new();
-    LIMITERS.get_or_init(Mutex::default)
-}
-
-fn limiter(state: &AppState) -> Arc<LoginLimiter> {
-    let mut all = limiters().lock().unwrap_or_else(PoisonError::into_inner);
-    let url = &state.settings.database_url;
-    if let Some(limiter) = all.get(url) {
-        return Arc::clone(limiter);
-    }
-    let limiter = Arc::new(LoginLimiter::new(site_hashing_permits()));
-    all.insert(url.clone(), Arc::clone(&limiter));
-    limiter
-}
-
 /// Argon2 working memory (19 MiB each) kept for the next check. Allocated
 /// anew per check, the allocator kept a copy per blocking thread's arena
 /// (measured: 600 MiB resident after 30 checks on two cores). No more are
@@ -224,15 +214,6 @@ fn with_argon2_memory<T>(work: impl FnOnce(&mut Vec<argon2::Block>) -> T) -> T {
         spare.push(memory);
     }
     result
-}
-
-/// The hashing load of the site on `database_url`, if it has had a login.
-pub fn hashing_load(database_url: &str) -> Option<HashingLoad> {
-    limiters()
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(database_url)
-        .map(|limiter| limiter.load())
 }
 
 /// Hashing permits a site gets on this machine: about its core count.
@@ -306,7 +287,7 @@ pub async fn login(
     let ip = client_ip(&request, state.settings.trusted_proxy);
     let now = crate::clock::unix_now();
     let known_device = known_device(&state, &request, &username, now);
-    let limiter = limiter(&state);
+    let limiter = Arc::clone(&state.logins);
     // One attempt in flight per account bucket: a second one is refused,
     // not queued, and never hashed.
     let Some(turn) = limiter.claim(&username, known_device) else {
