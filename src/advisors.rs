@@ -178,18 +178,6 @@ fn device_mac(key: &[u8], username: &str, expires_at: i64) -> Option<String> {
     Some(crate::secrets::hex(&mac.finalize().into_bytes()))
 }
 
-/// The key that signs known-device cookies, derived from a site secret
-/// under its own label. None only if the secret is refused as a key.
-pub fn device_key(site_secret: &[u8]) -> Option<Vec<u8>> {
-    use hmac::{KeyInit, Mac};
-    if site_secret.is_empty() {
-        return None;
-    }
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(site_secret).ok()?;
-    mac.update(b"hujifen known-device cookies v1");
-    Some(mac.finalize().into_bytes().to_vec())
-}
-
 /// The value of a known-device cookie for `username`: its expiry and an
 /// HMAC over both. None only if the key is refused.
 pub fn device_token(key: &[u8], username: &str, expires_at: i64) -> Option<String> {
@@ -386,10 +374,6 @@ mod tests {
         ] {
             assert!(!device_token_valid(key, "admin", junk, now), "{junk:?}");
         }
-        let derived = device_key(b"the site secret").unwrap();
-        assert_eq!(derived.len(), 32);
-        assert_ne!(derived, device_key(b"another site secret").unwrap());
-        assert!(device_key(b"").is_none(), "never an empty key");
     }
 }
 

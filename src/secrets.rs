@@ -15,6 +15,8 @@ pub const KEY_FILE: &str = "secret.key";
 #[derive(Clone)]
 pub struct Secrets {
     altcha_key: String,
+    /// Signs advisors' known-device cookies.
+    device_key: Vec<u8>,
     /// Keyed once at start and cloned per use, so the request path has no
     /// fallible key setup.
     code_mac: HmacSha256,
@@ -61,6 +63,7 @@ impl Secrets {
     pub fn from_master(master: &[u8]) -> anyhow::Result<Self> {
         Ok(Self {
             altcha_key: hex(&derive(master, "altcha challenge signatures")?),
+            device_key: derive(master, "known-device cookies")?,
             code_mac: keyed(&derive(master, "sms verification codes")?)?,
         })
     }
@@ -93,6 +96,10 @@ impl Secrets {
             }
             Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),
         }
+    }
+
+    pub fn device_key(&self) -> &[u8] {
+        &self.device_key
     }
 
     pub fn altcha_key(&self) -> &str {
@@ -153,6 +160,20 @@ mod tests {
         assert!(!secrets.code_matches("13812345678", "123456", "not hex"));
         let other = Secrets::from_master(b"another key of at least 32 bytes!!").unwrap();
         assert!(!other.code_matches("13812345678", "123456", &stored));
+    }
+
+    #[test]
+    fn the_device_cookie_key_is_its_own_derivation() {
+        let secrets = Secrets::from_master(b"0123456789abcdef0123456789abcdef").unwrap();
+        let other = Secrets::from_master(b"another master key, 32 bytes long").unwrap();
+        assert_eq!(secrets.device_key().len(), 32);
+        assert_ne!(secrets.device_key(), other.device_key());
+        assert_ne!(
+            hex(secrets.device_key()),
+            secrets.altcha_key(),
+            "never another key's"
+        );
+        assert!(!secrets.device_key().is_empty(), "never an empty key");
     }
 
     #[test]

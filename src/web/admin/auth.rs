@@ -22,8 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{Chrome, cookie_name, current, session_hash, signed_form};
 use crate::advisors::{
-    KNOWN_DEVICE_SECONDS, device_key, device_token, device_token_valid, hashing_permits,
-    verify_password_in,
+    KNOWN_DEVICE_SECONDS, device_token, device_token_valid, hashing_permits, verify_password_in,
 };
 use crate::db;
 use crate::db::advisors::{LoginAttempt, LoginReservation};
@@ -232,17 +231,12 @@ fn device_cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-fn site_device_key(state: &AppState) -> Option<Vec<u8>> {
-    device_key(state.secrets.altcha_key().as_bytes())
-}
-
 /// Whether the browser presented a valid known-device cookie for `username`.
 fn known_device(state: &AppState, request: &HttpRequest, username: &str, now: i64) -> bool {
     let Some(cookie) = request.cookie(device_cookie_name(state)) else {
         return false;
     };
-    site_device_key(state)
-        .is_some_and(|key| device_token_valid(&key, username, cookie.value(), now))
+    device_token_valid(state.secrets.device_key(), username, cookie.value(), now)
 }
 
 /// 429 without hashing, with a retry in `seconds`.
@@ -371,8 +365,11 @@ pub async fn login(
         .add_removal_cookie(&cookie(&state, login_cookie_name(&state), String::new()))
         .map_err(AppError::internal)?;
     // This browser is known from now on: strangers' failures will not delay it.
-    let token = site_device_key(&state)
-        .and_then(|key| device_token(&key, &username, now + KNOWN_DEVICE_SECONDS));
+    let token = device_token(
+        state.secrets.device_key(),
+        &username,
+        now + KNOWN_DEVICE_SECONDS,
+    );
     if let Some(token) = token {
         let mut device = cookie(&state, device_cookie_name(&state), token);
         device.set_max_age(actix_web::cookie::time::Duration::seconds(
