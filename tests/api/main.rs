@@ -15,4 +15,5 @@ mod probe_data;
 mod probe_http;
 mod process;
 mod self_test;
+mod snapshots;
 mod verdicts;
