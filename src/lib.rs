@@ -15,4 +15,5 @@ pub mod secrets;
 pub mod settings;
 pub mod tokens;
 pub mod views;
+pub mod vocabulary;
 pub mod web;

@@ -1,155 +1,14 @@
-//! Profile -> Assessment: the combination rules of RULES.md §1 over the tables.
+//! Profile -> Assessment: the combination rules of RULES.md §1 over the
+//! tables. Scores only; the plan (`plan`) and the call that does both
+//! (`evaluate`) build on it.
 
-use serde::{Deserialize, Serialize};
-
-use super::eligibility::{self, EligibilityNote};
-use super::materials::{self, MaterialGroup};
-use super::plan::{self, Projection, Suggestion};
+use super::assessment::{Assessment, Item, Projection, ReferenceWageUsed};
+use super::eligibility;
 use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::revisions::{DatedRules, Revisions};
 use super::tables::{self as t, YearlyBonus};
-use super::verdict::{self, Blocker, Verdict};
-use super::wages::{ReferenceWages, WagePeriod, YearMonth, chinese_date};
-
-time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
-
-/// One line of the breakdown.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Item {
-    pub code: String,
-    pub label: String,
-    /// Deductions are negative; an item that applies but does not count is 0.
-    pub points: i32,
-    /// Why the item scores what it scores, in Chinese.
-    pub note: String,
-}
-
-/// The reference-wage period the assessment used.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReferenceWageUsed {
-    pub from: YearMonth,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<YearMonth>,
-    pub yuan: u32,
-}
-
-impl From<&WagePeriod> for ReferenceWageUsed {
-    fn from(period: &WagePeriod) -> Self {
-        Self {
-            from: period.from,
-            to: period.to,
-            yuan: period.yuan,
-        }
-    }
-}
-
-impl ReferenceWageUsed {
-    pub fn period(&self) -> WagePeriod {
-        WagePeriod {
-            from: self.from,
-            to: self.to,
-            yuan: self.yuan,
-        }
-    }
-}
-
-/// The result of scoring one profile on one date.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assessment {
-    pub rule_set: String,
-    pub standard: i32,
-    pub total: i32,
-    /// The score alone: total ≥ standard.
-    pub reaches_standard: bool,
-    pub vetoed: bool,
-    /// Reaches the standard, no veto, and no unmet condition to apply.
-    pub eligible: bool,
-    /// Points still missing to the standard (0 when reached).
-    pub gap: i32,
-    pub items: Vec<Item>,
-    pub eligibility: Vec<EligibilityNote>,
-    /// The date the answers were scored on (Shanghai time), "YYYY-MM-DD".
-    #[serde(with = "iso_date")]
-    pub assessed_on: time::Date,
-    /// None only when the date lies before the first period of the table.
-    pub reference_wage: Option<ReferenceWageUsed>,
-    /// The rule revision (RULES.md §10) the assessment used: the effective
-    /// date of the latest one in force on `assessed_on`, "YYYY-MM-DD".
-    #[serde(default)]
-    pub rules_revision: String,
-    /// Reached (and nothing known blocks it), blocked, or short of 120.
-    #[serde(default)]
-    pub verdict: Verdict,
-    /// What stops the application whatever the points, and whether it can change.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub blockers: Vec<Blocker>,
-    /// The total with every 不确定 answer at its least / most favourable
-    /// value; both equal `total` when nothing is unknown.
-    #[serde(default)]
-    pub total_min: i32,
-    #[serde(default)]
-    pub total_max: i32,
-    /// Which unknown decides whether 120 is reached (filled by `evaluate`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub deciding_unknowns: Vec<String>,
-    /// When 120 is reached if nothing changes (filled by `evaluate`).
-    #[serde(default)]
-    pub projection: Projection,
-    /// What would raise the total, most points first (filled by `evaluate`).
-    #[serde(default)]
-    pub suggestions: Vec<Suggestion>,
-    /// The papers this profile needs (filled by `evaluate`).
-    #[serde(default)]
-    pub materials: Vec<MaterialGroup>,
-}
-
-impl Assessment {
-    pub fn item(&self, code: &str) -> Option<&Item> {
-        self.items.iter().find(|item| item.code == code)
-    }
-
-    /// Why this result may differ if scored `today` (a later rule set,
-    /// rule revision or reference wage), in Chinese; None when it would not.
-    pub fn outdated(&self, wages: &ReferenceWages, today: time::Date) -> Option<String> {
-        if self.rule_set != t::RULE_SET {
-            return Some(format!(
-                "此结果按旧的计分规则（{}）计算，现行规则为{}。",
-                self.rule_set,
-                t::RULE_SET
-            ));
-        }
-        let later: Vec<String> = Revisions::bundled()
-            .since(&self.rules_revision, today)
-            .iter()
-            .map(|r| format!("{}起{}", chinese_date(r.effective), r.title))
-            .collect();
-        if !later.is_empty() {
-            return Some(format!(
-                "此结果按当时的规则计算，此后规则有更新：{}。按最新规则重新计算，结果可能不同。",
-                later.join("；")
-            ));
-        }
-        let used = self.reference_wage.clone();
-        let period_on = |date| {
-            wages
-                .period_for(YearMonth::of(date))
-                .map(ReferenceWageUsed::from)
-        };
-        let (then, now) = (period_on(self.assessed_on), period_on(today));
-        let describe = |wage: &Option<ReferenceWageUsed>| {
-            wage.as_ref()
-                .map(|w| format!("{} {}元/月", w.period().chinese(), w.yuan))
-                .unwrap_or_else(|| "无".into())
-        };
-        (used != then || used != now).then(|| {
-            format!(
-                "此结果按当时的社平工资（{}）计算，现行数据为{}。",
-                describe(&used),
-                describe(&now)
-            )
-        })
-    }
-}
+use super::verdict;
+use super::wages::{ReferenceWages, WagePeriod, YearMonth};
 
 /// What an assessment is scored against: its date, the reference wages and
 /// the dated parameters of the rule revision in force.
@@ -171,78 +30,6 @@ impl<'a> Basis<'a> {
     }
 }
 
-/// What a stored result records besides its answers: enough to score them
-/// again exactly as the visitor saw them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recorded {
-    pub rule_set: String,
-    pub assessed_on: time::Date,
-    pub reference_wage: Option<ReferenceWageUsed>,
-    /// None for results stored before revisions were recorded: those were
-    /// scored with the parameters of the first revision.
-    pub rules_revision: Option<String>,
-}
-
-/// Scores stored answers as they were scored when stored (their date,
-/// reference wage and rule revision) and plans them: one call from stored
-/// data to the page.
-pub fn replay(profile: &Profile, recorded: &Recorded, wages: &ReferenceWages) -> Assessment {
-    let then = recorded
-        .reference_wage
-        .as_ref()
-        .map(|used| ReferenceWages::single(used.period()));
-    let revisions = Revisions::bundled();
-    let (revision, legacy) = match recorded.rules_revision.as_deref() {
-        None => (&revisions.all()[0], true),
-        Some(id) => (
-            revisions
-                .by_id(id)
-                .unwrap_or_else(|| revisions.in_force_on(recorded.assessed_on)),
-            false,
-        ),
-    };
-    let mut rules = revisions.rules_of(revision);
-    if legacy {
-        rules.fresh_graduate_needs_college = false;
-    }
-    let basis = Basis {
-        on: recorded.assessed_on,
-        wages: then.as_ref().unwrap_or(wages),
-        rules,
-    };
-    let mut assessment = evaluate_on(profile, &basis);
-    assessment.rule_set = recorded.rule_set.clone();
-    assessment.reference_wage = recorded.reference_wage.clone();
-    assessment
-}
-
-/// Scores `profile` and plans the path to 120: the breakdown of `assess`
-/// plus the range, the projection, ranked suggestions and the checklist.
-pub fn evaluate(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
-    evaluate_on(profile, &Basis::on(assessed_on, wages))
-}
-
-/// `evaluate` against an explicit basis (a stored result's own revision).
-pub fn evaluate_on(profile: &Profile, basis: &Basis) -> Assessment {
-    let mut assessment = assess_on(profile, basis);
-    add_plan(&mut assessment, profile, basis);
-    assessment
-}
-
-/// Fills in the plan of an assessment of `profile`: the deciding unknowns,
-/// the projection, the suggestions and the checklist. Deterministic.
-fn add_plan(assessment: &mut Assessment, profile: &Profile, basis: &Basis) {
-    let (_, _, deciding) = plan::range(profile, basis);
-    assessment.deciding_unknowns = deciding;
-    assessment.projection = plan::project(profile, basis);
-    assessment.suggestions = if assessment.verdict == Verdict::Short {
-        plan::suggestions(profile, basis, &assessment.projection)
-    } else {
-        Vec::new()
-    };
-    assessment.materials = materials::checklist(profile);
-}
-
 /// Scores `profile` as of `assessed_on` (a date in Shanghai time): the
 /// breakdown, the total and its range when answers are unknown.
 pub fn assess(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
@@ -256,22 +43,28 @@ pub fn assess_on(profile: &Profile, basis: &Basis) -> Assessment {
     assessment.total_max = if profile.unknown.is_empty() {
         assessment.total
     } else {
-        breakdown(&plan::best_case(profile), basis).total
+        breakdown(&profile.best_case(), basis).total
     };
     assessment
 }
 
 fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
-    let assessed_on = basis.on;
-    let period = basis.wages.period_for(YearMonth::of(assessed_on));
+    let period = basis.wages.period_for(YearMonth::of(basis.on));
     let mut items = Vec::with_capacity(12);
-
     items.push(age_item(profile.age));
     let (education, qualification) = education_and_qualification(profile);
     items.push(education);
     items.push(qualification);
     items.push(insurance_item(profile.insurance_months));
+    talent_items(profile, &mut items);
+    work_items(profile, basis, period, &mut items);
+    deduction_items(profile, &mut items);
+    let vetoed = veto_items(profile, &mut items);
+    summarise(profile, basis, period, items, vetoed)
+}
 
+/// The recognised talents, the shortage major and the investment items.
+fn talent_items(profile: &Profile, items: &mut Vec<Item>) {
     if profile.entrepreneur {
         items.push(item(
             "entrepreneur",
@@ -304,6 +97,16 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
             profile.local_hires_avg,
         ));
     }
+}
+
+/// What the work in Shanghai adds: the contribution base, the posts and
+/// places worked, the graduate bonus, awards and the spouse's hukou.
+fn work_items(
+    profile: &Profile,
+    basis: &Basis,
+    period: Option<&WagePeriod>,
+    items: &mut Vec<Item>,
+) {
     if profile.contribution_tier != ContributionTier::None {
         items.push(contribution_item(profile.contribution_tier, period));
     } else if profile.unknown.contribution_tier {
@@ -335,14 +138,17 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
             award_points,
             format!(
                 "在本市工作期间获得{}，计{award_points}分（多项取最高）",
-                t::award_label(profile.award)
+                profile.award.label()
             ),
         ));
     }
     if profile.spouse_hukou_years > 0 {
         items.push(spouse_item(profile.spouse_hukou_years));
     }
+}
 
+/// 减分指标: each record counts.
+fn deduction_items(profile: &Profile, items: &mut Vec<Item>) {
     for (code, label, count, each, within) in [
         (
             "false_material",
@@ -376,7 +182,10 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
             ));
         }
     }
+}
 
+/// 一票否决指标: listed at 0 points; true when any applies.
+fn veto_items(profile: &Profile, items: &mut Vec<Item>) -> bool {
     let vetoes = [
         (
             "serious_criminal",
@@ -396,7 +205,17 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
             items.push(item(code, label, 0, veto_note(code)));
         }
     }
+    vetoed
+}
 
+/// The total (floored at 0), the verdict and the rest of the summary.
+fn summarise(
+    profile: &Profile,
+    basis: &Basis,
+    period: Option<&WagePeriod>,
+    items: Vec<Item>,
+    vetoed: bool,
+) -> Assessment {
     let sum: i32 = items.iter().map(|item| item.points).sum();
     let total = sum.max(0);
     let reaches_standard = total >= t::STANDARD;
@@ -415,7 +234,7 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
         gap: (t::STANDARD - total).max(0),
         items,
         eligibility,
-        assessed_on,
+        assessed_on: basis.on,
         reference_wage: period.map(ReferenceWageUsed::from),
         rules_revision: basis.rules.revision.clone(),
         verdict,
@@ -452,9 +271,9 @@ fn age_item(age: u32) -> Item {
 /// 教育背景 and 专业技术职称和技能等级 count as one choice: the larger.
 fn education_and_qualification(profile: &Profile) -> (Item, Item) {
     let education_points = t::education_points(profile.education);
-    let education_name = t::education_label(profile.education);
+    let education_name = profile.education.label();
     let qualification = profile.qualification;
-    let qualification_name = t::qualification_label(qualification);
+    let qualification_name = qualification.label();
     let base_missing =
         t::qualification_needs_base(qualification) && !profile.qualification_base_met;
     let qualification_points = if base_missing {
@@ -623,7 +442,7 @@ fn contribution_item(tier: ContributionTier, period: Option<&WagePeriod>) -> Ite
     };
     let note = format!(
         "{}{threshold}，计{points}分（取达到的最高档）",
-        t::contribution_label(tier)
+        tier.label()
     );
     item("contribution_base", "缴纳职工社会保险费基数", points, note)
 }

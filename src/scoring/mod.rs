@@ -1,8 +1,10 @@
 //! The rules engine of RULES.md (rule set `sh-2017`): `Profile` -> `Assessment`.
 //! Pure: no web, no database, no clock (the caller passes the date).
 
+mod assessment;
 pub mod eligibility;
 mod engine;
+mod evaluate;
 pub mod input;
 pub mod materials;
 pub mod plan;
@@ -12,11 +14,12 @@ pub mod tables;
 pub mod verdict;
 pub mod wages;
 
-pub use eligibility::EligibilityNote;
-pub use engine::{
-    Assessment, Basis, Item, Recorded, ReferenceWageUsed, assess, assess_on, evaluate, evaluate_on,
-    replay,
+pub use assessment::{
+    Assessment, Effort, Item, Projection, Recorded, ReferenceWageUsed, Suggestion,
 };
+pub use eligibility::EligibilityNote;
+pub use engine::{Basis, assess, assess_on};
+pub use evaluate::{evaluate, evaluate_on, replay};
 pub use input::{FieldErrors, parse_answers};
 pub use profile::{Award, ContributionTier, Education, Profile, Qualification, Unknowns};
 pub use revisions::{Revision, Revisions};

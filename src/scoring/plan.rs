@@ -2,49 +2,11 @@
 //! standard is reached if nothing changes, and the changes that would raise
 //! the total, ranked. Pure, like the rest of the engine.
 
-use serde::{Deserialize, Serialize};
-
+use super::assessment::{Effort, Projection, Suggestion};
 use super::engine::{Basis, assess_on};
 use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::tables::{self as t};
 use super::wages::YearMonth;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Projection {
-    /// The first month whose total reaches 120; None when it never does
-    /// before the age passes 60, or the profile is vetoed.
-    pub reaches_standard_on: Option<YearMonth>,
-    /// Months from the assessment month (0: already reached).
-    pub months: Option<u32>,
-}
-
-/// What a suggestion asks of the visitor, least first (DESIGN.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Effort {
-    /// Time alone.
-    None,
-    /// Check a fact or a list.
-    Verify,
-    /// Needs the employer: the contribution base, the post.
-    #[default]
-    Employer,
-    /// Study or a certificate.
-    Qualify,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Suggestion {
-    pub code: String,
-    /// What to do, in Chinese.
-    pub action: String,
-    /// Points it adds (at the month it can first count).
-    pub points: i32,
-    /// The earliest month from now it could count.
-    pub months: u32,
-    #[serde(default)]
-    pub effort: Effort,
-}
 
 /// The answers a year-counted or month-counted item grows with: everything
 /// time adds after `months` months, nothing else.
@@ -86,31 +48,9 @@ pub fn project(profile: &Profile, basis: &Basis) -> Projection {
         .unwrap_or_default()
 }
 
-/// The same answers with every unknown at its most favourable value.
-pub fn best_case(profile: &Profile) -> Profile {
-    let mut best = profile.clone();
-    if profile.unknown.contribution_tier {
-        best.contribution_tier = ContributionTier::X3;
-    }
-    if profile.unknown.qualification_base_met {
-        best.qualification_base_met = true;
-    }
-    if profile.unknown.shortage_major {
-        best.shortage_major = true;
-    }
-    best
-}
-
-const TIERS: [ContributionTier; 4] = [
-    ContributionTier::X0_8,
-    ContributionTier::X1,
-    ContributionTier::X2,
-    ContributionTier::X3,
-];
-
 /// The lowest tier that reaches 120 with the rest of the answers as given.
 fn lowest_tier_reaching(profile: &Profile, basis: &Basis) -> Option<ContributionTier> {
-    TIERS.into_iter().find(|tier| {
+    ContributionTier::ALL[1..].iter().copied().find(|tier| {
         let with_tier = Profile {
             contribution_tier: *tier,
             ..profile.clone()
@@ -142,7 +82,7 @@ pub fn range(profile: &Profile, basis: &Basis) -> (i32, i32, Vec<String>) {
         {
             deciding.push(format!(
                 "社保缴费基数：只要{}（不低于{}），就能达到120分",
-                t::contribution_label(tier),
+                tier.label(),
                 threshold_text(tier, basis)
             ));
         }
@@ -157,7 +97,7 @@ pub fn range(profile: &Profile, basis: &Basis) -> (i32, i32, Vec<String>) {
         {
             deciding.push(format!(
                 "职称社保基数条件：如果近12个月内有6个月基数不低于社平工资，{}即可计分，达到120分",
-                t::qualification_label(profile.qualification)
+                profile.qualification.label()
             ));
         }
         if profile.unknown.shortage_major
@@ -178,29 +118,10 @@ pub fn range(profile: &Profile, basis: &Basis) -> (i32, i32, Vec<String>) {
     (low, high, deciding)
 }
 
-fn tier_after(tier: ContributionTier, steps: usize) -> Option<ContributionTier> {
-    const ORDER: [ContributionTier; 5] = [
-        ContributionTier::None,
-        ContributionTier::X0_8,
-        ContributionTier::X1,
-        ContributionTier::X2,
-        ContributionTier::X3,
-    ];
-    let index = ORDER.iter().position(|t| *t == tier)?;
-    ORDER.get(index + steps).copied()
-}
-
-fn education_after(education: Education, steps: usize) -> Option<Education> {
-    const ORDER: [Education; 6] = [
-        Education::None,
-        Education::College,
-        Education::Bachelor,
-        Education::BachelorDegree,
-        Education::Master,
-        Education::Doctor,
-    ];
-    let index = ORDER.iter().position(|e| *e == education)?;
-    ORDER.get(index + steps).copied()
+/// The value `steps` places up the order of a vocabulary, if any.
+fn steps_up<T: Copy + PartialEq>(all: &[T], value: T, steps: usize) -> Option<T> {
+    let index = all.iter().position(|v| *v == value)?;
+    all.get(index + steps).copied()
 }
 
 /// The changes that raise the total, ranked by `rank`: those that alone
@@ -208,12 +129,45 @@ fn education_after(education: Education, steps: usize) -> Option<Education> {
 /// points first. The result page and the advisor's call brief both show
 /// this order.
 pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<Suggestion> {
-    let now = total(profile, basis);
-    let mut list: Vec<Suggestion> = Vec::new();
-    let mut consider = |code: String, action: String, changed: Profile, months: u32, effort| {
-        let points = total(&changed, basis) - now;
+    let mut c = Candidates {
+        profile,
+        basis,
+        now: total(profile, basis),
+        list: Vec::new(),
+    };
+    verify_unknowns(&mut c);
+    study(&mut c);
+    title_base(&mut c);
+    contribution_base(&mut c);
+    places(&mut c);
+    time(&mut c, projection);
+    let gap = t::STANDARD - c.now;
+    rank(&mut c.list, gap);
+    c.list
+}
+
+/// The suggestions gathered so far, and what they are measured against.
+struct Candidates<'a> {
+    profile: &'a Profile,
+    basis: &'a Basis<'a>,
+    /// The total as answered.
+    now: i32,
+    list: Vec<Suggestion>,
+}
+
+impl Candidates<'_> {
+    /// Keeps the change when it adds points.
+    fn consider(
+        &mut self,
+        code: String,
+        action: String,
+        changed: Profile,
+        months: u32,
+        effort: Effort,
+    ) {
+        let points = total(&changed, self.basis) - self.now;
         if points > 0 {
-            list.push(Suggestion {
+            self.list.push(Suggestion {
                 code,
                 action,
                 points,
@@ -221,48 +175,53 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
                 effort,
             });
         }
-    };
+    }
+}
 
-    // An unknown answer that could decide the result: find out first.
-    if profile.unknown.contribution_tier {
-        let tier = lowest_tier_reaching(profile, basis).unwrap_or(ContributionTier::X3);
-        consider(
+/// An unknown answer that could decide the result: find out first.
+fn verify_unknowns(c: &mut Candidates) {
+    if c.profile.unknown.contribution_tier {
+        let tier = lowest_tier_reaching(c.profile, c.basis).unwrap_or(ContributionTier::X3);
+        c.consider(
             "verify_contribution_tier".into(),
             format!(
                 "在“随申办”查询本人社保缴费记录，核对近4年的缴费基数：{}（不低于{}）可计{}分",
-                t::contribution_label(tier),
-                threshold_text(tier, basis),
+                tier.label(),
+                threshold_text(tier, c.basis),
                 t::contribution_points(tier)
             ),
             Profile {
                 contribution_tier: tier,
-                ..profile.clone()
+                ..c.profile.clone()
             },
             0,
             Effort::Verify,
         );
     }
-    if profile.unknown.shortage_major {
-        consider(
+    if c.profile.unknown.shortage_major {
+        c.consider(
             "verify_shortage_major".into(),
             "对照本市公布的紧缺急需专业目录，核对所学全日制专业是否在内、现岗位是否相符".into(),
             Profile {
                 shortage_major: true,
-                ..profile.clone()
+                ..c.profile.clone()
             },
             0,
             Effort::Verify,
         );
     }
+}
 
+/// A higher degree, a title or a skill level.
+fn study(c: &mut Candidates) {
     for steps in 1..=2 {
-        if let Some(education) = education_after(profile.education, steps) {
-            consider(
-                format!("education_{}", education_code(education)),
-                format!("取得{}（取得后即可计分）", t::education_label(education)),
+        if let Some(education) = steps_up(Education::ALL, c.profile.education, steps) {
+            c.consider(
+                format!("education_{}", education.code()),
+                format!("取得{}（取得后即可计分）", education.label()),
                 Profile {
                     education,
-                    ..profile.clone()
+                    ..c.profile.clone()
                 },
                 0,
                 Effort::Qualify,
@@ -270,43 +229,47 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
         }
     }
 
-    let base_wait = if profile.qualification_base_met { 0 } else { 6 };
+    let base_wait = if c.profile.qualification_base_met {
+        0
+    } else {
+        6
+    };
     for qualification in [
         Qualification::Skill3,
         Qualification::Skill2,
         Qualification::IntermediateTitle,
         Qualification::SeniorTitle,
     ] {
-        if t::qualification_points(qualification) <= t::qualification_points(profile.qualification)
+        if t::qualification_points(qualification)
+            <= t::qualification_points(c.profile.qualification)
         {
             continue;
         }
         let needs_base = t::qualification_needs_base(qualification);
-        let condition = if needs_base && !profile.qualification_base_met {
+        let condition = if needs_base && !c.profile.qualification_base_met {
             "，并满足近12个月内6个月社保基数不低于社平工资的条件"
         } else {
             ""
         };
-        consider(
-            format!("qualification_{}", qualification_code(qualification)),
-            format!(
-                "取得与岗位相符的{}{condition}",
-                t::qualification_label(qualification)
-            ),
+        c.consider(
+            format!("qualification_{}", qualification.code()),
+            format!("取得与岗位相符的{}{condition}", qualification.label()),
             Profile {
                 qualification,
                 qualification_base_met: true,
-                ..profile.clone()
+                ..c.profile.clone()
             },
             if needs_base { base_wait } else { 0 },
             Effort::Qualify,
         );
     }
+}
 
-    // The base condition of a title held: when unknown, check it first;
-    // when known to be unmet, the employer has to raise the base.
-    if t::qualification_needs_base(profile.qualification) && !profile.qualification_base_met {
-        let (code, how, months, effort) = if profile.unknown.qualification_base_met {
+/// The base condition of a title held: when unknown, check it first; when
+/// known to be unmet, the employer has to raise the base.
+fn title_base(c: &mut Candidates) {
+    if t::qualification_needs_base(c.profile.qualification) && !c.profile.qualification_base_met {
+        let (code, how, months, effort) = if c.profile.unknown.qualification_base_met {
             (
                 "verify_qualification_base",
                 "在“随申办”查询近12个月的缴费记录：",
@@ -316,97 +279,104 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
         } else {
             ("qualification_base", "近12个月内", 6, Effort::Employer)
         };
-        consider(
+        c.consider(
             code.into(),
             format!(
                 "{how}有6个月社保缴费基数不低于{}（社平工资1倍），{}即可计分",
-                threshold_text(ContributionTier::X1, basis),
-                t::qualification_label(profile.qualification)
+                threshold_text(ContributionTier::X1, c.basis),
+                c.profile.qualification.label()
             ),
             Profile {
                 qualification_base_met: true,
-                ..profile.clone()
+                ..c.profile.clone()
             },
             months,
             effort,
         );
     }
+}
 
+/// One or two tiers more of the contribution base.
+fn contribution_base(c: &mut Candidates) {
     for steps in 1..=2 {
-        if let Some(tier) = tier_after(profile.contribution_tier, steps) {
+        if let Some(tier) = steps_up(ContributionTier::ALL, c.profile.contribution_tier, steps) {
             let months = if tier == ContributionTier::X3 { 24 } else { 36 };
             let multiple = t::contribution_multiple_tenths(tier).unwrap_or(10);
-            consider(
-                format!("contribution_{}", tier_code(tier)),
+            c.consider(
+                format!("contribution_{}", tier.code()),
                 format!(
                     "社保缴费基数提高到不低于{}（{}倍），缴满{months}个月",
-                    threshold_text(tier, basis),
+                    threshold_text(tier, c.basis),
                     multiple as f64 / 10.0
                 ),
                 Profile {
                     contribution_tier: tier,
-                    ..profile.clone()
+                    ..c.profile.clone()
                 },
                 months,
                 Effort::Employer,
             );
         }
     }
+}
 
-    let lingang = &basis.rules.lingang;
+/// Working and living in 临港新片区 or a 远郊重点区域.
+fn places(c: &mut Candidates) {
+    let lingang = &c.basis.rules.lingang;
     let lingang_from = lingang.from_years.max(1);
-    if profile.lingang_years < lingang_from {
-        let months = (lingang_from - profile.lingang_years) * 12;
-        consider(
+    if c.profile.lingang_years < lingang_from {
+        let months = (lingang_from - c.profile.lingang_years) * 12;
+        c.consider(
             "lingang".into(),
             format!("在临港新片区工作并居住满{lingang_from}年（需推荐函）"),
             Profile {
                 lingang_years: lingang_from,
-                ..profile.clone()
+                ..c.profile.clone()
             },
             months,
             Effort::Employer,
         );
     }
-    if profile.suburb_years < t::SUBURB.from_years {
-        let months = (t::SUBURB.from_years - profile.suburb_years) * 12;
-        consider(
+    if c.profile.suburb_years < t::SUBURB.from_years {
+        let months = (t::SUBURB.from_years - c.profile.suburb_years) * 12;
+        c.consider(
             "suburb".into(),
             format!("在远郊重点区域工作并居住满{}年", t::SUBURB.from_years),
             Profile {
                 suburb_years: t::SUBURB.from_years,
-                ..profile.clone()
+                ..c.profile.clone()
             },
             months,
             Effort::Employer,
         );
     }
+}
 
+/// Time alone: the month the projection reaches 120, or the next year of
+/// contributions.
+fn time(c: &mut Candidates, projection: &Projection) {
     match projection.months {
-        Some(months) if months > 0 => consider(
+        Some(months) if months > 0 => c.consider(
             "time".into(),
             format!("保持在本市工作并正常缴纳社保{months}个月（按现有情况自然累积）"),
-            profile_after(profile, months),
+            profile_after(c.profile, months),
             months,
             Effort::None,
         ),
         _ => {
-            let months = 12 - profile.insurance_months % 12;
-            consider(
+            let months = 12 - c.profile.insurance_months % 12;
+            c.consider(
                 "time".into(),
                 format!("再正常缴纳{months}个月社保（社保年限每满1年加3分）"),
                 Profile {
-                    insurance_months: profile.insurance_months + months,
-                    ..profile.clone()
+                    insurance_months: c.profile.insurance_months + months,
+                    ..c.profile.clone()
                 },
                 months,
                 Effort::None,
             );
         }
     }
-
-    rank(&mut list, t::STANDARD - now);
-    list
 }
 
 /// Those that alone close `gap` first, by effort then by month, and of two
@@ -420,40 +390,6 @@ pub fn rank(list: &mut [Suggestion], gap: i32) {
             (true, Effort::None, 0, -s.points, s.months)
         }
     });
-}
-
-fn education_code(education: Education) -> &'static str {
-    match education {
-        Education::None => "none",
-        Education::College => "college",
-        Education::Bachelor => "bachelor",
-        Education::BachelorDegree => "bachelor_degree",
-        Education::Master => "master",
-        Education::Doctor => "doctor",
-    }
-}
-
-fn qualification_code(qualification: Qualification) -> &'static str {
-    match qualification {
-        Qualification::None => "none",
-        Qualification::Skill5 => "skill_5",
-        Qualification::Skill4 => "skill_4",
-        Qualification::Skill3 => "skill_3",
-        Qualification::Skill2 => "skill_2",
-        Qualification::Skill1 => "skill_1",
-        Qualification::IntermediateTitle => "intermediate_title",
-        Qualification::SeniorTitle => "senior_title",
-    }
-}
-
-fn tier_code(tier: ContributionTier) -> &'static str {
-    match tier {
-        ContributionTier::None => "none",
-        ContributionTier::X0_8 => "x0_8",
-        ContributionTier::X1 => "x1",
-        ContributionTier::X2 => "x2",
-        ContributionTier::X3 => "x3",
-    }
 }
 
 #[cfg(test)]

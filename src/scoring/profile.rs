@@ -3,55 +3,50 @@
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-/// 教育背景.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Education {
-    /// 高中及以下.
-    #[default]
-    None,
-    College,
-    Bachelor,
-    BachelorDegree,
-    Master,
-    Doctor,
+use crate::vocabulary::vocabulary;
+
+vocabulary! {
+    /// 教育背景.
+    #[derive(Default)]
+    pub enum Education {
+        #[default]
+        None => ("none", "高中及以下"),
+        College => ("college", "大专（高职）"),
+        Bachelor => ("bachelor", "本科（无学士学位）"),
+        BachelorDegree => ("bachelor_degree", "本科并有学士学位"),
+        Master => ("master", "硕士研究生学历学位"),
+        Doctor => ("doctor", "博士研究生学历学位"),
+    }
 }
 
-/// 专业技术职称和技能等级.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Qualification {
-    /// None, or a 初级职称 (which scores nothing).
-    #[default]
-    None,
-    #[serde(rename = "skill_5")]
-    Skill5,
-    #[serde(rename = "skill_4")]
-    Skill4,
-    #[serde(rename = "skill_3")]
-    Skill3,
-    #[serde(rename = "skill_2")]
-    Skill2,
-    #[serde(rename = "skill_1")]
-    Skill1,
-    IntermediateTitle,
-    SeniorTitle,
+vocabulary! {
+    /// 专业技术职称和技能等级. None also stands for a 初级职称, which scores nothing.
+    #[derive(Default)]
+    pub enum Qualification {
+        #[default]
+        None => ("none", "无（或初级职称）"),
+        Skill5 => ("skill_5", "技能五级（初级工）"),
+        Skill4 => ("skill_4", "技能四级（中级工）"),
+        Skill3 => ("skill_3", "技能三级（高级工）"),
+        Skill2 => ("skill_2", "技能二级（技师）"),
+        Skill1 => ("skill_1", "技能一级（高级技师）"),
+        IntermediateTitle => ("intermediate_title", "中级专业技术职称"),
+        SeniorTitle => ("senior_title", "高级专业技术职称"),
+    }
 }
 
-/// The highest contribution-base tier the visitor reached (缴纳职工社会保险费基数).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
-pub enum ContributionTier {
-    #[default]
-    #[serde(rename = "none")]
-    None,
-    #[serde(rename = "x0_8")]
-    X0_8,
-    #[serde(rename = "x1")]
-    X1,
-    #[serde(rename = "x2")]
-    X2,
-    #[serde(rename = "x3")]
-    X3,
+vocabulary! {
+    /// The highest contribution-base tier reached (缴纳职工社会保险费基数),
+    /// lowest first; the label states the rule of the tier.
+    #[derive(Default, PartialOrd, Ord)]
+    pub enum ContributionTier {
+        #[default]
+        None => ("none", "低于社平工资0.8倍，或不满足月数要求"),
+        X0_8 => ("x0_8", "近48个月内至少36个月达到0.8倍"),
+        X1 => ("x1", "近48个月内至少36个月达到1倍"),
+        X2 => ("x2", "近48个月内至少36个月达到2倍"),
+        X3 => ("x3", "近36个月内至少24个月不低于3倍"),
+    }
 }
 
 impl ContributionTier {
@@ -66,15 +61,16 @@ impl ContributionTier {
     }
 }
 
-/// 表彰奖励.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Award {
-    #[default]
-    None,
-    MunicipalSpecial,
-    MunicipalComprehensive,
-    Provincial,
+vocabulary! {
+    /// 表彰奖励: the highest one received.
+    #[derive(Default)]
+    pub enum Award {
+        #[default]
+        None => ("none", "无"),
+        MunicipalSpecial => ("municipal_special", "市级专项表彰奖励"),
+        MunicipalComprehensive => ("municipal_comprehensive", "市级综合表彰奖励"),
+        Provincial => ("provincial", "省部级及以上表彰奖励"),
+    }
 }
 
 /// Every answer of the self-test. Omitted optional answers are none / false / 0.
@@ -142,6 +138,21 @@ impl Unknowns {
 }
 
 impl Profile {
+    /// The same answers with every unknown at its most favourable value.
+    pub fn best_case(&self) -> Profile {
+        let mut best = self.clone();
+        if self.unknown.contribution_tier {
+            best.contribution_tier = ContributionTier::X3;
+        }
+        if self.unknown.qualification_base_met {
+            best.qualification_base_met = true;
+        }
+        if self.unknown.shortage_major {
+            best.shortage_major = true;
+        }
+        best
+    }
+
     /// Whether any deduction or veto question was answered with a record.
     pub fn has_sensitive_answers(&self) -> bool {
         self.false_material_count > 0

@@ -34,17 +34,6 @@ pub fn education_points(education: Education) -> i32 {
     }
 }
 
-pub fn education_label(education: Education) -> &'static str {
-    match education {
-        Education::None => "高中及以下",
-        Education::College => "大专（高职）",
-        Education::Bachelor => "本科（无学士学位）",
-        Education::BachelorDegree => "本科并有学士学位",
-        Education::Master => "硕士研究生学历学位",
-        Education::Doctor => "博士研究生学历学位",
-    }
-}
-
 // §2 专业技术职称和技能等级.
 pub fn qualification_points(qualification: Qualification) -> i32 {
     match qualification {
@@ -69,19 +58,6 @@ pub fn qualification_needs_base(qualification: Qualification) -> bool {
             | Qualification::IntermediateTitle
             | Qualification::SeniorTitle
     )
-}
-
-pub fn qualification_label(qualification: Qualification) -> &'static str {
-    match qualification {
-        Qualification::None => "无（或初级职称）",
-        Qualification::Skill5 => "技能五级（初级工）",
-        Qualification::Skill4 => "技能四级（中级工）",
-        Qualification::Skill3 => "技能三级（高级工）",
-        Qualification::Skill2 => "技能二级（技师）",
-        Qualification::Skill1 => "技能一级（高级技师）",
-        Qualification::IntermediateTitle => "中级专业技术职称",
-        Qualification::SeniorTitle => "高级专业技术职称",
-    }
 }
 
 // §2 社会保险年限: 3 per full 12 months, no cap.
@@ -119,16 +95,6 @@ pub fn contribution_multiple_tenths(tier: ContributionTier) -> Option<u32> {
         ContributionTier::X1 => Some(10),
         ContributionTier::X2 => Some(20),
         ContributionTier::X3 => Some(30),
-    }
-}
-
-pub fn contribution_label(tier: ContributionTier) -> &'static str {
-    match tier {
-        ContributionTier::None => "低于社平工资0.8倍，或不满足月数要求",
-        ContributionTier::X0_8 => "近48个月内至少36个月达到0.8倍",
-        ContributionTier::X1 => "近48个月内至少36个月达到1倍",
-        ContributionTier::X2 => "近48个月内至少36个月达到2倍",
-        ContributionTier::X3 => "近36个月内至少24个月不低于3倍",
     }
 }
 
@@ -185,15 +151,6 @@ pub fn award_points(award: Award) -> i32 {
         Award::MunicipalSpecial => 30,       // 市级专项
         Award::MunicipalComprehensive => 60, // 市级综合
         Award::Provincial => 110,            // 省部级及以上
-    }
-}
-
-pub fn award_label(award: Award) -> &'static str {
-    match award {
-        Award::None => "无",
-        Award::MunicipalSpecial => "市级专项表彰奖励",
-        Award::MunicipalComprehensive => "市级综合表彰奖励",
-        Award::Provincial => "省部级及以上表彰奖励",
     }
 }
 

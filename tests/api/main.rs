@@ -6,6 +6,7 @@ mod notify;
 
 mod admin;
 mod api;
+mod architecture;
 mod consultations;
 mod guides;
 mod hardening;

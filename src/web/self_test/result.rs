@@ -5,8 +5,8 @@
 use askama::Template;
 
 use crate::leads::form::Interest;
+use crate::scoring::Effort;
 use crate::scoring::input::answer_fields;
-use crate::scoring::plan::Effort;
 use crate::scoring::verdict::BlockerKind;
 use crate::scoring::wages::chinese_date;
 use crate::scoring::{Assessment, EligibilityNote, Item, Profile, Verdict, tables};

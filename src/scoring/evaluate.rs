@@ -1,0 +1,71 @@
+//! Scoring and planning in one call: what the result page, the API and
+//! the advisor's brief show.
+
+use super::assessment::{Assessment, Recorded};
+use super::engine::{Basis, assess_on};
+use super::materials;
+use super::plan;
+use super::profile::Profile;
+use super::revisions::Revisions;
+use super::verdict::Verdict;
+use super::wages::ReferenceWages;
+
+/// Scores stored answers as they were scored when stored (their date,
+/// reference wage and rule revision) and plans them: one call from stored
+/// data to the page.
+pub fn replay(profile: &Profile, recorded: &Recorded, wages: &ReferenceWages) -> Assessment {
+    let then = recorded
+        .reference_wage
+        .as_ref()
+        .map(|used| ReferenceWages::single(used.period()));
+    let revisions = Revisions::bundled();
+    let (revision, legacy) = match recorded.rules_revision.as_deref() {
+        None => (&revisions.all()[0], true),
+        Some(id) => (
+            revisions
+                .by_id(id)
+                .unwrap_or_else(|| revisions.in_force_on(recorded.assessed_on)),
+            false,
+        ),
+    };
+    let mut rules = revisions.rules_of(revision);
+    if legacy {
+        rules.fresh_graduate_needs_college = false;
+    }
+    let basis = Basis {
+        on: recorded.assessed_on,
+        wages: then.as_ref().unwrap_or(wages),
+        rules,
+    };
+    let mut assessment = evaluate_on(profile, &basis);
+    assessment.rule_set = recorded.rule_set.clone();
+    assessment.reference_wage = recorded.reference_wage.clone();
+    assessment
+}
+
+/// Scores `profile` and plans the path to 120: the breakdown of `assess`
+/// plus the range, the projection, ranked suggestions and the checklist.
+pub fn evaluate(profile: &Profile, assessed_on: time::Date, wages: &ReferenceWages) -> Assessment {
+    evaluate_on(profile, &Basis::on(assessed_on, wages))
+}
+
+/// `evaluate` against an explicit basis (a stored result's own revision).
+pub fn evaluate_on(profile: &Profile, basis: &Basis) -> Assessment {
+    let mut assessment = assess_on(profile, basis);
+    add_plan(&mut assessment, profile, basis);
+    assessment
+}
+
+/// Fills in the plan of an assessment of `profile`: the deciding unknowns,
+/// the projection, the suggestions and the checklist. Deterministic.
+fn add_plan(assessment: &mut Assessment, profile: &Profile, basis: &Basis) {
+    let (_, _, deciding) = plan::range(profile, basis);
+    assessment.deciding_unknowns = deciding;
+    assessment.projection = plan::project(profile, basis);
+    assessment.suggestions = if assessment.verdict == Verdict::Short {
+        plan::suggestions(profile, basis, &assessment.projection)
+    } else {
+        Vec::new()
+    };
+    assessment.materials = materials::checklist(profile);
+}
