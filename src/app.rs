@@ -46,9 +46,9 @@ async fn privacy_job(state: Data<AppState>, mut stop: watch::Receiver<bool>) {
         let now = crate::clock::unix_now();
         match crate::db::privacy::apply_retention(
             &state.pool,
-            settings.retention_days,
-            settings.code_retention_hours,
-            settings.counter_retention_days,
+            settings.retention.lead_days,
+            settings.retention.code_hours,
+            settings.retention.counter_days,
             now,
         )
         .await
@@ -71,42 +71,42 @@ impl Application {
     /// Opens and migrates the database and binds the listener (port 0 picks
     /// a free port, for tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = crate::db::connect(&settings.database_url).await?;
-        let listener = TcpListener::bind(&settings.listen)
-            .with_context(|| format!("listening on {}", settings.listen))?;
+        let pool = crate::db::connect(&settings.database.url).await?;
+        let listener = TcpListener::bind(&settings.server.listen)
+            .with_context(|| format!("listening on {}", settings.server.listen))?;
         let address = listener.local_addr()?;
-        let workers = settings.workers;
-        let request_timeout = settings.request_timeout;
+        let workers = settings.server.workers;
+        let request_timeout = settings.server.request_timeout;
         let guides = Guides::load(&settings.reference_wages, crate::clock::shanghai_today())
             .map_err(|error| anyhow!("guide articles: {error}"))?;
         let views = ViewCounter::load(&pool)
             .await
             .context("loading view counts")?;
         let secrets = Secrets::load(
-            settings.session_key.as_deref(),
-            &crate::db::data_folder(&settings.database_url)?,
+            settings.secrets.session_key.as_deref(),
+            &crate::db::data_folder(&settings.database.url)?,
         )?;
         let sms = crate::notify::sms::from_settings(&settings)?;
         let calendar = Calendar::bundled().map_err(|error| anyhow!("holiday table: {error}"))?;
         crate::cli::ensure_first_admin_named(
             &pool,
-            &settings.admin_username,
-            settings.admin_password.as_deref(),
+            &settings.first_admin.username,
+            settings.first_admin.password.as_deref(),
         )
         .await?;
         let mailer = Arc::new(Mailer::from_settings(&settings)?);
         let leads = crate::db::leads::LeadWriter::start(
             pool.clone(),
             secrets.clone(),
-            settings.code_rules,
-            settings.submit_limits.clone(),
+            settings.limits.codes,
+            settings.limits.submit.clone(),
         );
         let guide_pages = web::guides::prerender(&settings, &guides)?;
         let fixed_pages = web::FixedPages::render(&settings, &guides)?;
         let state = Data::new(AppState {
             pool: pool.clone(),
-            sitemap: web::seo::sitemap_xml(&settings.public_url, &guides),
-            robots: web::seo::robots_txt(&settings.public_url),
+            sitemap: web::seo::sitemap_xml(&settings.server.public_url, &guides),
+            robots: web::seo::robots_txt(&settings.server.public_url),
             settings,
             guides,
             guide_pages,
@@ -182,8 +182,8 @@ impl Application {
         let worker = tokio::spawn(crate::notify::email::run_worker(
             self.state.pool.clone(),
             self.mailer.clone(),
-            self.state.settings.outbox_poll,
-            self.state.settings.outbox_retry,
+            self.state.settings.outbox.poll,
+            self.state.settings.outbox.retry,
             self.state.outbox_wake.clone(),
             stopped,
         ));

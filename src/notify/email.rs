@@ -45,7 +45,7 @@ struct LeadNotification {
 
 impl Mailer {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        let transport = match &settings.smtp_url {
+        let transport = match &settings.mail.smtp_url {
             None => None,
             Some(url) => {
                 crate::notify::sms::install_tls_provider();
@@ -55,6 +55,7 @@ impl Mailer {
             }
         };
         let host = settings
+            .server
             .public_url
             .split("://")
             .nth(1)
@@ -64,13 +65,15 @@ impl Mailer {
             })
             .unwrap_or("localhost.localdomain");
         let from_text = settings
-            .mail_from
+            .mail
+            .from
             .clone()
             .unwrap_or_else(|| format!("沪积分 <noreply@{host}>"));
         let from: Mailbox = from_text
             .parse()
             .map_err(|error| anyhow::anyhow!("HUJIFEN_MAIL_FROM {from_text:?}: {error}"))?;
         let to = settings
+            .mail
             .notify_to
             .iter()
             .map(|address| {
@@ -83,7 +86,7 @@ impl Mailer {
             transport,
             from,
             to,
-            public_url: settings.public_url.clone(),
+            public_url: settings.server.public_url.clone(),
         })
     }
 
