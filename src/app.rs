@@ -179,7 +179,7 @@ impl Application {
             }
         });
         let (stop_worker, stopped) = watch::channel(false);
-        let worker = tokio::spawn(crate::notify::email::run_worker(
+        let worker = tokio::spawn(crate::notify::outbox::run_worker(
             self.state.pool.clone(),
             self.mailer.clone(),
             self.state.settings.outbox.poll,
