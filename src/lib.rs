@@ -16,3 +16,4 @@ pub mod settings;
 pub mod tokens;
 pub mod views;
 pub mod web;
+pub mod workers;

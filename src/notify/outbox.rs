@@ -53,31 +53,6 @@ pub async fn process_due(
     Ok(sent)
 }
 
-/// Runs until `stop` turns true: wakes on `wake` (a new lead) or every `poll`.
-pub async fn run_worker(
-    pool: SqlitePool,
-    mailer: std::sync::Arc<Mailer>,
-    poll: Duration,
-    retry: Duration,
-    wake: std::sync::Arc<tokio::sync::Notify>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        if *stop.borrow() {
-            break;
-        }
-        if let Err(error) = process_due(&pool, &mailer, retry).await {
-            tracing::error!(%error, "outbox worker could not read the outbox");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(poll) => {}
-            _ = wake.notified() => {}
-            _ = stop.changed() => {}
-        }
-    }
-    tracing::info!("outbox worker stopped");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
