@@ -1,28 +1,25 @@
 //! Building and running the server: settings -> database -> HTTP.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{Compress, from_fn};
+use actix_web::web::Data;
 use actix_web::{App, HttpServer};
-use std::time::Duration;
-
 use anyhow::{Context, anyhow};
 use sqlx::SqlitePool;
-
-use std::sync::Arc;
-
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 
 use crate::guides::Guides;
 use crate::leads::workdays::Calendar;
 use crate::notify::email::Mailer;
 use crate::secrets::Secrets;
-use crate::views::ViewCounter;
-
 use crate::settings::Settings;
+use crate::views::ViewCounter;
 use crate::web::{self, AppState};
-use actix_web::web::Data;
+use crate::workers::Workers;
 
 /// A server bound to its address, not yet running.
 pub struct Application {
@@ -30,83 +27,45 @@ pub struct Application {
     address: SocketAddr,
     state: Data<AppState>,
     mailer: Arc<Mailer>,
+    workers: Workers,
 }
-
-/// The privacy duties: a minute after start, then once a day.
-async fn privacy_job(state: Data<AppState>, mut stop: watch::Receiver<bool>) {
-    let day = Duration::from_secs(24 * 3600);
-    let mut daily =
-        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(60), day);
-    loop {
-        tokio::select! {
-            _ = daily.tick() => {}
-            _ = stop.changed() => return,
-        }
-        let settings = &state.settings;
-        let now = crate::clock::unix_now();
-        match crate::db::privacy::apply_retention(
-            &state.pool,
-            settings.retention_days,
-            settings.code_retention_hours,
-            settings.counter_retention_days,
-            now,
-        )
-        .await
-        {
-            Ok(done) => tracing::info!(
-                leads_anonymised = done.leads_anonymised,
-                codes_deleted = done.codes_deleted,
-                sends_deleted = done.sends_deleted,
-                "retention job ran"
-            ),
-            Err(error) => tracing::error!(%error, "retention job failed; will retry tomorrow"),
-        }
-    }
-}
-
-/// How often counted page views are written (at most 10 s, by the issue).
-const VIEW_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
 
 impl Application {
     /// Opens and migrates the database and binds the listener (port 0 picks
     /// a free port, for tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = crate::db::connect(&settings.database_url).await?;
-        let listener = TcpListener::bind(&settings.listen)
-            .with_context(|| format!("listening on {}", settings.listen))?;
+        let pool = crate::db::connect(&settings.database.url).await?;
+        let listener = TcpListener::bind(&settings.server.listen)
+            .with_context(|| format!("listening on {}", settings.server.listen))?;
         let address = listener.local_addr()?;
-        let workers = settings.workers;
-        let request_timeout = settings.request_timeout;
+        let threads = settings.server.workers;
+        let request_timeout = settings.server.request_timeout;
         let guides = Guides::load(&settings.reference_wages, crate::clock::shanghai_today())
             .map_err(|error| anyhow!("guide articles: {error}"))?;
         let views = ViewCounter::load(&pool)
             .await
             .context("loading view counts")?;
         let secrets = Secrets::load(
-            settings.session_key.as_deref(),
-            &crate::db::data_folder(&settings.database_url)?,
+            settings.secrets.session_key.as_deref(),
+            &crate::db::data_folder(&settings.database.url)?,
         )?;
         let sms = crate::notify::sms::from_settings(&settings)?;
         let calendar = Calendar::bundled().map_err(|error| anyhow!("holiday table: {error}"))?;
         crate::cli::ensure_first_admin_named(
             &pool,
-            &settings.admin_username,
-            settings.admin_password.as_deref(),
+            &settings.first_admin.username,
+            settings.first_admin.password.as_deref(),
         )
         .await?;
         let mailer = Arc::new(Mailer::from_settings(&settings)?);
-        let leads = crate::db::leads::LeadWriter::start(
-            pool.clone(),
-            secrets.clone(),
-            settings.code_rules,
-            settings.submit_limits.clone(),
-        );
+        let workers = Workers::new();
+        let (leads, assessments) = workers.start_writers(&pool, &secrets, &settings);
         let guide_pages = web::guides::prerender(&settings, &guides)?;
         let fixed_pages = web::FixedPages::render(&settings, &guides)?;
         let state = Data::new(AppState {
             pool: pool.clone(),
-            sitemap: web::seo::sitemap_xml(&settings.public_url, &guides),
-            robots: web::seo::robots_txt(&settings.public_url),
+            sitemap: web::seo::sitemap_xml(&settings.server.public_url, &guides),
+            robots: web::seo::robots_txt(&settings.server.public_url),
             settings,
             guides,
             guide_pages,
@@ -117,7 +76,7 @@ impl Application {
             outbox_wake: Arc::new(Notify::new()),
             calendar,
             leads,
-            assessments: crate::db::assessments::AssessmentWriter::start(pool.clone()),
+            assessments,
             logins: Arc::default(),
         });
         let app_state = state.clone();
@@ -128,7 +87,7 @@ impl Application {
                 .wrap(Compress::default())
                 .configure(web::routes)
         })
-        .workers(workers)
+        .workers(threads)
         // SIGTERM: stop accepting, let in-flight requests finish, at most 5 s
         // so the whole stop (with the final flushes) stays within 10 s.
         .shutdown_timeout(5)
@@ -143,6 +102,7 @@ impl Application {
             address,
             state,
             mailer,
+            workers,
         })
     }
 
@@ -155,56 +115,23 @@ impl Application {
         self.state.pool.clone()
     }
 
-    /// A handle to stop the server gracefully.
     /// The admin login limiter, to read its hashing load.
     pub fn logins(&self) -> Arc<web::admin::auth::LoginLimiter> {
         Arc::clone(&self.state.logins)
     }
 
+    /// A handle to stop the server gracefully.
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGINT/SIGTERM or the handle), writing counted
-    /// page views every few seconds and once more after the last request.
+    /// Serves until stopped (SIGINT/SIGTERM or the handle) with the
+    /// background tasks running, then stops them (see `Workers::shutdown`).
     pub async fn run(self) -> std::io::Result<()> {
-        let state = self.state.clone();
-        let flusher = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(VIEW_FLUSH_INTERVAL);
-            loop {
-                tick.tick().await;
-                if let Err(error) = state.views.flush(&state.pool).await {
-                    tracing::warn!(%error, "writing view counts failed; kept for the next try");
-                }
-            }
-        });
-        let (stop_worker, stopped) = watch::channel(false);
-        let worker = tokio::spawn(crate::notify::email::run_worker(
-            self.state.pool.clone(),
-            self.mailer.clone(),
-            self.state.settings.outbox_poll,
-            self.state.settings.outbox_retry,
-            self.state.outbox_wake.clone(),
-            stopped,
-        ));
-        let retention = tokio::spawn(privacy_job(self.state.clone(), stop_worker.subscribe()));
+        let mut workers = self.workers;
+        workers.start(&self.state, self.mailer);
         let served = self.server.await;
-        flusher.abort();
-        let _ = stop_worker.send(true);
-        // A send in progress may take its SMTP timeout; the stop must not.
-        if tokio::time::timeout(Duration::from_secs(1), worker)
-            .await
-            .is_err()
-        {
-            tracing::warn!(
-                "outbox worker did not stop within 1 s; unsent mail stays in the outbox"
-            );
-        }
-        retention.abort();
-        match self.state.views.flush(&self.state.pool).await {
-            Ok(pages) => tracing::info!(pages, "view counts written at shutdown"),
-            Err(error) => tracing::error!(%error, "writing view counts at shutdown failed"),
-        }
+        workers.shutdown().await;
         served
     }
 }

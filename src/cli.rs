@@ -22,7 +22,7 @@ characters), else a random one is generated and printed once.";
 pub const DEFAULT_ADMIN_USERNAME: &str = "admin";
 
 /// Creates the first advisor on a first start with no advisor at all: an
-/// admin named `HUJIFEN_ADMIN_USERNAME` (`settings.admin_username`), with the
+/// admin named `HUJIFEN_ADMIN_USERNAME` (`settings.first_admin.username`), with the
 /// password from `HUJIFEN_ADMIN_PASSWORD` or a random one printed once.
 pub async fn ensure_first_admin_named(
     pool: &SqlitePool,

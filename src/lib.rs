@@ -17,3 +17,4 @@ pub mod tokens;
 pub mod views;
 pub mod vocabulary;
 pub mod web;
+pub mod workers;

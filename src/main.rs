@@ -48,7 +48,7 @@ async fn run() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     match args.first().map(String::as_str) {
         None | Some("serve") => {
-            let public_url = settings.public_url.clone();
+            let public_url = settings.server.public_url.clone();
             let application = Application::build(settings).await?;
             tracing::info!(address = %application.address(), %public_url, "serving");
             application.run().await?;
@@ -57,12 +57,12 @@ async fn run() -> anyhow::Result<()> {
             let target = args
                 .get(1)
                 .ok_or_else(|| anyhow::anyhow!("usage: hujifen backup PATH"))?;
-            let pool = hujifen::db::connect(&settings.database_url).await?;
+            let pool = hujifen::db::connect(&settings.database.url).await?;
             hujifen::db::backup(&pool, std::path::Path::new(target)).await?;
-            println!("Backed up {} to {target}", settings.database_url);
+            println!("Backed up {} to {target}", settings.database.url);
         }
         Some("advisor") => {
-            let pool = hujifen::db::connect(&settings.database_url).await?;
+            let pool = hujifen::db::connect(&settings.database.url).await?;
             hujifen::cli::advisor(&pool, &args[1..]).await?;
         }
         Some("help" | "--help" | "-h") => println!("{}", hujifen::cli::USAGE),

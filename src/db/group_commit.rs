@@ -3,12 +3,74 @@
 //! `synchronous=FULL`) serves many requests. Each job carries its own reply.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 
 use sqlx::{SqliteConnection, SqlitePool};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+/// The writer tasks started inside `track`, to be drained together at
+/// shutdown. Writers are started deep inside their owners' constructors
+/// (`LeadWriter::start`, …), so the tracker reaches `spawn` as a scoped
+/// task-local rather than as one more argument to each of them.
+#[derive(Clone)]
+pub struct WriterTasks {
+    handles: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    stop: Arc<watch::Sender<bool>>,
+}
+
+tokio::task_local! {
+    static TRACKER: WriterTasks;
+}
+
+impl Default for WriterTasks {
+    fn default() -> Self {
+        Self {
+            handles: Arc::default(),
+            stop: Arc::new(watch::channel(false).0),
+        }
+    }
+}
+
+impl WriterTasks {
+    /// Runs `start`; every writer it spawns is tracked here.
+    pub fn track<T>(&self, start: impl FnOnce() -> T) -> T {
+        TRACKER.sync_scope(self.clone(), start)
+    }
+
+    /// Closes every tracked queue, writes what is already in it, and waits
+    /// until the writers have answered their last jobs.
+    pub async fn drain(&self) {
+        let _ = self.stop.send(true);
+        let handles = std::mem::take(
+            &mut *self
+                .handles
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        for handle in handles {
+            if let Err(error) = handle.await {
+                tracing::error!(%error, "a group-commit writer failed");
+            }
+        }
+    }
+}
+
+/// Resolves once a stop is asked for; never without a tracker.
+async fn stop_asked(stop: &mut Option<watch::Receiver<bool>>) {
+    match stop {
+        Some(stop) => {
+            // An error means the tracker is gone: that too is a stop.
+            let _ = stop.wait_for(|stopped| *stopped).await;
+        }
+        None => std::future::pending().await,
+    }
+}
 
 /// Starts the task; returns the queue to send jobs to. The handler owns
 /// `state` while it writes a batch and hands it back for the next one.
+/// Started inside `WriterTasks::track`, the task also ends when the
+/// tracker drains: its queue is closed and what is in it still written.
 pub fn spawn<J, S, F, Fut>(max_batch: usize, mut state: S, mut handle: F) -> mpsc::Sender<J>
 where
     J: Send + 'static,
@@ -17,8 +79,19 @@ where
     Fut: Future<Output = S> + Send,
 {
     let (sender, mut queue) = mpsc::channel::<J>(4096);
-    tokio::spawn(async move {
-        while let Some(first) = queue.recv().await {
+    let tracker = TRACKER.try_with(WriterTasks::clone).ok();
+    let mut stop = tracker.as_ref().map(|tracker| tracker.stop.subscribe());
+    let task = tokio::spawn(async move {
+        loop {
+            let first = tokio::select! {
+                biased;
+                job = queue.recv() => job,
+                () = stop_asked(&mut stop) => {
+                    queue.close();
+                    queue.recv().await
+                }
+            };
+            let Some(first) = first else { break };
             let mut batch = vec![first];
             while batch.len() < max_batch {
                 match queue.try_recv() {
@@ -29,6 +102,13 @@ where
             state = handle(state, batch).await;
         }
     });
+    if let Some(tracker) = tracker {
+        tracker
+            .handles
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(task);
+    }
     sender
 }
 
@@ -95,6 +175,24 @@ mod tests {
         }
         assert_eq!(sizes.recv().await, Some(vec![1, 2]), "at most max_batch");
         assert_eq!(sizes.recv().await, Some(vec![3]));
+    }
+
+    #[tokio::test]
+    async fn a_drain_writes_what_is_queued_then_refuses_more() {
+        let tasks = WriterTasks::default();
+        let (seen, mut written) = mpsc::unbounded_channel();
+        let jobs = tasks.track(|| {
+            spawn(10, seen, |seen, batch: Vec<u32>| async move {
+                let _ = seen.send(batch);
+                seen
+            })
+        });
+        // The writer has not run yet (single-threaded runtime): both wait.
+        jobs.send(1).await.unwrap();
+        jobs.send(2).await.unwrap();
+        tasks.drain().await;
+        assert_eq!(written.recv().await, Some(vec![1, 2]));
+        assert!(jobs.send(3).await.is_err(), "the queue is closed");
     }
 
     async fn has_mark(writer: &mut WriterConnection) -> i64 {

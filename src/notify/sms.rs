@@ -68,7 +68,7 @@ pub trait SmsSender: Send + Sync {
 }
 
 pub fn from_settings(settings: &Settings) -> anyhow::Result<Arc<dyn SmsSender>> {
-    Ok(match &settings.sms {
+    Ok(match &settings.sms.sender {
         SmsSetting::Console => {
             use std::io::IsTerminal;
             match console_warning(std::io::stdout().is_terminal()) {
@@ -79,7 +79,7 @@ pub fn from_settings(settings: &Settings) -> anyhow::Result<Arc<dyn SmsSender>> 
         }
         SmsSetting::File(path) => Arc::new(FileSender::new(path.clone())),
         SmsSetting::Aliyun => {
-            let aliyun = settings.aliyun.clone().ok_or_else(|| {
+            let aliyun = settings.sms.aliyun.clone().ok_or_else(|| {
                 anyhow::anyhow!("HUJIFEN_SMS=aliyun needs the HUJIFEN_ALIYUN_* settings")
             })?;
             Arc::new(AliyunSender::new(aliyun)?)

@@ -45,7 +45,7 @@ fn article_page<'a>(
     views: u64,
 ) -> ArticlePage<'a> {
     let path = guide.path();
-    let canonical = format!("{}{path}", settings.public_url);
+    let canonical = format!("{}{path}", settings.server.public_url);
     let mut meta = PageMeta::public(
         settings,
         &path,

@@ -32,7 +32,7 @@ impl PageMeta {
         Self {
             title: title.into(),
             description: description.into(),
-            canonical: Some(format!("{}{path}", settings.public_url)),
+            canonical: Some(format!("{}{path}", settings.server.public_url)),
             og_type: "website",
             json_ld: Vec::new(),
             noindex: false,

@@ -12,7 +12,7 @@ use actix_web::{HttpMessage, HttpResponse, web};
 use tracing::Instrument;
 
 use super::AppState;
-use crate::settings::{Settings, host_name, normalise_public_url};
+use crate::settings::{ServerSettings, host_name, normalise_public_url};
 
 /// The id of the current request, in the request's extensions.
 #[derive(Debug, Clone)]
@@ -33,8 +33,8 @@ pub async fn site(
     let method = request.method().clone();
     // An Arc, not a copy of the URL: this runs on every request.
     let state = request.app_data::<web::Data<AppState>>().cloned();
-    let settings = state.as_ref().map(|state| &state.settings);
-    let https = settings.is_some_and(Settings::is_https);
+    let settings = state.as_ref().map(|state| &state.settings.server);
+    let https = settings.is_some_and(ServerSettings::is_https);
     let admin = request.path().starts_with("/admin");
     let span = tracing::info_span!("request", id = %request_id);
 
@@ -46,7 +46,7 @@ pub async fn site(
         span.in_scope(|| tracing::warn!(%host, "request for another host refused"));
         request.into_response(HttpResponse::MisdirectedRequest().finish())
     } else if method == actix_web::http::Method::POST
-        && !same_origin(&request, settings.map_or("", Settings::public_origin))
+        && !same_origin(&request, settings.map_or("", ServerSettings::public_origin))
     {
         let (origin, site) = (
             header_text(&request, "origin"),
@@ -107,7 +107,7 @@ fn header_text(request: &ServiceRequest, name: &str) -> String {
 /// server's own socket address (a direct visit by address); anything goes
 /// through a trusted proxy, and a request without a Host (HTTP/1.0) passes.
 /// Runs on every request: no allocation.
-fn host_allowed(request: &ServiceRequest, settings: &Settings) -> bool {
+fn host_allowed(request: &ServiceRequest, settings: &ServerSettings) -> bool {
     let Some(host) = request.headers().get(header::HOST) else {
         return true;
     };

@@ -35,7 +35,7 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
             ),
             version: NOTICE_VERSION,
             retention_days: 180,
-            code_minutes: state.settings.code_rules.valid_minutes(),
+            code_minutes: state.settings.limits.codes.valid_minutes(),
         },
     )
 }
@@ -137,11 +137,11 @@ pub async fn request(
         );
     };
     let now = crate::clock::unix_now();
-    let client = super::client_ip::client_ip(&http, state.settings.trusted_proxy);
+    let client = super::client_ip::client_ip(&http, state.settings.server.trusted_proxy);
     let outcome = db::privacy::request(
         &state.pool,
         &state.secrets,
-        &state.settings.code_rules,
+        &state.settings.limits.codes,
         phone.as_str(),
         &client,
         &code,

@@ -1304,13 +1304,13 @@ async fn the_first_admin_gets_the_configured_username() {
         _ => None,
     };
     let settings = Settings::from_lookup(lookup).unwrap();
-    assert_eq!(settings.admin_username, "laoban");
+    assert_eq!(settings.first_admin.username, "laoban");
     let pool = hujifen::db::connect(&url).await.unwrap();
     for _ in 0..2 {
         hujifen::cli::ensure_first_admin_named(
             &pool,
-            &settings.admin_username,
-            settings.admin_password.as_deref(),
+            &settings.first_admin.username,
+            settings.first_admin.password.as_deref(),
         )
         .await
         .unwrap();
@@ -1326,7 +1326,10 @@ async fn the_first_admin_gets_the_configured_username() {
     );
 
     assert_eq!(
-        Settings::from_lookup(|_| None).unwrap().admin_username,
+        Settings::from_lookup(|_| None)
+            .unwrap()
+            .first_admin
+            .username,
         "admin",
         "the default"
     );

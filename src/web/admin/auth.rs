@@ -40,7 +40,7 @@ struct LoginPage {
 }
 
 fn login_cookie_name(state: &AppState) -> &'static str {
-    if state.settings.is_https() {
+    if state.settings.server.is_https() {
         "__Host-hujifen_login"
     } else {
         "hujifen_login"
@@ -51,7 +51,7 @@ fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
     Cookie::build(name, value)
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(state.settings.is_https())
+        .secure(state.settings.server.is_https())
         .path("/")
         .finish()
 }
@@ -224,7 +224,7 @@ pub fn site_hashing_permits() -> usize {
 }
 
 fn device_cookie_name(state: &AppState) -> &'static str {
-    if state.settings.is_https() {
+    if state.settings.server.is_https() {
         "__Host-hujifen_device"
     } else {
         "hujifen_device"
@@ -278,7 +278,7 @@ pub async fn login(
         return Err(AppError::Forbidden);
     }
 
-    let ip = client_ip(&request, state.settings.trusted_proxy);
+    let ip = client_ip(&request, state.settings.server.trusted_proxy);
     let now = crate::clock::unix_now();
     let known_device = known_device(&state, &request, &username, now);
     let limiter = Arc::clone(&state.logins);

@@ -114,7 +114,7 @@ impl Current {
 }
 
 pub fn cookie_name(state: &AppState) -> &'static str {
-    if state.settings.is_https() {
+    if state.settings.server.is_https() {
         "__Host-hujifen_session"
     } else {
         "hujifen_session"

@@ -212,7 +212,7 @@ impl CodeReply<'_> {
     fn sent(self, masked: &str, retry_after: i64) -> Result<HttpResponse, AppError> {
         let message = format!(
             "验证码已发送至 {masked}，{}分钟内有效",
-            self.state.settings.code_rules.valid_minutes()
+            self.state.settings.limits.codes.valid_minutes()
         );
         if self.json {
             return Ok(HttpResponse::Ok()
@@ -266,15 +266,22 @@ fn verify_altcha(payload: &str, key: &str) -> Option<Solved> {
 /// the day's SMS budget is spent.
 pub async fn challenge(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let expires =
-        chrono::Utc::now() + chrono::TimeDelta::seconds(state.settings.captcha_ttl_seconds);
+        chrono::Utc::now() + chrono::TimeDelta::seconds(state.settings.limits.captcha.ttl_seconds);
     let sent = db::verification::sends_today(&state.pool, crate::clock::unix_now())
         .await
         .map_err(AppError::internal)?;
-    let level = BudgetLevel::of(sent, state.settings.send_limits.global_day.limit);
+    let level = BudgetLevel::of(sent, state.settings.limits.send.global_day.limit);
     let multiplier = level.work_multiplier();
     let challenge = altcha_lib_rs::create_challenge(altcha_lib_rs::ChallengeOptions {
         hmac_key: state.secrets.altcha_key(),
-        max_number: Some(state.settings.captcha_max_number.saturating_mul(multiplier)),
+        max_number: Some(
+            state
+                .settings
+                .limits
+                .captcha
+                .max_number
+                .saturating_mul(multiplier),
+        ),
         expires: Some(expires),
         salt: Some(format!(
             "{}{WORK_MARK}{multiplier}",
@@ -308,7 +315,7 @@ pub async fn send_code(
         raw,
         found,
     };
-    let ttl = state.settings.send_limits.phone_interval.seconds;
+    let ttl = state.settings.limits.send.phone_interval.seconds;
 
     let phone = match Phone::parse(&phone_text) {
         Ok(phone) => phone,
@@ -337,12 +344,12 @@ pub async fn send_code(
         );
     };
     let code = generate_code();
-    let keys = client_keys_of(&request, state.settings.trusted_proxy);
+    let keys = client_keys_of(&request, state.settings.server.trusted_proxy);
     let ip = keys.client.as_str();
     let reservation = db::verification::reserve_send(
         &state.pool,
-        &state.settings.send_limits,
-        &state.settings.code_rules,
+        &state.settings.limits.send,
+        &state.settings.limits.codes,
         SendRequest {
             challenge: &solved.challenge,
             work_multiplier: solved.work_multiplier,
@@ -401,7 +408,7 @@ pub async fn send_code(
     let message = CodeMessage {
         to: phone.clone(),
         code,
-        valid_minutes: state.settings.code_rules.valid_minutes(),
+        valid_minutes: state.settings.limits.codes.valid_minutes(),
     };
     let result = state.sms.send(&message).await;
     db::verification::finish_send(&state.pool, send_id, result.is_ok())
@@ -463,7 +470,7 @@ pub async fn submit(
             &state.settings.reference_wages,
         )
     });
-    let ip = client_ip(&request, state.settings.trusted_proxy);
+    let ip = client_ip(&request, state.settings.server.trusted_proxy);
     let source = if raw.get("source").map(String::as_str) == Some("result") {
         "result"
     } else {

@@ -155,7 +155,7 @@ impl<'a> ResultPage<'a> {
             })
             .collect();
         let more_suggestions = suggestions.split_off(suggestions.len().min(TOP_SUGGESTIONS));
-        let result_url = format!("{}/self-test/{token}", settings.public_url);
+        let result_url = format!("{}/self-test/{token}", settings.server.public_url);
         let mut meta = PageMeta::private(
             format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
             share_text(a),

@@ -1,0 +1,153 @@
+//! The emails the site sends, each a type that renders its own subject and
+//! body. They name a lead by its id, never by a name or phone.
+
+use serde::Deserialize;
+
+use crate::db::outbox::OutboxMessage;
+use crate::leads::form::Interest;
+use crate::leads::score_band_label;
+
+/// An email as it is sent: subject and plain-text body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    pub subject: String,
+    pub body: String,
+}
+
+/// A kind of email: what it says, rendered from its own data.
+pub trait Email {
+    fn subject(&self) -> String;
+    fn body(&self) -> String;
+
+    fn render(&self) -> EmailMessage {
+        EmailMessage {
+            subject: self.subject(),
+            body: self.body(),
+        }
+    }
+}
+
+/// The email an outbox row asks for, by its kind.
+pub fn from_outbox(message: &OutboxMessage, public_url: &str) -> Result<EmailMessage, String> {
+    match message.kind.as_str() {
+        NewLeadEmail::KIND => {
+            Ok(NewLeadEmail::from_payload(&message.payload, public_url)?.render())
+        }
+        SmsBudgetAlertEmail::KIND => {
+            Ok(SmsBudgetAlertEmail::from_payload(&message.payload)?.render())
+        }
+        other => Err(format!("unknown outbox kind {other:?}")),
+    }
+}
+
+fn parse<'a, T: Deserialize<'a>>(payload: &'a str) -> Result<T, String> {
+    serde_json::from_str(payload).map_err(|error| format!("payload: {error}"))
+}
+
+/// Advisors are told of a new callback request (or a repeated one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLeadEmail {
+    pub lead_id: i64,
+    pub interest: Interest,
+    /// The score band code (`near`, …).
+    pub band: String,
+    /// A visitor with a lead already asked again.
+    pub repeat: bool,
+    /// The lead's page in the admin area.
+    pub link: String,
+}
+
+impl NewLeadEmail {
+    /// The outbox kind written with each new lead.
+    pub const KIND: &'static str = "lead_notification";
+
+    pub fn from_payload(payload: &str, public_url: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Payload {
+            lead_id: i64,
+            interest: String,
+            band: String,
+            #[serde(default)]
+            repeat: bool,
+        }
+        let lead: Payload = parse(payload)?;
+        Ok(Self {
+            lead_id: lead.lead_id,
+            interest: Interest::from_code(&lead.interest),
+            band: lead.band,
+            repeat: lead.repeat,
+            link: format!("{public_url}/admin/leads/{}", lead.lead_id),
+        })
+    }
+
+    fn labels(&self) -> (&'static str, &'static str) {
+        (self.interest.label(), score_band_label(&self.band))
+    }
+}
+
+impl Email for NewLeadEmail {
+    fn subject(&self) -> String {
+        let (interest, band) = self.labels();
+        if self.repeat {
+            format!(
+                "【沪积分】线索 #{} 再次请求回电（{interest} · {band}）",
+                self.lead_id
+            )
+        } else {
+            format!("【沪积分】新线索 #{}（{interest} · {band}）", self.lead_id)
+        }
+    }
+
+    fn body(&self) -> String {
+        let (interest, band) = self.labels();
+        let opening = if self.repeat {
+            "一位已有线索的访客再次提交了回电请求。"
+        } else {
+            "有一条新的回电请求。"
+        };
+        format!(
+            "{opening}\n\n线索编号：{}\n意向：{interest}\n自测分数段：{band}\n\n请在1个工作日内联系，详情请登录后台查看：\n{}\n\n为保护个人信息，邮件中不含访客姓名和电话。\n",
+            self.lead_id, self.link
+        )
+    }
+}
+
+/// The operator's warning that the day's SMS budget is being spent.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SmsBudgetAlertEmail {
+    /// The budget level reached: `elevated`, `high`, `reserve` or `exhausted`.
+    pub level: String,
+    pub sent: u32,
+    pub budget: u32,
+}
+
+impl SmsBudgetAlertEmail {
+    /// The outbox kind written when a budget level is first reached in a day.
+    pub const KIND: &'static str = "sms_budget_alert";
+
+    pub fn from_payload(payload: &str) -> Result<Self, String> {
+        parse(payload)
+    }
+}
+
+impl Email for SmsBudgetAlertEmail {
+    fn subject(&self) -> String {
+        format!(
+            "【沪积分】短信额度提醒：今日已发送{}/{}条",
+            self.sent, self.budget
+        )
+    }
+
+    fn body(&self) -> String {
+        let what = match self.level.as_str() {
+            "elevated" => "已用过半，人机验证已加难",
+            "high" => "已用八成，人机验证再加难",
+            "reserve" => "进入保留额度，只为今天未获取过验证码的号码和网络发送",
+            _ => "已用完，今天不再发送验证码",
+        };
+        format!(
+            "今天的短信验证码额度{what}。\n\n已发送：{} 条，每日额度：{} 条（HUJIFEN_SMS_DAILY_BUDGET）。\n\n如果不是正常访问量，可能有人在批量获取验证码：请查看日志中的 \"SMS limit reached\" 记录；如确属正常增长，可调高每日额度后重启。\n",
+            self.sent, self.budget
+        )
+    }
+}

@@ -1,0 +1,69 @@
+//! Delivery of the outbox: what is due is sent, what fails is tried again
+//! later with a doubling wait, what went out is marked. The worker that
+//! calls this on a schedule lives in `workers`.
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+
+use crate::db::outbox;
+use crate::notify::email::Mailer;
+
+/// The longest wait between two tries.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// The wait before try number `attempts + 1`: `first`, doubled each time, capped.
+pub fn backoff(first: Duration, attempts: i64) -> Duration {
+    let factor = 2u32.saturating_pow(u32::try_from(attempts.clamp(0, 20)).unwrap_or(20));
+    first.saturating_mul(factor).min(MAX_BACKOFF)
+}
+
+/// Sends what is due once; returns how many went out.
+pub async fn process_due(
+    pool: &SqlitePool,
+    mailer: &Mailer,
+    retry: Duration,
+) -> Result<usize, sqlx::Error> {
+    let mut sent = 0;
+    for message in outbox::due(pool, crate::clock::unix_now(), 20).await? {
+        let result = match mailer.compose(&message) {
+            Ok(email) => mailer.send(pool, &email).await,
+            Err(error) => Err(error),
+        };
+        match result {
+            Ok(()) => {
+                outbox::mark_sent(pool, message.id, crate::clock::unix_now()).await?;
+                sent += 1;
+            }
+            Err(error) => {
+                let wait = backoff(retry, message.attempts);
+                let next =
+                    crate::clock::unix_now() + i64::try_from(wait.as_secs()).unwrap_or(3600).max(0);
+                // Sub-second waits (tests) still move the next try forward.
+                let next = if wait < Duration::from_secs(1) {
+                    crate::clock::unix_now()
+                } else {
+                    next
+                };
+                tracing::warn!(outbox_id = message.id, attempts = message.attempts + 1, %error, "email not sent; will retry");
+                outbox::mark_failed(pool, message.id, next, &error).await?;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let first = Duration::from_secs(10);
+        assert_eq!(backoff(first, 0), Duration::from_secs(10));
+        assert_eq!(backoff(first, 1), Duration::from_secs(20));
+        assert_eq!(backoff(first, 3), Duration::from_secs(80));
+        assert_eq!(backoff(first, 12), Duration::from_secs(3600));
+        assert_eq!(backoff(first, 1000), Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,78 @@
+//! Which SMS provider sends the verification codes.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, bail};
+
+use super::Lookup;
+
+/// Where SMS texts go (`HUJIFEN_SMS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsSetting {
+    /// Logs the text: the development default.
+    Console,
+    /// Appends one JSON object a line to the file: for tests.
+    File(PathBuf),
+    /// The real Aliyun SendSms API, keys in `HUJIFEN_ALIYUN_*`.
+    Aliyun,
+}
+
+#[derive(Debug, Clone)]
+pub struct SmsSettings {
+    /// `HUJIFEN_SMS` [console].
+    pub sender: SmsSetting,
+    /// `HUJIFEN_ALIYUN_*`: required when `HUJIFEN_SMS=aliyun`.
+    pub aliyun: Option<AliyunSettings>,
+}
+
+/// The Aliyun SMS account (阿里云短信 SendSms).
+#[derive(Debug, Clone)]
+pub struct AliyunSettings {
+    /// `HUJIFEN_ALIYUN_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `HUJIFEN_ALIYUN_ACCESS_KEY_SECRET`.
+    pub access_key_secret: String,
+    /// `HUJIFEN_ALIYUN_SIGN_NAME`: the approved SMS signature.
+    pub sign_name: String,
+    /// `HUJIFEN_ALIYUN_TEMPLATE_CODE`: the approved template with a `${code}` variable.
+    pub template_code: String,
+    /// `HUJIFEN_ALIYUN_ENDPOINT` [https://dysmsapi.aliyuncs.com].
+    pub endpoint: String,
+}
+
+impl SmsSettings {
+    pub fn from_lookup(lookup: &Lookup<'_>) -> anyhow::Result<Self> {
+        let sender = match lookup.get("HUJIFEN_SMS").as_deref() {
+            None | Some("console") => SmsSetting::Console,
+            Some("aliyun") => SmsSetting::Aliyun,
+            Some(other) => match other.strip_prefix("file:") {
+                Some(path) if !path.is_empty() => SmsSetting::File(path.into()),
+                _ => bail!("HUJIFEN_SMS must be console, file:PATH or aliyun, got {other:?}"),
+            },
+        };
+        let aliyun = match sender {
+            SmsSetting::Aliyun => Some(AliyunSettings::from_lookup(lookup)?),
+            _ => None,
+        };
+        Ok(Self { sender, aliyun })
+    }
+}
+
+impl AliyunSettings {
+    pub fn from_lookup(lookup: &Lookup<'_>) -> anyhow::Result<Self> {
+        let required = |name: &str| {
+            lookup
+                .get(name)
+                .ok_or_else(|| anyhow!("HUJIFEN_SMS=aliyun needs {name}"))
+        };
+        Ok(Self {
+            access_key_id: required("HUJIFEN_ALIYUN_ACCESS_KEY_ID")?,
+            access_key_secret: required("HUJIFEN_ALIYUN_ACCESS_KEY_SECRET")?,
+            sign_name: required("HUJIFEN_ALIYUN_SIGN_NAME")?,
+            template_code: required("HUJIFEN_ALIYUN_TEMPLATE_CODE")?,
+            endpoint: lookup
+                .get("HUJIFEN_ALIYUN_ENDPOINT")
+                .unwrap_or_else(|| "https://dysmsapi.aliyuncs.com".into()),
+        })
+    }
+}

@@ -1,0 +1,195 @@
+//! Every background task of the server, started and stopped in one place:
+//! the group-commit writers, the outbox worker, the page-view flusher and
+//! the daily retention job. The task bodies live with their logic
+//! (`db::group_commit`, `notify::outbox`, `views`, `db::privacy`); here are
+//! their schedules and their shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web::Data;
+use sqlx::SqlitePool;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::db::assessments::AssessmentWriter;
+use crate::db::group_commit::WriterTasks;
+use crate::db::leads::LeadWriter;
+use crate::notify::email::Mailer;
+use crate::secrets::Secrets;
+use crate::settings::Settings;
+use crate::web::AppState;
+
+/// How often counted page views are written (at most 10 s, by the issue).
+const VIEW_FLUSH_INTERVAL: Duration = Duration::from_secs(5);
+
+/// The retention job's first run after start; then once a day.
+const RETENTION_DELAY: Duration = Duration::from_secs(60);
+const RETENTION_PERIOD: Duration = Duration::from_secs(24 * 3600);
+
+/// How long the stop waits for a send in progress (it may take its SMTP
+/// timeout; the stop must not).
+const OUTBOX_STOP_WAIT: Duration = Duration::from_secs(1);
+
+/// How long the stop waits for the writers to commit what is queued.
+const WRITERS_DRAIN_WAIT: Duration = Duration::from_secs(2);
+
+/// The background tasks of one server.
+#[derive(Default)]
+pub struct Workers {
+    writers: WriterTasks,
+    jobs: Option<Jobs>,
+}
+
+/// The periodic tasks, once the server serves.
+struct Jobs {
+    state: Data<AppState>,
+    stop: watch::Sender<bool>,
+    outbox: JoinHandle<()>,
+    views: JoinHandle<()>,
+    retention: JoinHandle<()>,
+}
+
+impl Workers {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts the group-commit writers for leads and self-test results. They
+    /// come first: the request state is built around their queues.
+    pub fn start_writers(
+        &self,
+        pool: &SqlitePool,
+        secrets: &Secrets,
+        settings: &Settings,
+    ) -> (LeadWriter, AssessmentWriter) {
+        self.writers.track(|| {
+            let leads = LeadWriter::start(
+                pool.clone(),
+                secrets.clone(),
+                settings.limits.codes,
+                settings.limits.submit.clone(),
+            );
+            (leads, AssessmentWriter::start(pool.clone()))
+        })
+    }
+
+    /// Starts the periodic tasks over the serving state.
+    pub fn start(&mut self, state: &Data<AppState>, mailer: Arc<Mailer>) {
+        let (stop, stopped) = watch::channel(false);
+        let outbox = tokio::spawn(deliver_outbox(state.clone(), mailer, stopped));
+        self.jobs = Some(Jobs {
+            state: state.clone(),
+            outbox,
+            views: tokio::spawn(flush_views_every(state.clone(), VIEW_FLUSH_INTERVAL)),
+            retention: tokio::spawn(retention_daily(state.clone(), stop.subscribe())),
+            stop,
+        });
+    }
+
+    /// Stops everything once the server has stopped serving: the outbox
+    /// worker finishes its send (for at most a second; unsent mail stays in
+    /// the outbox), the writers commit what is queued, and the counted page
+    /// views are written one last time.
+    pub async fn shutdown(self) {
+        let Some(jobs) = self.jobs else {
+            self.writers.drain().await;
+            return;
+        };
+        jobs.views.abort();
+        let _ = jobs.stop.send(true);
+        if tokio::time::timeout(OUTBOX_STOP_WAIT, jobs.outbox)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "outbox worker did not stop within 1 s; unsent mail stays in the outbox"
+            );
+        }
+        jobs.retention.abort();
+        if tokio::time::timeout(WRITERS_DRAIN_WAIT, self.writers.drain())
+            .await
+            .is_err()
+        {
+            tracing::error!("group-commit writers did not drain within 2 s");
+        }
+        match jobs.state.views.flush(&jobs.state.pool).await {
+            Ok(pages) => tracing::info!(pages, "view counts written at shutdown"),
+            Err(error) => tracing::error!(%error, "writing view counts at shutdown failed"),
+        }
+    }
+}
+
+/// Sends what is due in the outbox until `stop`: at once, then whenever a
+/// new lead wakes it (`outbox_wake`) or every `HUJIFEN_OUTBOX_POLL_MS`.
+async fn deliver_outbox(
+    state: Data<AppState>,
+    mailer: Arc<Mailer>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let outbox = state.settings.outbox;
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        if let Err(error) =
+            crate::notify::outbox::process_due(&state.pool, &mailer, outbox.retry).await
+        {
+            tracing::error!(%error, "outbox worker could not read the outbox");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(outbox.poll) => {}
+            _ = state.outbox_wake.notified() => {}
+            _ = stop.changed() => {}
+        }
+    }
+    tracing::info!("outbox worker stopped");
+}
+
+/// Writes counted page views every `period`; a failed write is kept for the
+/// next one. Stopped by abort: the last write is `shutdown`'s.
+async fn flush_views_every(state: Data<AppState>, period: Duration) {
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        if let Err(error) = state.views.flush(&state.pool).await {
+            tracing::warn!(%error, "writing view counts failed; kept for the next try");
+        }
+    }
+}
+
+/// The privacy duties: a minute after start, then once a day.
+async fn retention_daily(state: Data<AppState>, mut stop: watch::Receiver<bool>) {
+    let mut daily = tokio::time::interval_at(
+        tokio::time::Instant::now() + RETENTION_DELAY,
+        RETENTION_PERIOD,
+    );
+    loop {
+        tokio::select! {
+            _ = daily.tick() => {}
+            _ = stop.changed() => return,
+        }
+        apply_retention(&state).await;
+    }
+}
+
+async fn apply_retention(state: &AppState) {
+    let retention = &state.settings.retention;
+    match crate::db::privacy::apply_retention(
+        &state.pool,
+        retention.lead_days,
+        retention.code_hours,
+        retention.counter_days,
+        crate::clock::unix_now(),
+    )
+    .await
+    {
+        Ok(done) => tracing::info!(
+            leads_anonymised = done.leads_anonymised,
+            codes_deleted = done.codes_deleted,
+            sends_deleted = done.sends_deleted,
+            "retention job ran"
+        ),
+        Err(error) => tracing::error!(%error, "retention job failed; will retry tomorrow"),
+    }
+}
