@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod assets;
 mod body;
+pub mod callback_form;
 pub mod client_ip;
 pub mod consultations;
 pub mod error;

@@ -1,8 +1,6 @@
 //! Callback requests: the form, SMS codes behind a proof of work, the
 //! submission, and the thanks page.
 
-mod form;
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -27,7 +25,7 @@ use crate::notify::sms::CodeMessage;
 use crate::scoring::replay;
 use crate::web::self_test::ResultPage;
 
-pub use form::{AttachedAssessment, CallbackForm};
+pub use crate::web::callback_form::{AttachedAssessment, CallbackForm};
 
 #[derive(Template)]
 #[template(path = "consultation/page.html")]

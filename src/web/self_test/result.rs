@@ -11,7 +11,7 @@ use crate::scoring::verdict::BlockerKind;
 use crate::scoring::wages::chinese_date;
 use crate::scoring::{Assessment, EligibilityNote, Item, Profile, Verdict, tables};
 use crate::settings::Settings;
-use crate::web::consultations::{AttachedAssessment, CallbackForm};
+use crate::web::callback_form::{AttachedAssessment, CallbackForm};
 use crate::web::layout::{PageMeta, SITE_NAME};
 
 const BASIC: &[&str] = &["age", "education", "qualification", "insurance_years"];

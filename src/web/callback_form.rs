@@ -39,7 +39,7 @@ impl CallbackForm {
             errors: FieldErrors::default(),
             interest,
             assessment,
-            idempotency_key: super::super::random_token(),
+            idempotency_key: crate::tokens::random_token(),
             source,
             notice: None,
             code_wait_seconds: None,
@@ -60,7 +60,7 @@ impl CallbackForm {
             .filter(|key| {
                 (16..=64).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric())
             })
-            .unwrap_or_else(super::super::random_token);
+            .unwrap_or_else(crate::tokens::random_token);
         let source = if raw.get("source").map(String::as_str) == Some("result") {
             "result"
         } else {
