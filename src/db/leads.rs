@@ -11,10 +11,8 @@ use crate::leads::codes::CodeRules;
 use crate::leads::form::CallbackRequest;
 use crate::leads::limits::{Refusal, SubmitLimits, Usage, decide};
 use crate::leads::score_band;
+use crate::leads::status::LeadStatus;
 use crate::secrets::Secrets;
-
-/// Open leads a repeat request joins instead of making a duplicate.
-const OPEN_STATUSES: &str = "'new', 'contacted', 'following'";
 
 pub struct Submission {
     pub request: CallbackRequest,
@@ -139,8 +137,10 @@ pub async fn submit_in(
         }
     }
 
+    // Open leads a repeat request joins instead of making a duplicate.
+    let open_statuses = LeadStatus::sql_list(&LeadStatus::OPEN);
     let open_lead: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM leads WHERE phone = ? AND status IN ({OPEN_STATUSES})
+        "SELECT id FROM leads WHERE phone = ? AND status IN ({open_statuses})
            AND last_activity_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
          ORDER BY id DESC LIMIT 1"
     ))

@@ -184,7 +184,7 @@ pub async fn request(
             .map(|lead| HeldView {
                 name: mask_name(&lead.name),
                 interest: Interest::from_code(&lead.interest).label(),
-                status: crate::db::lead_admin::status_label(&lead.status),
+                status: crate::leads::status::LeadStatus::label_of(&lead.status),
                 created: crate::web::admin::local_time(&lead.created_at),
                 marketing: lead.marketing && action != Action::WithdrawMarketing,
                 has_snapshot: lead.has_snapshot,

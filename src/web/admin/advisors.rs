@@ -2,11 +2,11 @@
 //! sessions), reset a password. New passwords are shown once, never logged.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde_json::json;
 
-use super::{Chrome, Current, current, signed_form};
+use super::{Admin, Chrome, SignedForm, SignedIn};
 use crate::advisors::{hash_password, parse_new_advisor, random_password};
 use crate::db;
 use crate::db::advisors::{Advisor, NewAdvisor};
@@ -34,7 +34,7 @@ impl AdvisorsPage {
 /// The page, answered 422 when it carries errors.
 async fn page(
     state: &AppState,
-    me: &Current,
+    me: &SignedIn,
     values: RawFields,
     errors: FieldErrors,
     notice: Option<String>,
@@ -58,7 +58,7 @@ async fn page(
 /// The page with a one-time message (a new password) on it.
 async fn announce(
     state: &AppState,
-    me: &Current,
+    me: &SignedIn,
     notice: String,
 ) -> Result<HttpResponse, AppError> {
     page(
@@ -74,7 +74,7 @@ async fn announce(
 /// Records an admin action in the audit table and the log.
 async fn audit(
     state: &AppState,
-    me: &Current,
+    me: &SignedIn,
     event: &str,
     details: serde_json::Value,
     advisor: &str,
@@ -84,12 +84,7 @@ async fn audit(
     Ok(())
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let me = current(&state, &request).await?;
-    me.require_admin()?;
+pub async fn list(state: web::Data<AppState>, me: Admin) -> Result<HttpResponse, AppError> {
     page(&state, &me, RawFields::new(), FieldErrors::default(), None).await
 }
 
@@ -102,11 +97,9 @@ async fn hashed(password: String) -> Result<String, AppError> {
 
 pub async fn add(
     state: web::Data<AppState>,
-    request: HttpRequest,
-    payload: web::Payload,
+    form: SignedForm<Admin>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, fields) = signed_form(&state, &request, payload).await?;
-    me.require_admin()?;
+    let SignedForm { me, fields } = form;
     // The typed password is never sent back into the form.
     let refuse = |errors: FieldErrors| {
         let mut values = fields.clone();
@@ -154,13 +147,11 @@ pub async fn add(
 /// POST `/admin/advisors/{id}/{disable|password}`.
 pub async fn act(
     state: web::Data<AppState>,
-    request: HttpRequest,
     path: web::Path<(String, String)>,
-    payload: web::Payload,
+    form: SignedForm<Admin>,
 ) -> Result<HttpResponse, AppError> {
     let (id, action) = path.into_inner();
-    let (me, _) = signed_form(&state, &request, payload).await?;
-    me.require_admin()?;
+    let me = form.me;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let advisor = db::advisors::by_id(&state.pool, id)
         .await?

@@ -20,7 +20,8 @@ use askama::Template;
 use subtle::ConstantTimeEq;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{Chrome, cookie_name, current, session_hash, signed_form};
+use super::signed_in::signed_in;
+use super::{Chrome, SignedForm, cookie_name, session_hash};
 use crate::advisors::{
     KNOWN_DEVICE_SECONDS, device_token, device_token_valid, hashing_permits, verify_password_in,
 };
@@ -82,7 +83,7 @@ pub async fn login_form(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    if current(&state, &request).await.is_ok() {
+    if signed_in(&state, &request).await.is_ok() {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/admin"))
             .finish());
@@ -383,9 +384,9 @@ pub async fn login(
 pub async fn logout(
     state: web::Data<AppState>,
     request: HttpRequest,
-    payload: web::Payload,
+    form: SignedForm,
 ) -> Result<HttpResponse, AppError> {
-    let (signed_in, _) = signed_form(&state, &request, payload).await?;
+    let signed_in = form.me;
     if let Some(cookie) = request.cookie(cookie_name(&state)) {
         db::advisors::delete_session(&state.pool, &session_hash(cookie.value())).await?;
     }

@@ -4,13 +4,15 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use time::{Date, Duration};
 
-use super::leads::{LeadView, lead_view};
-use super::{Chrome, current};
-use crate::db::lead_admin::{self, LeadFilter, STATUSES};
+use super::lead_view::{LeadView, lead_view};
+use super::{Chrome, SignedIn};
+use crate::clock::shanghai_midnight_utc;
+use crate::db::lead_admin::{self, LeadFilter};
+use crate::leads::status::LeadStatus;
 use crate::web::{AppError, AppState, render, shanghai_today};
 
 #[derive(Template)]
@@ -24,31 +26,10 @@ struct QueuePage {
     chart: String,
 }
 
-/// UTC ISO text of Shanghai midnight starting `date`.
-pub fn shanghai_midnight_utc(date: Date) -> String {
-    let utc = date
-        .midnight()
-        .assume_offset(time::macros::offset!(+8))
-        .to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
-        utc.year(),
-        utc.month() as u8,
-        utc.day(),
-        utc.hour(),
-        utc.minute(),
-        utc.second()
-    )
-}
-
-pub async fn today(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let me = current(&state, &request).await?;
+pub async fn today(state: web::Data<AppState>, me: SignedIn) -> Result<HttpResponse, AppError> {
     let today = shanghai_today();
     let filter = LeadFilter {
-        status: Some("new".into()),
+        status: Some(LeadStatus::New),
         visible_to: me.visible_to(),
         ..LeadFilter::default()
     };
@@ -66,9 +47,12 @@ pub async fn today(
         .await?
         .into_iter()
         .collect();
-    let counts = STATUSES
+    let counts = LeadStatus::ALL
         .iter()
-        .map(|(code, label)| (*code, *label, stored.get(*code).copied().unwrap_or(0)))
+        .map(|status| {
+            let count = stored.get(status.code()).copied().unwrap_or(0);
+            (status.code(), status.label(), count)
+        })
         .collect();
     let first_day = today - Duration::days(29);
     let activity =
@@ -191,13 +175,5 @@ mod tests {
             .and_then(|rest| rest.split('"').next());
         assert_eq!(points.map(|p| p.split(' ').count()), Some(30));
         assert!(!svg.contains("style="), "no inline styles under the CSP");
-    }
-
-    #[test]
-    fn midnight_in_shanghai_is_16_00_utc_the_day_before() {
-        assert_eq!(
-            shanghai_midnight_utc(date!(2026 - 11 - 28)),
-            "2026-11-27T16:00:00.000Z"
-        );
     }
 }
