@@ -144,40 +144,58 @@ pub async fn add(
     announce(&state, &me, notice).await
 }
 
-/// POST `/admin/advisors/{id}/{disable|password}`.
-pub async fn act(
+/// The advisor in the path, or 404.
+async fn advisor_in_path(state: &AppState, id: &str) -> Result<Advisor, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    db::advisors::by_id(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// POST `/admin/advisors/{id}/disable`: no more logins, sessions ended.
+/// An admin cannot disable themselves.
+pub async fn disable(
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    id: web::Path<String>,
     form: SignedForm<Admin>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, action) = path.into_inner();
     let me = form.me;
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let advisor = db::advisors::by_id(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match action.as_str() {
-        "disable" => {
-            if advisor.id == me.advisor.id {
-                let mut errors = FieldErrors::default();
-                errors.add("advisor", "不能停用自己的账号");
-                return page(&state, &me, RawFields::new(), errors, None).await;
-            }
-            db::advisors::disable(&state.pool, id).await?;
-            let details = json!({ "advisor_id": id });
-            audit(&state, &me, "advisor_disabled", details, &advisor.username).await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin/advisors"))
-                .finish())
-        }
-        "password" => {
-            let password = random_password();
-            db::advisors::set_password(&state.pool, id, &hashed(password.clone()).await?).await?;
-            let details = json!({ "advisor_id": id });
-            audit(&state, &me, "password_reset", details, &advisor.username).await?;
-            let notice = format!("{} 的新密码（只显示这一次）：{password}", advisor.username);
-            announce(&state, &me, notice).await
-        }
-        _ => Err(AppError::NotFound),
+    let advisor = advisor_in_path(&state, &id).await?;
+    if advisor.id == me.advisor.id {
+        let mut errors = FieldErrors::default();
+        errors.add("advisor", "不能停用自己的账号");
+        return page(&state, &me, RawFields::new(), errors, None).await;
     }
+    db::advisors::disable(&state.pool, advisor.id).await?;
+    let details = json!({ "advisor_id": advisor.id });
+    audit(&state, &me, "advisor_disabled", details, &advisor.username).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/advisors"))
+        .finish())
+}
+
+/// POST `/admin/advisors/{id}/password`: a new random password, shown once.
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: SignedForm<Admin>,
+) -> Result<HttpResponse, AppError> {
+    let me = form.me;
+    let advisor = advisor_in_path(&state, &id).await?;
+    let password = random_password();
+    db::advisors::set_password(&state.pool, advisor.id, &hashed(password.clone()).await?).await?;
+    let details = json!({ "advisor_id": advisor.id });
+    audit(&state, &me, "password_reset", details, &advisor.username).await?;
+    let notice = format!("{} 的新密码（只显示这一次）：{password}", advisor.username);
+    announce(&state, &me, notice).await
+}
+
+/// Any other action on an advisor: 404, after the same checks.
+pub async fn unknown(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    _: SignedForm<Admin>,
+) -> Result<HttpResponse, AppError> {
+    advisor_in_path(&state, &path.0).await?;
+    Err(AppError::NotFound)
 }

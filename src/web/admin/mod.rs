@@ -56,7 +56,14 @@ pub fn routes(config: &mut web::ServiceConfig) {
                 .route(web::post().to(advisors::add)),
         )
         .service(
-            web::resource("/admin/advisors/{id}/{action}").route(web::post().to(advisors::act)),
+            web::resource("/admin/advisors/{id}/disable").route(web::post().to(advisors::disable)),
+        )
+        .service(
+            web::resource("/admin/advisors/{id}/password")
+                .route(web::post().to(advisors::reset_password)),
+        )
+        .service(
+            web::resource("/admin/advisors/{id}/{action}").route(web::post().to(advisors::unknown)),
         );
 }
 

@@ -73,29 +73,31 @@ type DayCounts = (i64, i64, i64);
 /// One line of the chart: its name, colour, and which count it draws.
 type Series = (&'static str, &'static str, fn(&DayCounts) -> i64);
 
-/// Three lines over 30 days: self-tests, leads, first contacts.
-pub fn activity_chart(first_day: Date, activity: &[(String, i64, i64, i64)]) -> String {
-    const DAYS: usize = 30;
-    const WIDTH: f64 = 600.0;
-    const HEIGHT: f64 = 180.0;
-    const LEFT: f64 = 36.0;
-    const BOTTOM: f64 = 20.0;
+const DAYS: usize = 30;
+
+/// The counts of each of the 30 days from `first_day`, zero where the
+/// database had none.
+fn chart_days(first_day: Date, activity: &[(String, i64, i64, i64)]) -> Vec<(Date, DayCounts)> {
     let by_day: BTreeMap<&str, DayCounts> = activity
         .iter()
         .map(|(day, tests, leads, contacts)| (day.as_str(), (*tests, *leads, *contacts)))
         .collect();
-    let days: Vec<(Date, DayCounts)> = (0..DAYS)
+    (0..DAYS)
         .map(|offset| {
             let day = first_day + Duration::days(offset as i64);
-            (
-                day,
-                by_day
-                    .get(day.to_string().as_str())
-                    .copied()
-                    .unwrap_or_default(),
-            )
+            let counts = by_day.get(day.to_string().as_str()).copied();
+            (day, counts.unwrap_or_default())
         })
-        .collect();
+        .collect()
+}
+
+/// Three lines over 30 days: self-tests, leads, first contacts.
+pub fn activity_chart(first_day: Date, activity: &[(String, i64, i64, i64)]) -> String {
+    const WIDTH: f64 = 600.0;
+    const HEIGHT: f64 = 180.0;
+    const LEFT: f64 = 36.0;
+    const BOTTOM: f64 = 20.0;
+    let days = chart_days(first_day, activity);
     let max = days
         .iter()
         .map(|(_, (a, b, c))| *a.max(b).max(c))
