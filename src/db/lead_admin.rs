@@ -4,25 +4,11 @@
 use serde_json::json;
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
 
-/// The statuses of the pipeline, in order, with their Chinese names.
-pub const STATUSES: &[(&str, &str)] = &[
-    ("new", "新线索"),
-    ("contacted", "已联系"),
-    ("following", "跟进中"),
-    ("signed", "已签约"),
-    ("invalid", "无效"),
-];
-
-pub fn status_label(code: &str) -> &'static str {
-    STATUSES
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or("未知", |(_, label)| label)
-}
+use crate::leads::status::LeadStatus;
 
 #[derive(Debug, Clone, Default)]
 pub struct LeadFilter {
-    pub status: Option<String>,
+    pub status: Option<LeadStatus>,
     /// `Some(None)`: unassigned only.
     pub advisor: Option<Option<i64>>,
     pub interest: Option<String>,
@@ -60,8 +46,8 @@ const ROW_COLUMNS: &str =
 
 fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &LeadFilter) {
     query.push(" WHERE 1 = 1");
-    if let Some(status) = &filter.status {
-        query.push(" AND l.status = ").push_bind(status.clone());
+    if let Some(status) = filter.status {
+        query.push(" AND l.status = ").push_bind(status.code());
     }
     match filter.advisor {
         Some(Some(id)) => {
@@ -211,7 +197,7 @@ pub async fn consents(pool: &SqlitePool, lead_id: i64) -> Result<Vec<Consent>, s
 pub enum Change<'a> {
     Note(&'a str),
     Status {
-        status: &'a str,
+        status: LeadStatus,
         reason: Option<&'a str>,
     },
     Assign {
@@ -238,18 +224,18 @@ pub async fn apply(
                 .await?;
             sqlx::query(
                 "UPDATE leads SET status = ?,
-                     first_contacted_at = CASE WHEN first_contacted_at IS NULL AND ? != 'new'
+                     first_contacted_at = CASE WHEN first_contacted_at IS NULL AND ?
                          THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE first_contacted_at END
                  WHERE id = ?",
             )
-            .bind(status)
-            .bind(status)
+            .bind(status.code())
+            .bind(status != LeadStatus::New)
             .bind(lead_id)
             .execute(&mut *transaction)
             .await?;
             (
                 "status_changed",
-                json!({ "from": previous, "to": status, "reason": reason }),
+                json!({ "from": previous, "to": status.code(), "reason": reason }),
             )
         }
         Change::Assign {
@@ -320,7 +306,10 @@ pub async fn follow_ups_due(
         },
     );
     query
-        .push(" AND l.status IN ('contacted', 'following') AND l.next_follow_up IS NOT NULL AND l.next_follow_up <= ")
+        .push(format!(
+            " AND l.status IN ({}) AND l.next_follow_up IS NOT NULL AND l.next_follow_up <= ",
+            LeadStatus::sql_list(&LeadStatus::FOLLOWED_UP)
+        ))
         .push_bind(today.to_string())
         .push(" ORDER BY l.next_follow_up, l.id LIMIT 100");
     query.build_query_as().fetch_all(pool).await

@@ -11,10 +11,8 @@ use crate::leads::codes::CodeRules;
 use crate::leads::form::CallbackRequest;
 use crate::leads::limits::{Refusal, SubmitLimits, Usage, decide};
 use crate::leads::score_band;
+use crate::leads::status::LeadStatus;
 use crate::secrets::Secrets;
-
-/// Open leads a repeat request joins instead of making a duplicate.
-const OPEN_STATUSES: &str = "'new', 'contacted', 'following'";
 
 pub struct Submission {
     pub request: CallbackRequest,
@@ -67,27 +65,84 @@ pub async fn submit_in(
 ) -> Result<SubmitOutcome, sqlx::Error> {
     let request = &submission.request;
     let phone = request.phone.as_str();
-    let now = submission.now;
-
-    // A form key replays a submission only with the same phone: a key that
-    // leaked (a shared page, a cached form) must not swallow someone else's
-    // request. With another phone the key is not stored again.
-    let mut key_to_store = request.idempotency_key.as_deref();
-    if let Some(key) = key_to_store {
-        let earlier: Option<(i64, String)> =
-            sqlx::query_as("SELECT lead_id, phone FROM lead_submissions WHERE idempotency_key = ?")
-                .bind(key)
-                .fetch_optional(&mut *transaction)
-                .await?;
-        match earlier {
-            Some((lead_id, earlier_phone)) if earlier_phone == phone => {
-                return Ok(SubmitOutcome::Replayed(lead_id));
-            }
-            Some(_) => key_to_store = None,
-            None => {}
-        }
+    let key_to_store = match idempotency(transaction, submission).await? {
+        KeyUse::Replay(lead_id) => return Ok(SubmitOutcome::Replayed(lead_id)),
+        KeyUse::Store(key) => key,
+    };
+    if let Err(refusal) = check_limits(transaction, limits, submission).await? {
+        return Ok(SubmitOutcome::Refused(refusal));
     }
+    let check = super::verification::consume_code_from(
+        &mut *transaction,
+        secrets,
+        rules,
+        phone,
+        &submission.ip,
+        &request.code,
+        submission.now,
+    )
+    .await?;
+    match check {
+        CodeCheck::Accepted => {}
+        CodeCheck::Wrong => return Ok(SubmitOutcome::CodeWrong),
+        CodeCheck::Locked => return Ok(SubmitOutcome::CodeLocked),
+        _ => return Ok(SubmitOutcome::CodeMissing),
+    }
+    let (lead_id, repeat) = match open_lead(transaction, phone).await? {
+        Some(lead_id) => {
+            join_lead(transaction, lead_id, submission).await?;
+            (lead_id, true)
+        }
+        None => (create_lead(transaction, submission).await?, false),
+    };
+    record_submission(transaction, submission, lead_id, repeat, key_to_store).await?;
+    Ok(if repeat {
+        SubmitOutcome::Joined(lead_id)
+    } else {
+        SubmitOutcome::Created(lead_id)
+    })
+}
 
+/// What the form's idempotency key does for this submission.
+enum KeyUse<'a> {
+    /// The same phone sent this key before: answer with that lead.
+    Replay(i64),
+    /// Store this key with the submission (None: no key, or a key another
+    /// phone used).
+    Store(Option<&'a str>),
+}
+
+/// A form key replays a submission only with the same phone: a key that
+/// leaked (a shared page, a cached form) must not swallow someone else's
+/// request. With another phone the key is not stored again.
+async fn idempotency<'a>(
+    transaction: &mut SqliteConnection,
+    submission: &'a Submission,
+) -> Result<KeyUse<'a>, sqlx::Error> {
+    let Some(key) = submission.request.idempotency_key.as_deref() else {
+        return Ok(KeyUse::Store(None));
+    };
+    let earlier: Option<(i64, String)> =
+        sqlx::query_as("SELECT lead_id, phone FROM lead_submissions WHERE idempotency_key = ?")
+            .bind(key)
+            .fetch_optional(&mut *transaction)
+            .await?;
+    Ok(match earlier {
+        Some((lead_id, phone)) if phone == submission.request.phone.as_str() => {
+            KeyUse::Replay(lead_id)
+        }
+        Some(_) => KeyUse::Store(None),
+        None => KeyUse::Store(Some(key)),
+    })
+}
+
+/// The per-phone and per-IP submission limits.
+async fn check_limits(
+    transaction: &mut SqliteConnection,
+    limits: &SubmitLimits,
+    submission: &Submission,
+) -> Result<Result<(), Refusal>, sqlx::Error> {
+    let now = submission.now;
     // Both windows in one statement: each statement is a round trip to
     // SQLite's thread, and this path runs once per lead in a group commit.
     let [by_phone, by_ip] = limits.rules();
@@ -100,7 +155,7 @@ pub async fn submit_in(
              FROM lead_submissions
              WHERE (phone = ?1 AND created_at > ?2) OR (ip = ?3 AND created_at > ?4)",
         )
-        .bind(phone)
+        .bind(submission.request.phone.as_str())
         .bind(now - by_phone.window.seconds)
         .bind(&submission.ip)
         .bind(now - by_ip.window.seconds)
@@ -110,96 +165,101 @@ pub async fn submit_in(
         count: u32::try_from(count).unwrap_or(u32::MAX),
         oldest_age_seconds: oldest.map(|at| now - at),
     };
-    let checks = [
+    Ok(decide(&[
         (by_phone, usage(phone_count, phone_oldest)),
         (by_ip, usage(ip_count, ip_oldest)),
-    ];
-    if let Err(refusal) = decide(&checks) {
-        return Ok(SubmitOutcome::Refused(refusal));
-    }
+    ]))
+}
 
-    match super::verification::consume_code_from(
-        &mut *transaction,
-        secrets,
-        rules,
-        phone,
-        &submission.ip,
-        &request.code,
-        now,
-    )
-    .await?
-    {
-        CodeCheck::Accepted => {}
-        refused => {
-            return Ok(match refused {
-                CodeCheck::Wrong => SubmitOutcome::CodeWrong,
-                CodeCheck::Locked => SubmitOutcome::CodeLocked,
-                _ => SubmitOutcome::CodeMissing,
-            });
-        }
-    }
-
-    let open_lead: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM leads WHERE phone = ? AND status IN ({OPEN_STATUSES})
+/// The phone's open lead with activity in the last 30 days, which a
+/// repeat request joins instead of making a duplicate.
+async fn open_lead(
+    transaction: &mut SqliteConnection,
+    phone: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let open_statuses = LeadStatus::sql_list(&LeadStatus::OPEN);
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM leads WHERE phone = ? AND status IN ({open_statuses})
            AND last_activity_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
          ORDER BY id DESC LIMIT 1"
     ))
     .bind(phone)
     .fetch_optional(&mut *transaction)
+    .await
+}
+
+/// A repeat request: fresher activity, consent and result on the open lead.
+async fn join_lead(
+    transaction: &mut SqliteConnection,
+    lead_id: i64,
+    submission: &Submission,
+) -> Result<(), sqlx::Error> {
+    let request = &submission.request;
+    sqlx::query(
+        "UPDATE leads SET last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+             marketing = ?,
+             assessment_token = coalesce(?, assessment_token),
+             assessment_snapshot = coalesce(?, assessment_snapshot),
+             total = coalesce(?, total)
+         WHERE id = ?",
+    )
+    .bind(request.marketing)
+    .bind(&request.assessment)
+    .bind(&submission.snapshot)
+    .bind(submission.total)
+    .bind(lead_id)
+    .execute(&mut *transaction)
     .await?;
+    let detail = json!({
+        "interest": request.interest.code(),
+        "source": submission.source,
+        "assessment": request.assessment,
+        "organisation": request.organisation,
+    });
+    add_event(&mut *transaction, lead_id, "repeat_request", &detail, None).await
+}
 
+/// A new lead with its `created` event; returns its id.
+async fn create_lead(
+    transaction: &mut SqliteConnection,
+    submission: &Submission,
+) -> Result<i64, sqlx::Error> {
+    let request = &submission.request;
     let interest = request.interest.code();
-    let (lead_id, outcome) = match open_lead {
-        Some(lead_id) => {
-            sqlx::query(
-                "UPDATE leads SET last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-                     marketing = ?,
-                     assessment_token = coalesce(?, assessment_token),
-                     assessment_snapshot = coalesce(?, assessment_snapshot),
-                     total = coalesce(?, total)
-                 WHERE id = ?",
-            )
-            .bind(request.marketing)
-            .bind(&request.assessment)
-            .bind(&submission.snapshot)
-            .bind(submission.total)
-            .bind(lead_id)
-            .execute(&mut *transaction)
-            .await?;
-            let detail = json!({
-                "interest": interest,
-                "source": submission.source,
-                "assessment": request.assessment,
-                "organisation": request.organisation,
-            });
-            add_event(&mut *transaction, lead_id, "repeat_request", &detail, None).await?;
-            (lead_id, SubmitOutcome::Joined(lead_id))
-        }
-        None => {
-            let lead_id: i64 = sqlx::query_scalar(
-                "INSERT INTO leads (name, phone, interest, organisation, source, assessment_token,
-                     assessment_snapshot, total, consent_version, consent_at, marketing)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)
-                 RETURNING id",
-            )
-            .bind(&request.name)
-            .bind(phone)
-            .bind(interest)
-            .bind(&request.organisation)
-            .bind(submission.source)
-            .bind(&request.assessment)
-            .bind(&submission.snapshot)
-            .bind(submission.total)
-            .bind(submission.notice_version)
-            .bind(request.marketing)
-            .fetch_one(&mut *transaction)
-            .await?;
-            let detail = json!({ "interest": interest, "source": submission.source });
-            add_event(&mut *transaction, lead_id, "created", &detail, None).await?;
-            (lead_id, SubmitOutcome::Created(lead_id))
-        }
-    };
+    let lead_id: i64 = sqlx::query_scalar(
+        "INSERT INTO leads (name, phone, interest, organisation, source, assessment_token,
+             assessment_snapshot, total, consent_version, consent_at, marketing)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)
+         RETURNING id",
+    )
+    .bind(&request.name)
+    .bind(request.phone.as_str())
+    .bind(interest)
+    .bind(&request.organisation)
+    .bind(submission.source)
+    .bind(&request.assessment)
+    .bind(&submission.snapshot)
+    .bind(submission.total)
+    .bind(submission.notice_version)
+    .bind(request.marketing)
+    .fetch_one(&mut *transaction)
+    .await?;
+    let detail = json!({ "interest": interest, "source": submission.source });
+    add_event(&mut *transaction, lead_id, "created", &detail, None).await?;
+    Ok(lead_id)
+}
 
+/// What every stored request leaves besides the lead: its consent, the
+/// submission (for limits and replays) and the advisors' notification
+/// (`repeat` when it joined an open lead).
+async fn record_submission(
+    transaction: &mut SqliteConnection,
+    submission: &Submission,
+    lead_id: i64,
+    repeat: bool,
+    key_to_store: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let request = &submission.request;
     sqlx::query(
         "INSERT INTO consents (lead_id, notice_version, consent, marketing, share_sensitive, ip)
          VALUES (?, ?, 1, ?, ?, ?)",
@@ -214,19 +274,25 @@ pub async fn submit_in(
     sqlx::query("INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(key_to_store)
         .bind(lead_id)
-        .bind(phone)
+        .bind(request.phone.as_str())
         .bind(&submission.ip)
-        .bind(now)
+        .bind(submission.now)
         .execute(&mut *transaction)
         .await?;
     let notification = json!({
         "lead_id": lead_id,
-        "interest": interest,
+        "interest": request.interest.code(),
         "band": score_band(submission.total),
-        "repeat": matches!(outcome, SubmitOutcome::Joined(_)),
+        "repeat": repeat,
     });
-    super::outbox::enqueue(&mut *transaction, "lead_notification", &notification, now).await?;
-    Ok(outcome)
+    super::outbox::enqueue(
+        &mut *transaction,
+        "lead_notification",
+        &notification,
+        submission.now,
+    )
+    .await?;
+    Ok(())
 }
 
 pub async fn add_event(

@@ -109,116 +109,33 @@ pub async fn reserve_send(
     request: SendRequest<'_>,
 ) -> Result<Reservation, sqlx::Error> {
     let mut transaction = super::begin_write(pool).await?;
-    let fresh = sqlx::query(
-        "INSERT INTO captcha_uses (challenge, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(request.challenge)
-    .bind(request.now)
-    .execute(&mut *transaction)
-    .await?
-    .rows_affected();
-    if fresh == 0 {
-        transaction.commit().await?;
+    // Every answer commits: a refused request has still used its challenge.
+    let reservation = reserve_in(&mut transaction, limits, rules, &request).await?;
+    transaction.commit().await?;
+    Ok(reservation)
+}
+
+async fn reserve_in(
+    transaction: &mut SqliteConnection,
+    limits: &SendLimits,
+    rules: &CodeRules,
+    request: &SendRequest<'_>,
+) -> Result<Reservation, sqlx::Error> {
+    if !use_challenge(transaction, request).await? {
         return Ok(Reservation::ChallengeReused);
     }
-    // A phone locked for the day gets no SMS: it would be billed for a code
-    // that cannot be entered.
-    let (wrong, client_oldest, phone_oldest) =
-        wrong_today(&mut transaction, request.phone, request.ip, request.now).await?;
-    if rules.locked_for_the_day(wrong) {
-        let day = |limit| Window {
-            limit,
-            seconds: 86_400,
-        };
-        let message = "验证码输错次数过多，该号码暂时不能获取验证码";
-        let checks = [
-            (
-                Rule {
-                    window: day(rules.max_wrong_per_phone_day),
-                    message,
-                },
-                Usage {
-                    count: wrong.by_client,
-                    oldest_age_seconds: client_oldest,
-                },
-            ),
-            (
-                Rule {
-                    window: day(rules.max_wrong_per_phone_all_clients),
-                    message,
-                },
-                Usage {
-                    count: wrong.by_phone,
-                    oldest_age_seconds: phone_oldest,
-                },
-            ),
-        ];
-        if let Err(refusal) = decide(&checks) {
-            transaction.commit().await?;
-            return Ok(Reservation::Refused(refusal));
-        }
+    if let Err(refusal) = wrong_code_lock(transaction, rules, request).await? {
+        return Ok(Reservation::Refused(refusal));
     }
-    let by_phone = "SELECT count(*), min(sent_at) FROM sms_sends WHERE phone = ? AND sent_at > ?";
-    let by_ip = "SELECT count(*), min(sent_at) FROM sms_sends WHERE ip = ? AND sent_at > ?";
-    let by_network =
-        "SELECT count(*), min(sent_at) FROM sms_sends WHERE network = ? AND sent_at > ?";
-    let everyone = "SELECT count(*), min(sent_at) FROM sms_sends WHERE sent_at > ?";
-    let mut checks = Vec::with_capacity(6);
-    for rule in limits.phone_rules() {
-        checks.push(
-            usage(
-                &mut transaction,
-                by_phone,
-                Some(request.phone),
-                &rule,
-                request.now,
-            )
-            .await?,
-        );
-    }
-    for rule in limits.ip_rules() {
-        checks.push(
-            usage(
-                &mut transaction,
-                by_ip,
-                Some(request.ip),
-                &rule,
-                request.now,
-            )
-            .await?,
-        );
-    }
-    for rule in limits.network_rules() {
-        checks.push(
-            usage(
-                &mut transaction,
-                by_network,
-                Some(request.network),
-                &rule,
-                request.now,
-            )
-            .await?,
-        );
-    }
-    let global = usage(
-        &mut transaction,
-        everyone,
-        None,
-        &limits.global_rule(),
-        request.now,
-    )
-    .await?;
-    checks.push(global);
+    let (checks, sent_today) = send_usage(transaction, limits, request).await?;
     if let Err(refusal) = decide(&checks) {
-        transaction.commit().await?;
         return Ok(Reservation::Refused(refusal));
     }
     // The budget degrades in steps: harder proof of work, then a reserve
     // kept for phones and networks without a code today.
     let budget = limits.global_day.limit;
-    let level = BudgetLevel::of(global.1.count, budget);
+    let level = BudgetLevel::of(sent_today, budget);
     if request.work_multiplier < level.work_multiplier() {
-        transaction.commit().await?;
         return Ok(Reservation::TooEasy);
     }
     // The 24-hour windows of the phone and of the client, by their rules.
@@ -231,12 +148,112 @@ pub async fn reserve_send(
     let phone_today = today(limits.phone_rules()[2]);
     let client_today = today(limits.ip_rules()[1]);
     if !reserve_allows(level, phone_today, client_today) {
-        transaction.commit().await?;
         return Ok(Reservation::Refused(Refusal {
             retry_after_seconds: 3600,
             message: "今天的短信额度即将用完，暂时只为今天尚未获取过验证码的号码发送，请稍后再试",
         }));
     }
+    grant(transaction, request, sent_today, budget).await
+}
+
+/// Marks the proof of work used; false when it already was.
+async fn use_challenge(
+    transaction: &mut SqliteConnection,
+    request: &SendRequest<'_>,
+) -> Result<bool, sqlx::Error> {
+    let fresh = sqlx::query(
+        "INSERT INTO captcha_uses (challenge, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(request.challenge)
+    .bind(request.now)
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    Ok(fresh > 0)
+}
+
+/// A phone locked for the day gets no SMS: it would be billed for a code
+/// that cannot be entered. The refusal says when the lock opens.
+async fn wrong_code_lock(
+    transaction: &mut SqliteConnection,
+    rules: &CodeRules,
+    request: &SendRequest<'_>,
+) -> Result<Result<(), Refusal>, sqlx::Error> {
+    let (wrong, client_oldest, phone_oldest) =
+        wrong_today(transaction, request.phone, request.ip, request.now).await?;
+    if !rules.locked_for_the_day(wrong) {
+        return Ok(Ok(()));
+    }
+    let message = "验证码输错次数过多，该号码暂时不能获取验证码";
+    let day = |limit| Rule {
+        window: Window {
+            limit,
+            seconds: 86_400,
+        },
+        message,
+    };
+    Ok(decide(&[
+        (
+            day(rules.max_wrong_per_phone_day),
+            Usage {
+                count: wrong.by_client,
+                oldest_age_seconds: client_oldest,
+            },
+        ),
+        (
+            day(rules.max_wrong_per_phone_all_clients),
+            Usage {
+                count: wrong.by_phone,
+                oldest_age_seconds: phone_oldest,
+            },
+        ),
+    ]))
+}
+
+/// Every send window's usage (phone, client, network, then everyone), and
+/// the sends of the last 24 hours across the site.
+async fn send_usage(
+    transaction: &mut SqliteConnection,
+    limits: &SendLimits,
+    request: &SendRequest<'_>,
+) -> Result<(Vec<(Rule, Usage)>, u32), sqlx::Error> {
+    const BY_PHONE: &str =
+        "SELECT count(*), min(sent_at) FROM sms_sends WHERE phone = ? AND sent_at > ?";
+    const BY_IP: &str = "SELECT count(*), min(sent_at) FROM sms_sends WHERE ip = ? AND sent_at > ?";
+    const BY_NETWORK: &str =
+        "SELECT count(*), min(sent_at) FROM sms_sends WHERE network = ? AND sent_at > ?";
+    const EVERYONE: &str = "SELECT count(*), min(sent_at) FROM sms_sends WHERE sent_at > ?";
+    let keyed = [
+        (BY_PHONE, request.phone, limits.phone_rules().to_vec()),
+        (BY_IP, request.ip, limits.ip_rules().to_vec()),
+        (BY_NETWORK, request.network, limits.network_rules().to_vec()),
+    ];
+    let mut checks = Vec::with_capacity(6);
+    for (sql, key, rules) in keyed {
+        for rule in rules {
+            checks.push(usage(transaction, sql, Some(key), &rule, request.now).await?);
+        }
+    }
+    let global = usage(
+        transaction,
+        EVERYONE,
+        None,
+        &limits.global_rule(),
+        request.now,
+    )
+    .await?;
+    checks.push(global);
+    Ok((checks, global.1.count))
+}
+
+/// Counts the send, queues the operator's budget alert if this send
+/// crossed a level, and stores the code.
+async fn grant(
+    transaction: &mut SqliteConnection,
+    request: &SendRequest<'_>,
+    sent_today: u32,
+    budget: u32,
+) -> Result<Reservation, sqlx::Error> {
     let send_id: i64 = sqlx::query_scalar(
         "INSERT INTO sms_sends (phone, ip, network, sent_at) VALUES (?, ?, ?, ?) RETURNING id",
     )
@@ -246,16 +263,9 @@ pub async fn reserve_send(
     .bind(request.now)
     .fetch_one(&mut *transaction)
     .await?;
-    let after = BudgetLevel::of(global.1.count.saturating_add(1), budget);
+    let after = BudgetLevel::of(sent_today.saturating_add(1), budget);
     let alert = if after.alerts() {
-        alert_once(
-            &mut transaction,
-            after,
-            global.1.count + 1,
-            budget,
-            request.now,
-        )
-        .await?
+        alert_once(transaction, after, sent_today + 1, budget, request.now).await?
     } else {
         None
     };
@@ -265,7 +275,6 @@ pub async fn reserve_send(
         .bind(request.now)
         .execute(&mut *transaction)
         .await?;
-    transaction.commit().await?;
     Ok(Reservation::Granted { send_id, alert })
 }
 

@@ -2,6 +2,7 @@
 //! decisions, and the callback form. Pure: no web, no database, no clock.
 
 pub mod brief;
+pub mod changes;
 pub mod codes;
 pub mod export;
 pub mod form;
@@ -9,6 +10,7 @@ pub mod limits;
 pub mod network;
 pub mod phone;
 pub mod snapshot;
+pub mod status;
 pub mod workdays;
 
 pub use phone::{Phone, mask_phone};

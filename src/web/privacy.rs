@@ -12,6 +12,7 @@ use crate::db::privacy::{Action, Outcome};
 use crate::form::{FieldErrors, RawFields};
 use crate::leads::codes::looks_like_code;
 use crate::leads::form::Interest;
+use crate::leads::status::LeadStatus;
 use crate::leads::{NOTICE_VERSION, Phone};
 
 #[derive(Template)]
@@ -19,8 +20,12 @@ use crate::leads::{NOTICE_VERSION, Phone};
 struct PrivacyPage {
     meta: PageMeta,
     version: &'static str,
-    retention_days: u32,
     code_minutes: i64,
+    /// How long leads, codes and counters are kept: the settings, so the
+    /// rules say what the retention job does.
+    retention_days: i64,
+    code_retention_hours: i64,
+    counter_retention_days: i64,
 }
 
 pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -34,8 +39,10 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
                 "沪积分如何收集、使用、保存和删除你提交的个人信息，以及你如何查阅、更正、删除和撤回同意。",
             ),
             version: NOTICE_VERSION,
-            retention_days: 180,
             code_minutes: state.settings.limits.codes.valid_minutes(),
+            retention_days: state.settings.retention.lead_days,
+            code_retention_hours: state.settings.retention.code_hours,
+            counter_retention_days: state.settings.retention.counter_days,
         },
     )
 }
@@ -99,14 +106,9 @@ pub async fn requests_form() -> Result<HttpResponse, AppError> {
     )
 }
 
-/// `POST /privacy/requests`: the phone's code proves ownership; then view,
-/// withdraw marketing consent, or delete — each recorded.
-pub async fn request(
-    state: web::Data<AppState>,
-    http: actix_web::HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+/// What a privacy request asks: the phone, its code and the action, or
+/// the form's errors.
+fn parse_request(fields: &RawFields) -> Result<(Phone, String, Action), FieldErrors> {
     let get = |name: &str| {
         fields
             .get(name)
@@ -130,13 +132,64 @@ pub async fn request(
             None
         }
     };
-    let (Some(phone), Some(action), true) = (phone, action, errors.is_empty()) else {
-        return render_private(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &RequestsPage::new(fields, errors, None),
-        );
+    match (phone, action, errors.is_empty()) {
+        (Some(phone), Some(action), true) => Ok((phone, code, action)),
+        _ => Err(errors),
+    }
+}
+
+/// The form again, 422, with its messages.
+fn refuse(fields: RawFields, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+    render_private(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &RequestsPage::new(fields, errors, None),
+    )
+}
+
+/// What was done, in a sentence for the visitor.
+fn result_text(action: Action, leads: usize, counter_retention_days: i64) -> String {
+    match (action, leads) {
+        (_, 0) => "我们没有保存与该手机号相关的回电申请。".to_string(),
+        (Action::View, n) => {
+            format!("我们保存了与该手机号相关的{n}条回电申请，内容如下（已隐去部分信息）。")
+        }
+        (Action::WithdrawMarketing, n) => {
+            format!("已撤回接收积分资讯的同意（涉及{n}条申请）。顾问仍会就你申请的事项回电。")
+        }
+        (Action::Delete, n) => format!(
+            "已删除与该手机号相关的{n}条回电申请及其记录。为防止滥用，验证码发送和提交次数的计数（含手机号）会保留至多{counter_retention_days}天后自动删除；另保留一条不含手机号和姓名的办理记录。"
+        ),
+    }
+}
+
+/// The leads still held after `action`, masked for their owner.
+fn held_views(held: Vec<db::privacy::Held>, action: Action) -> Vec<HeldView> {
+    held.into_iter()
+        .map(|lead| HeldView {
+            name: mask_name(&lead.name),
+            interest: Interest::from_code(&lead.interest).label(),
+            status: LeadStatus::label_of(&lead.status),
+            created: crate::web::admin::local_time(&lead.created_at),
+            marketing: lead.marketing && action != Action::WithdrawMarketing,
+            has_snapshot: lead.has_snapshot,
+            consents: lead.consents,
+            events: lead.events,
+        })
+        .collect()
+}
+
+/// `POST /privacy/requests`: the phone's code proves ownership; then view,
+/// withdraw marketing consent, or delete — each recorded.
+pub async fn request(
+    state: web::Data<AppState>,
+    http: actix_web::HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+    let (phone, code, action) = match parse_request(&fields) {
+        Ok(request) => request,
+        Err(errors) => return refuse(fields, errors),
     };
-    let now = crate::clock::unix_now();
     let client = super::client_ip::client_ip(&http, state.settings.server.trusted_proxy);
     let outcome = db::privacy::request(
         &state.pool,
@@ -146,7 +199,7 @@ pub async fn request(
         &client,
         &code,
         action,
-        now,
+        crate::clock::unix_now(),
     )
     .await?;
     let held = match outcome {
@@ -156,42 +209,19 @@ pub async fn request(
         Outcome::Code(_) => {
             let mut errors = FieldErrors::default();
             errors.add("code", crate::leads::codes::WRONG_OR_EXPIRED);
-            return render_private(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &RequestsPage::new(fields, errors, None),
-            );
+            return refuse(fields, errors);
         }
     };
     tracing::info!(action = action.code(), leads = held.len(), to = %phone, "privacy request handled");
-    let result = match (action, held.len()) {
-        (_, 0) => "我们没有保存与该手机号相关的回电申请。".to_string(),
-        (Action::View, n) => {
-            format!("我们保存了与该手机号相关的{n}条回电申请，内容如下（已隐去部分信息）。")
-        }
-        (Action::WithdrawMarketing, n) => {
-            format!("已撤回接收积分资讯的同意（涉及{n}条申请）。顾问仍会就你申请的事项回电。")
-        }
-        (Action::Delete, n) => format!(
-            "已删除与该手机号相关的{n}条回电申请及其记录。为防止滥用，验证码发送和提交次数的计数（含手机号）会保留至多7天后自动删除；另保留一条不含手机号和姓名的办理记录。"
-        ),
-    };
     let mut page = RequestsPage::new(RawFields::new(), FieldErrors::default(), None);
-    page.result = Some(result);
+    page.result = Some(result_text(
+        action,
+        held.len(),
+        state.settings.retention.counter_days,
+    ));
     page.masked_phone = phone.masked();
     if action != Action::Delete {
-        page.held = held
-            .into_iter()
-            .map(|lead| HeldView {
-                name: mask_name(&lead.name),
-                interest: Interest::from_code(&lead.interest).label(),
-                status: crate::db::lead_admin::status_label(&lead.status),
-                created: crate::web::admin::local_time(&lead.created_at),
-                marketing: lead.marketing && action != Action::WithdrawMarketing,
-                has_snapshot: lead.has_snapshot,
-                consents: lead.consents,
-                events: lead.events,
-            })
-            .collect();
+        page.held = held_views(held, action);
     }
     render_private(StatusCode::OK, &page)
 }

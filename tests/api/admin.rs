@@ -3,96 +3,12 @@
 
 use reqwest::{Client, Response};
 
+use crate::helpers::admin::{
+    add_advisor, add_named_advisor, advisor_id, csrf, get, insert_lead, now_iso, post,
+};
 use crate::helpers::{ADMIN_PASSWORD, Page, TestApp, location, text_of};
 
 const PHONE: &str = "13812345678";
-
-async fn insert_lead(
-    app: &TestApp,
-    name: &str,
-    phone: &str,
-    created_at: &str,
-    advisor: Option<i64>,
-    total: Option<i64>,
-) -> i64 {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing, created_at, last_activity_at, advisor_id, total)
-         VALUES (?, ?, 'callback', 'consultation', '2026-11-28', ?, 0, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(name)
-    .bind(phone)
-    .bind(created_at)
-    .bind(created_at)
-    .bind(created_at)
-    .bind(advisor)
-    .bind(total)
-    .fetch_one(&app.pool)
-    .await
-    .unwrap();
-    sqlx::query("INSERT INTO lead_events (lead_id, kind, detail) VALUES (?, 'created', '{\"interest\":\"callback\"}')")
-        .bind(id)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    id
-}
-
-fn now_iso() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
-}
-
-async fn get(app: &TestApp, browser: &Client, path: &str) -> Response {
-    browser.get(app.url(path)).send().await.unwrap()
-}
-
-async fn csrf(app: &TestApp, browser: &Client, path: &str) -> String {
-    let page = Page::from(get(app, browser, path).await).await;
-    page.all(r#"input[name="csrf"]"#)[0]
-        .value()
-        .attr("value")
-        .unwrap()
-        .to_string()
-}
-
-async fn post(app: &TestApp, browser: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
-    browser
-        .post(app.url(path))
-        .form(fields)
-        .send()
-        .await
-        .unwrap()
-}
-
-/// Adds an advisor through the admin page; returns (id, password).
-async fn add_advisor(app: &TestApp, admin: &Client, username: &str) -> i64 {
-    let token = csrf(app, admin, "/admin/advisors").await;
-    let response = post(
-        app,
-        admin,
-        "/admin/advisors",
-        &[
-            ("csrf", &token),
-            ("username", username),
-            ("display_name", username),
-            ("email", ""),
-            ("role", "advisor"),
-            ("password", "an advisor password 2026"),
-        ],
-    )
-    .await;
-    assert_eq!(response.status(), 200);
-    advisor_id(app, username).await
-}
-
-async fn advisor_id(app: &TestApp, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM advisors WHERE username = ?")
-        .bind(username)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn login_right_wrong_unknown_and_without_a_token() {
@@ -511,6 +427,69 @@ async fn notes_statuses_assignment_and_follow_ups_round_trip() {
             .text("#timeline")
             .contains("原因：空号")
     );
+}
+
+#[tokio::test]
+async fn the_admin_assigns_an_advisor_by_id_not_by_name() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    // Two advisors may share a display name; only the id tells them apart.
+    let first = add_named_advisor(&app, &admin, "wang1", "王老师").await;
+    let second = add_named_advisor(&app, &admin, "wang2", "王老师").await;
+    let id = insert_lead(&app, "赵六", PHONE, &now_iso(), None, None).await;
+    let path = format!("/admin/leads/{id}");
+    let token = csrf(&app, &admin, &path).await;
+    let assign = |value: String| {
+        let (app, admin, path, token) = (&app, &admin, &path, &token);
+        async move {
+            post(
+                app,
+                admin,
+                &format!("{path}/assign"),
+                &[("csrf", token.as_str()), ("advisor", value.as_str())],
+            )
+            .await
+        }
+    };
+    let owner = format!("SELECT ifnull(advisor_id, 0) FROM leads WHERE id = {id}");
+    let assigned_to = || app.scalar(&owner);
+
+    let assigned = assign(second.to_string()).await;
+    assert_eq!(assigned.status(), 303);
+    assert_eq!(assigned_to().await, second);
+    let page = Page::from(get(&app, &admin, &path).await).await;
+    assert_eq!(
+        page.attr(r#"select[name="advisor"] option[selected]"#, "value"),
+        Some(second.to_string()),
+        "the form shows the assigned advisor, not the first one with that name"
+    );
+
+    let disabled = post(
+        &app,
+        &admin,
+        &format!("/admin/advisors/{first}/disable"),
+        &[("csrf", &token)],
+    )
+    .await;
+    assert_eq!(disabled.status(), 303);
+    for value in [
+        "王老师".to_string(),
+        "999999".to_string(),
+        first.to_string(),
+    ] {
+        let refused = assign(value.clone()).await;
+        assert_eq!(refused.status(), 422, "{value}");
+        assert_eq!(
+            Page::from(refused).await.text("#action-error"),
+            "该顾问不存在或已停用",
+            "{value}"
+        );
+    }
+    assert_eq!(assigned_to().await, second, "nothing changed");
+
+    let released = assign(String::new()).await;
+    assert_eq!(released.status(), 303);
+    assert_eq!(assigned_to().await, 0, "unassigned");
 }
 
 #[tokio::test]

@@ -822,3 +822,26 @@ async fn the_privacy_notice_has_every_item_and_a_version() {
         assert!(text.contains(needle), "{needle}");
     }
 }
+
+#[tokio::test]
+async fn the_privacy_notice_states_the_configured_retention() {
+    let default = TestApp::spawn().await;
+    let page = Page::from(default.get("/privacy").await).await;
+    assert_eq!(page.text("#retention-days"), "180");
+    assert_eq!(page.text("#code-retention-hours"), "24");
+    assert_eq!(page.text("#counter-retention-days"), "7");
+
+    let app = TestApp::spawn_with(&[
+        ("HUJIFEN_RETENTION_DAYS", "90"),
+        ("HUJIFEN_CODE_RETENTION_HOURS", "12"),
+        ("HUJIFEN_COUNTER_RETENTION_DAYS", "3"),
+    ])
+    .await;
+    let page = Page::from(app.get("/privacy").await).await;
+    assert_eq!(page.text("#retention-days"), "90");
+    assert_eq!(page.text("#code-retention-hours"), "12");
+    assert_eq!(page.text("#counter-retention-days"), "3");
+    let rules = page.text("#retention + ul");
+    assert!(rules.contains("保存90天"), "{rules}");
+    assert!(!rules.contains("180"), "{rules}");
+}

@@ -2,11 +2,11 @@
 //! sessions), reset a password. New passwords are shown once, never logged.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde_json::json;
 
-use super::{Chrome, Current, current, signed_form};
+use super::{Admin, Chrome, SignedForm, SignedIn};
 use crate::advisors::{hash_password, parse_new_advisor, random_password};
 use crate::db;
 use crate::db::advisors::{Advisor, NewAdvisor};
@@ -34,7 +34,7 @@ impl AdvisorsPage {
 /// The page, answered 422 when it carries errors.
 async fn page(
     state: &AppState,
-    me: &Current,
+    me: &SignedIn,
     values: RawFields,
     errors: FieldErrors,
     notice: Option<String>,
@@ -58,7 +58,7 @@ async fn page(
 /// The page with a one-time message (a new password) on it.
 async fn announce(
     state: &AppState,
-    me: &Current,
+    me: &SignedIn,
     notice: String,
 ) -> Result<HttpResponse, AppError> {
     page(
@@ -74,7 +74,7 @@ async fn announce(
 /// Records an admin action in the audit table and the log.
 async fn audit(
     state: &AppState,
-    me: &Current,
+    me: &SignedIn,
     event: &str,
     details: serde_json::Value,
     advisor: &str,
@@ -84,12 +84,7 @@ async fn audit(
     Ok(())
 }
 
-pub async fn list(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let me = current(&state, &request).await?;
-    me.require_admin()?;
+pub async fn list(state: web::Data<AppState>, me: Admin) -> Result<HttpResponse, AppError> {
     page(&state, &me, RawFields::new(), FieldErrors::default(), None).await
 }
 
@@ -102,11 +97,9 @@ async fn hashed(password: String) -> Result<String, AppError> {
 
 pub async fn add(
     state: web::Data<AppState>,
-    request: HttpRequest,
-    payload: web::Payload,
+    form: SignedForm<Admin>,
 ) -> Result<HttpResponse, AppError> {
-    let (me, fields) = signed_form(&state, &request, payload).await?;
-    me.require_admin()?;
+    let SignedForm { me, fields } = form;
     // The typed password is never sent back into the form.
     let refuse = |errors: FieldErrors| {
         let mut values = fields.clone();
@@ -151,42 +144,58 @@ pub async fn add(
     announce(&state, &me, notice).await
 }
 
-/// POST `/admin/advisors/{id}/{disable|password}`.
-pub async fn act(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    path: web::Path<(String, String)>,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let (id, action) = path.into_inner();
-    let (me, _) = signed_form(&state, &request, payload).await?;
-    me.require_admin()?;
+/// The advisor in the path, or 404.
+async fn advisor_in_path(state: &AppState, id: &str) -> Result<Advisor, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let advisor = db::advisors::by_id(&state.pool, id)
+    db::advisors::by_id(&state.pool, id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    match action.as_str() {
-        "disable" => {
-            if advisor.id == me.advisor.id {
-                let mut errors = FieldErrors::default();
-                errors.add("advisor", "不能停用自己的账号");
-                return page(&state, &me, RawFields::new(), errors, None).await;
-            }
-            db::advisors::disable(&state.pool, id).await?;
-            let details = json!({ "advisor_id": id });
-            audit(&state, &me, "advisor_disabled", details, &advisor.username).await?;
-            Ok(HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin/advisors"))
-                .finish())
-        }
-        "password" => {
-            let password = random_password();
-            db::advisors::set_password(&state.pool, id, &hashed(password.clone()).await?).await?;
-            let details = json!({ "advisor_id": id });
-            audit(&state, &me, "password_reset", details, &advisor.username).await?;
-            let notice = format!("{} 的新密码（只显示这一次）：{password}", advisor.username);
-            announce(&state, &me, notice).await
-        }
-        _ => Err(AppError::NotFound),
+        .ok_or(AppError::NotFound)
+}
+
+/// POST `/admin/advisors/{id}/disable`: no more logins, sessions ended.
+/// An admin cannot disable themselves.
+pub async fn disable(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: SignedForm<Admin>,
+) -> Result<HttpResponse, AppError> {
+    let me = form.me;
+    let advisor = advisor_in_path(&state, &id).await?;
+    if advisor.id == me.advisor.id {
+        let mut errors = FieldErrors::default();
+        errors.add("advisor", "不能停用自己的账号");
+        return page(&state, &me, RawFields::new(), errors, None).await;
     }
+    db::advisors::disable(&state.pool, advisor.id).await?;
+    let details = json!({ "advisor_id": advisor.id });
+    audit(&state, &me, "advisor_disabled", details, &advisor.username).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/advisors"))
+        .finish())
+}
+
+/// POST `/admin/advisors/{id}/password`: a new random password, shown once.
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    form: SignedForm<Admin>,
+) -> Result<HttpResponse, AppError> {
+    let me = form.me;
+    let advisor = advisor_in_path(&state, &id).await?;
+    let password = random_password();
+    db::advisors::set_password(&state.pool, advisor.id, &hashed(password.clone()).await?).await?;
+    let details = json!({ "advisor_id": advisor.id });
+    audit(&state, &me, "password_reset", details, &advisor.username).await?;
+    let notice = format!("{} 的新密码（只显示这一次）：{password}", advisor.username);
+    announce(&state, &me, notice).await
+}
+
+/// Any other action on an advisor: 404, after the same checks.
+pub async fn unknown(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    _: SignedForm<Admin>,
+) -> Result<HttpResponse, AppError> {
+    advisor_in_path(&state, &path.0).await?;
+    Err(AppError::NotFound)
 }

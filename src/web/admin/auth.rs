@@ -20,12 +20,14 @@ use askama::Template;
 use subtle::ConstantTimeEq;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{Chrome, cookie_name, current, session_hash, signed_form};
+use super::signed_in::signed_in;
+use super::{Chrome, SignedForm, cookie_name, session_hash};
 use crate::advisors::{
     KNOWN_DEVICE_SECONDS, device_token, device_token_valid, hashing_permits, verify_password_in,
 };
 use crate::db;
-use crate::db::advisors::{LoginAttempt, LoginReservation};
+use crate::db::advisors::{Advisor, LoginAttempt, LoginReservation};
+use crate::form::RawFields;
 use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
 use crate::web::client_ip::client_ip;
 use crate::web::{AppError, AppState, random_token, render};
@@ -82,7 +84,7 @@ pub async fn login_form(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    if current(&state, &request).await.is_ok() {
+    if signed_in(&state, &request).await.is_ok() {
         return Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, "/admin"))
             .finish());
@@ -255,29 +257,103 @@ fn too_many(
     Ok(crate::web::body::with_retry_after(response, Some(seconds)))
 }
 
+/// The login form must carry the token its page set in the login cookie.
+fn check_login_csrf(
+    state: &AppState,
+    request: &HttpRequest,
+    fields: &RawFields,
+) -> Result<(), AppError> {
+    let expected = request
+        .cookie(login_cookie_name(state))
+        .map(|c| c.value().to_string());
+    let sent = fields.get("csrf").map_or("", String::as_str);
+    let csrf_ok = expected.is_some_and(|expected| {
+        !sent.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
+    });
+    if csrf_ok {
+        Ok(())
+    } else {
+        tracing::warn!("login without a valid CSRF token");
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Argon2 takes tens of milliseconds: off the async workers. The permit
+/// and the account's turn go with the hash, so they are held until it
+/// ends even if the client leaves; the turn comes back to be ended later.
+async fn verify_off_thread(
+    limiter: &Arc<LoginLimiter>,
+    permit: OwnedSemaphorePermit,
+    turn: AccountTurn,
+    stored: Option<String>,
+    password: String,
+) -> Result<(bool, AccountTurn), AppError> {
+    let hashing = Arc::clone(limiter);
+    web::block(move || {
+        let _permit = permit;
+        let _hashing = hashing.start_hashing();
+        let hash = stored.as_deref().unwrap_or_else(|| dummy_hash());
+        let matches = with_argon2_memory(|memory| verify_password_in(&password, hash, memory));
+        (matches, turn)
+    })
+    .await
+    .map_err(AppError::internal)
+}
+
+/// A fresh session for `advisor`: the 303 to `/admin` with its cookie, the
+/// login cookie removed, and this browser remembered as a known device.
+async fn start_session(
+    state: &AppState,
+    advisor: &Advisor,
+    now: i64,
+) -> Result<HttpResponse, AppError> {
+    // A new session id at every login: nothing set before login survives it.
+    let session_id = format!("{}{}", random_token(), random_token());
+    db::advisors::create_session(
+        &state.pool,
+        &session_hash(&session_id),
+        advisor.id,
+        &random_token(),
+        now,
+    )
+    .await?;
+    let mut response = HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin"))
+        .finish();
+    response
+        .add_cookie(&cookie(state, cookie_name(state), session_id))
+        .map_err(AppError::internal)?;
+    response
+        .add_removal_cookie(&cookie(state, login_cookie_name(state), String::new()))
+        .map_err(AppError::internal)?;
+    // This browser is known from now on: strangers' failures will not delay it.
+    let token = device_token(
+        state.secrets.device_key(),
+        &advisor.username,
+        now + KNOWN_DEVICE_SECONDS,
+    );
+    if let Some(token) = token {
+        let mut device = cookie(state, device_cookie_name(state), token);
+        device.set_max_age(actix_web::cookie::time::Duration::seconds(
+            KNOWN_DEVICE_SECONDS,
+        ));
+        response.add_cookie(&device).map_err(AppError::internal)?;
+    }
+    Ok(response)
+}
+
 pub async fn login(
     state: web::Data<AppState>,
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+    check_login_csrf(&state, &request, &fields)?;
     let username = fields
         .get("username")
         .map(|u| u.trim().to_lowercase())
         .unwrap_or_default();
     let password = fields.get("password").cloned().unwrap_or_default();
-    let expected = request
-        .cookie(login_cookie_name(&state))
-        .map(|c| c.value().to_string());
-    let sent = fields.get("csrf").cloned().unwrap_or_default();
-    let csrf_ok = expected.is_some_and(|expected| {
-        !sent.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
-    });
-    if !csrf_ok {
-        tracing::warn!("login without a valid CSRF token");
-        return Err(AppError::Forbidden);
-    }
-
     let ip = client_ip(&request, state.settings.server.trusted_proxy);
     let now = crate::clock::unix_now();
     let known_device = known_device(&state, &request, &username, now);
@@ -293,9 +369,6 @@ pub async fn login(
     } else {
         db::advisors::by_username(&state.pool, &username).await?
     };
-    let stored = advisor
-        .as_ref()
-        .map(|advisor| advisor.password_hash.clone());
     let attempt = LoginAttempt {
         username: &username,
         known_device,
@@ -319,20 +392,8 @@ pub async fn login(
         tracing::warn!(%ip, "login refused: every hashing permit is taken");
         return too_many(&state, &username, BUSY, 1);
     };
-
-    let hashing = Arc::clone(&limiter);
-    // Argon2 takes tens of milliseconds: off the async workers. The permit
-    // and the account's turn go with the hash, so they are held until it
-    // ends even if the client leaves.
-    let (matches, turn) = web::block(move || {
-        let _permit = permit;
-        let _hashing = hashing.start_hashing();
-        let hash = stored.as_deref().unwrap_or_else(|| dummy_hash());
-        let matches = with_argon2_memory(|memory| verify_password_in(&password, hash, memory));
-        (matches, turn)
-    })
-    .await
-    .map_err(AppError::internal)?;
+    let stored = advisor.as_ref().map(|a| a.password_hash.clone());
+    let (matches, turn) = verify_off_thread(&limiter, permit, turn, stored, password).await?;
     let advisor = match advisor {
         Some(advisor) if matches && advisor.active => advisor,
         _ => {
@@ -341,51 +402,19 @@ pub async fn login(
             return login_page(&state, StatusCode::UNAUTHORIZED, &username, Some(WRONG));
         }
     };
-
     db::advisors::login_succeeded(&state.pool, attempt_id, &username, known_device).await?;
     drop(turn);
-    // A new session id at every login: nothing set before login survives it.
-    let session_id = format!("{}{}", random_token(), random_token());
-    db::advisors::create_session(
-        &state.pool,
-        &session_hash(&session_id),
-        advisor.id,
-        &random_token(),
-        now,
-    )
-    .await?;
+    let response = start_session(&state, &advisor, now).await?;
     tracing::info!(advisor = %advisor.username, known_device, "advisor signed in");
-    let mut response = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/admin"))
-        .finish();
-    response
-        .add_cookie(&cookie(&state, cookie_name(&state), session_id))
-        .map_err(AppError::internal)?;
-    response
-        .add_removal_cookie(&cookie(&state, login_cookie_name(&state), String::new()))
-        .map_err(AppError::internal)?;
-    // This browser is known from now on: strangers' failures will not delay it.
-    let token = device_token(
-        state.secrets.device_key(),
-        &username,
-        now + KNOWN_DEVICE_SECONDS,
-    );
-    if let Some(token) = token {
-        let mut device = cookie(&state, device_cookie_name(&state), token);
-        device.set_max_age(actix_web::cookie::time::Duration::seconds(
-            KNOWN_DEVICE_SECONDS,
-        ));
-        response.add_cookie(&device).map_err(AppError::internal)?;
-    }
     Ok(response)
 }
 
 pub async fn logout(
     state: web::Data<AppState>,
     request: HttpRequest,
-    payload: web::Payload,
+    form: SignedForm,
 ) -> Result<HttpResponse, AppError> {
-    let (signed_in, _) = signed_form(&state, &request, payload).await?;
+    let signed_in = form.me;
     if let Some(cookie) = request.cookie(cookie_name(&state)) {
         db::advisors::delete_session(&state.pool, &session_hash(cookie.value())).await?;
     }

@@ -1,114 +1,44 @@
 //! `/admin/leads`: the list with filters, one lead with everything the
-//! visitor told us and what happened since, the actions on it, and the CSV
-//! export for admins.
+//! visitor told us and what happened since, and the CSV export for admins.
+//! The actions on a lead are in `lead_actions`.
 
-use crate::leads::form::has_invisible_character;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde_json::{Value, json};
-use time::{Date, Duration};
+use time::Duration;
 
-use super::queue::shanghai_midnight_utc;
-use super::{Chrome, Current, current, local_date, local_time, signed_form};
+use super::lead_view::{LeadView, lead_view};
+use super::{Admin, Chrome, SignedIn, local_time};
+use crate::clock::shanghai_midnight_utc;
 use crate::db;
-use crate::db::lead_admin::{self, Change, LeadFilter, LeadRow, STATUSES, status_label};
+use crate::db::lead_admin::{self, LeadFilter, LeadRow};
 use crate::form::RawFields;
 use crate::leads::brief::call_brief;
+use crate::leads::changes::parse_date;
 use crate::leads::export::csv_line;
 use crate::leads::form::Interest;
 use crate::leads::snapshot::Snapshot;
-use crate::leads::workdays::Calendar;
-use crate::leads::{mask_phone, score_band, score_band_label};
+use crate::leads::status::LeadStatus;
 use crate::web::body::query_fields;
 use crate::web::{AppError, AppState, render, shanghai_today};
 
 const PAGE_SIZE: i64 = 20;
-/// Free text refuses format characters (bidi, zero-width), as every form does.
-const INVISIBLE_NOTE: &str =
-    "备注包含看不见的特殊字符（如零宽空格、文字方向控制符），请删除后重新填写";
-const INVISIBLE_REASON: &str =
-    "原因包含看不见的特殊字符（如零宽空格、文字方向控制符），请删除后重新填写";
-const NOTE_MAX_CHARS: usize = 2000;
-const REASON_MAX_CHARS: usize = 200;
-
-/// A lead as lists show it: never the full phone.
-pub struct LeadView {
-    pub id: i64,
-    pub name: String,
-    pub phone: String,
-    pub interest: &'static str,
-    pub organisation: Option<String>,
-    pub status: &'static str,
-    pub status_code: String,
-    pub advisor: String,
-    pub total: Option<i64>,
-    pub band: &'static str,
-    pub created: String,
-    pub age: String,
-    pub overdue: bool,
-    pub next_follow_up: Option<String>,
-}
-
-fn age_text(created_iso: &str) -> String {
-    let Ok(created) =
-        time::OffsetDateTime::parse(created_iso, &time::format_description::well_known::Rfc3339)
-    else {
-        return String::new();
-    };
-    let minutes = (time::OffsetDateTime::now_utc() - created)
-        .whole_minutes()
-        .max(0);
-    match minutes {
-        0..=59 => format!("{minutes}分钟"),
-        60..=1439 => format!("{}小时", minutes / 60),
-        _ => format!("{}天", minutes / 1440),
-    }
-}
-
-pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
-    let overdue = row.status == "new"
-        && local_date(&row.created_at)
-            .is_some_and(|submitted| calendar.is_overdue(submitted, today));
-    LeadView {
-        id: row.id,
-        name: row.name.clone(),
-        phone: mask_phone(&row.phone),
-        interest: Interest::from_code(&row.interest).label(),
-        organisation: row.organisation.clone(),
-        status: status_label(&row.status),
-        status_code: row.status.clone(),
-        advisor: row.advisor_name.clone().unwrap_or_else(|| "未分配".into()),
-        total: row.total,
-        band: score_band_label(score_band(row.total.and_then(|t| i32::try_from(t).ok()))),
-        created: local_time(&row.created_at),
-        age: age_text(&row.created_at),
-        overdue,
-        next_follow_up: row.next_follow_up.clone(),
-    }
-}
-
-fn parse_date(text: &str) -> Option<Date> {
-    Date::parse(
-        text.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
-}
 
 /// The filter a query asks for, limited to what this advisor may see.
 /// Unknown values are ignored rather than refused: a filter can only narrow.
-fn filter_from(query: &RawFields, me: &Current) -> LeadFilter {
+fn filter_from(query: &RawFields, me: &SignedIn) -> LeadFilter {
     let pick = |name: &str, allowed: &[&str]| {
         query
             .get(name)
             .filter(|v| allowed.contains(&v.as_str()))
             .cloned()
     };
-    let statuses: Vec<&str> = STATUSES.iter().map(|(code, _)| *code).collect();
     let interests: Vec<&str> = Interest::ALL.iter().map(|i| i.code()).collect();
     LeadFilter {
-        status: pick("status", &statuses),
+        status: query
+            .get("status")
+            .and_then(|code| LeadStatus::from_code(code)),
         advisor: match query.get("advisor").map(String::as_str) {
             Some("none") => Some(None),
             Some(id) => id.parse().ok().map(Some),
@@ -139,7 +69,7 @@ struct ListPage {
     page: i64,
     pages: i64,
     advisors: Vec<(i64, String)>,
-    statuses: &'static [(&'static str, &'static str)],
+    statuses: &'static [LeadStatus],
     interests: Vec<(&'static str, &'static str)>,
     is_admin: bool,
     /// The query string without `page`, for the pager and the export link.
@@ -154,9 +84,9 @@ impl ListPage {
 
 pub async fn list(
     state: web::Data<AppState>,
+    me: SignedIn,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let me = current(&state, &request).await?;
     let query = query_fields(&request);
     let filter = filter_from(&query, &me);
     let page = query
@@ -189,7 +119,7 @@ pub async fn list(
         page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         advisors,
-        statuses: STATUSES,
+        statuses: &LeadStatus::ALL,
         interests: Interest::ALL
             .iter()
             .map(|i| (i.code(), i.label()))
@@ -227,8 +157,8 @@ fn event_text(kind: &str, detail: &Value) -> String {
                 .unwrap_or_default();
             format!(
                 "状态：{} → {}{reason}",
-                status_label(&s("from")),
-                status_label(&s("to"))
+                LeadStatus::label_of(&s("from")),
+                LeadStatus::label_of(&s("to"))
             )
         }
         "assigned" => match detail["advisor"].as_str() {
@@ -244,9 +174,12 @@ fn event_text(kind: &str, detail: &Value) -> String {
     }
 }
 
+/// One consent record: when, notice version, marketing, sensitive data, IP.
+type ConsentView = (String, String, bool, bool, String);
+
 #[derive(Template)]
 #[template(path = "admin/lead.html")]
-struct DetailPage {
+pub struct DetailPage {
     chrome: Chrome,
     lead: LeadView,
     /// The full number, only right after a reveal.
@@ -255,8 +188,8 @@ struct DetailPage {
     snapshot: Option<Snapshot>,
     brief: Vec<String>,
     events: Vec<EventView>,
-    consents: Vec<(String, String, bool, bool, String)>,
-    statuses: &'static [(&'static str, &'static str)],
+    consents: Vec<ConsentView>,
+    statuses: &'static [LeadStatus],
     advisors: Vec<(i64, String)>,
     error: Option<String>,
     csrf: String,
@@ -266,11 +199,109 @@ impl DetailPage {
     pub fn signed(&self, points: &i32) -> String {
         crate::web::layout::signed_points(*points)
     }
+
+    /// The page of `row` as `me` sees it: masked, with no message.
+    pub async fn load(state: &AppState, me: &SignedIn, row: &LeadRow) -> Result<Self, AppError> {
+        let extra = lead_admin::extra(&state.pool, row.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let snapshot: Option<Snapshot> = extra
+            .assessment_snapshot
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok());
+        Ok(DetailPage {
+            chrome: me.chrome(&format!("线索 #{}", row.id)),
+            lead: lead_view(row, &state.calendar, shanghai_today()),
+            revealed_phone: None,
+            source: source_text(&extra.source, extra.assessment_token.is_some()).to_string(),
+            brief: brief(state, snapshot.as_ref()),
+            snapshot,
+            events: timeline(state, row.id).await?,
+            consents: consents(state, row.id).await?,
+            statuses: &LeadStatus::ALL,
+            advisors: assignable_advisors(state, me).await?,
+            error: None,
+            csrf: me.csrf.clone(),
+        })
+    }
+
+    /// Shows the full number (right after a reveal).
+    pub fn reveal(mut self, phone: &str) -> Self {
+        self.revealed_phone = Some(phone.to_string());
+        self
+    }
+
+    /// Shows why an action was refused.
+    pub fn refused(mut self, message: &str) -> Self {
+        self.error = Some(message.to_string());
+        self
+    }
+}
+
+/// Where the visitor asked for the callback.
+fn source_text(source: &str, with_assessment: bool) -> &'static str {
+    match (source, with_assessment) {
+        ("result", _) => "自测结果页",
+        (_, true) => "咨询页（附自测结果）",
+        _ => "咨询页",
+    }
+}
+
+/// What to ask on the call: from the attached result, or the basics.
+fn brief(state: &AppState, snapshot: Option<&Snapshot>) -> Vec<String> {
+    snapshot
+        .map(|s| call_brief(s, &state.settings.reference_wages))
+        .unwrap_or_else(|| vec!["未附自测结果：电话中先了解年龄、学历、职称和社保情况".to_string()])
+}
+
+async fn timeline(state: &AppState, lead_id: i64) -> Result<Vec<EventView>, AppError> {
+    Ok(lead_admin::events(&state.pool, lead_id)
+        .await?
+        .into_iter()
+        .map(|event| EventView {
+            when: local_time(&event.created_at),
+            who: event.actor.unwrap_or_else(|| "访客".into()),
+            text: event_text(
+                &event.kind,
+                &serde_json::from_str(&event.detail).unwrap_or(Value::Null),
+            ),
+        })
+        .collect())
+}
+
+async fn consents(state: &AppState, lead_id: i64) -> Result<Vec<ConsentView>, AppError> {
+    Ok(lead_admin::consents(&state.pool, lead_id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            (
+                local_time(&c.created_at),
+                c.notice_version,
+                c.marketing,
+                c.share_sensitive,
+                c.ip,
+            )
+        })
+        .collect())
+}
+
+/// Whom `me` may hand the lead to: any active advisor for an admin, else
+/// only themselves.
+async fn assignable_advisors(
+    state: &AppState,
+    me: &SignedIn,
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(db::advisors::all(&state.pool)
+        .await?
+        .into_iter()
+        .filter(|a| a.active && (me.advisor.is_admin() || a.id == me.advisor.id))
+        .map(|a| (a.id, a.display_name))
+        .collect())
 }
 
 /// The lead if it exists and this advisor may see it; 404 otherwise, so a
 /// lead that is not yours looks like one that does not exist.
-async fn visible_lead(state: &AppState, me: &Current, id: &str) -> Result<LeadRow, AppError> {
+pub async fn visible_lead(state: &AppState, me: &SignedIn, id: &str) -> Result<LeadRow, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let row = lead_admin::row(&state.pool, id)
         .await?
@@ -283,268 +314,63 @@ async fn visible_lead(state: &AppState, me: &Current, id: &str) -> Result<LeadRo
     }
 }
 
-async fn detail_page(
-    state: &AppState,
-    me: &Current,
-    row: &LeadRow,
-    revealed: bool,
-    error: Option<String>,
-    status: StatusCode,
-) -> Result<HttpResponse, AppError> {
-    let extra = lead_admin::extra(&state.pool, row.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let snapshot: Option<Snapshot> = extra
-        .assessment_snapshot
-        .as_deref()
-        .and_then(|json| serde_json::from_str(json).ok());
-    let brief = snapshot
-        .as_ref()
-        .map(|s| call_brief(s, &state.settings.reference_wages))
-        .unwrap_or_else(|| {
-            vec!["未附自测结果：电话中先了解年龄、学历、职称和社保情况".to_string()]
-        });
-    let events = lead_admin::events(&state.pool, row.id)
-        .await?
-        .into_iter()
-        .map(|event| EventView {
-            when: local_time(&event.created_at),
-            who: event.actor.unwrap_or_else(|| "访客".into()),
-            text: event_text(
-                &event.kind,
-                &serde_json::from_str(&event.detail).unwrap_or(Value::Null),
-            ),
-        })
-        .collect();
-    let consents = lead_admin::consents(&state.pool, row.id)
-        .await?
-        .into_iter()
-        .map(|c| {
-            (
-                local_time(&c.created_at),
-                c.notice_version,
-                c.marketing,
-                c.share_sensitive,
-                c.ip,
-            )
-        })
-        .collect();
-    let advisors = db::advisors::all(&state.pool)
-        .await?
-        .into_iter()
-        .filter(|a| a.active && (me.advisor.is_admin() || a.id == me.advisor.id))
-        .map(|a| (a.id, a.display_name))
-        .collect();
-    let source = match (extra.source.as_str(), &extra.assessment_token) {
-        ("result", _) => "自测结果页".to_string(),
-        (_, Some(_)) => "咨询页（附自测结果）".to_string(),
-        _ => "咨询页".to_string(),
-    };
-    let page = DetailPage {
-        chrome: me.chrome(&format!("线索 #{}", row.id)),
-        lead: lead_view(row, &state.calendar, shanghai_today()),
-        revealed_phone: revealed.then(|| row.phone.clone()),
-        source,
-        snapshot,
-        brief,
-        events,
-        consents,
-        statuses: STATUSES,
-        advisors,
-        error,
-        csrf: me.csrf.clone(),
-    };
-    render(status, &page)
-}
-
 pub async fn detail(
     state: web::Data<AppState>,
-    request: HttpRequest,
+    me: SignedIn,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let me = current(&state, &request).await?;
     let row = visible_lead(&state, &me, &id).await?;
-    detail_page(&state, &me, &row, false, None, StatusCode::OK).await
+    render(StatusCode::OK, &DetailPage::load(&state, &me, &row).await?)
 }
 
-/// POST `/admin/leads/{id}/{reveal|notes|status|assign|follow-up}`.
-pub async fn act(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    path: web::Path<(String, String)>,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let (id, action) = path.into_inner();
-    let (me, fields) = signed_form(&state, &request, payload).await?;
-    let row = visible_lead(&state, &me, &id).await?;
-    let actor = me.advisor.username.clone();
-    let field = |name: &str| {
-        fields
-            .get(name)
-            .map(|v| v.trim().to_string())
-            .unwrap_or_default()
-    };
-    let refuse = |message: &str| {
-        detail_page(
-            &state,
-            &me,
-            &row,
-            false,
-            Some(message.to_string()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-    };
+const CSV_HEADER: [&str; 11] = [
+    "编号",
+    "称呼",
+    "手机号",
+    "意向",
+    "机构",
+    "状态",
+    "顾问",
+    "自测分数",
+    "提交时间",
+    "首次联系",
+    "下次跟进",
+];
 
-    let change = match action.as_str() {
-        "reveal" => {
-            lead_admin::apply(&state.pool, row.id, &actor, Change::Reveal).await?;
-            tracing::info!(advisor = %actor, lead_id = row.id, "phone revealed");
-            return detail_page(&state, &me, &row, true, None, StatusCode::OK).await;
-        }
-        "notes" => {
-            let text = field("text");
-            let chars = text.chars().count();
-            if chars == 0 {
-                return refuse("请填写备注内容").await;
-            }
-            if chars > NOTE_MAX_CHARS {
-                return refuse("备注最多2000字").await;
-            }
-            if has_invisible_character(&text, true) {
-                return refuse(INVISIBLE_NOTE).await;
-            }
-            lead_admin::apply(&state.pool, row.id, &actor, Change::Note(&text)).await?;
-            "note"
-        }
-        "status" => {
-            let status = field("status");
-            if !STATUSES.iter().any(|(code, _)| *code == status) {
-                return refuse("未知的状态").await;
-            }
-            let reason = field("reason");
-            if status == "invalid" && reason.is_empty() {
-                return refuse("标记为无效时请填写原因").await;
-            }
-            if reason.chars().count() > REASON_MAX_CHARS {
-                return refuse("原因最多200字").await;
-            }
-            if has_invisible_character(&reason, false) {
-                return refuse(INVISIBLE_REASON).await;
-            }
-            let reason = (!reason.is_empty()).then_some(reason.as_str());
-            lead_admin::apply(
-                &state.pool,
-                row.id,
-                &actor,
-                Change::Status {
-                    status: &status,
-                    reason,
-                },
-            )
-            .await?;
-            "status"
-        }
-        "assign" => {
-            let wanted = field("advisor");
-            let target = if wanted.is_empty() {
-                None
-            } else {
-                let id: i64 = wanted.parse().map_err(|_| AppError::NotFound)?;
-                Some(
-                    db::advisors::by_id(&state.pool, id)
-                        .await?
-                        .filter(|a| a.active),
-                )
-            };
-            let (advisor_id, advisor_name) = match target {
-                None => (None, None),
-                Some(None) => return refuse("该顾问不存在或已停用").await,
-                Some(Some(advisor)) => (Some(advisor.id), Some(advisor.display_name)),
-            };
-            if !me.advisor.is_admin() && advisor_id.is_some_and(|id| id != me.advisor.id) {
-                return Err(AppError::Forbidden);
-            }
-            lead_admin::apply(
-                &state.pool,
-                row.id,
-                &actor,
-                Change::Assign {
-                    advisor_id,
-                    advisor_name: advisor_name.as_deref(),
-                },
-            )
-            .await?;
-            "assign"
-        }
-        "follow-up" => {
-            let text = field("date");
-            let date = if text.is_empty() {
-                None
-            } else {
-                match parse_date(&text) {
-                    Some(date) => Some(date.to_string()),
-                    None => return refuse("日期格式应为 2026-12-01").await,
-                }
-            };
-            lead_admin::apply(
-                &state.pool,
-                row.id,
-                &actor,
-                Change::FollowUp(date.as_deref()),
-            )
-            .await?;
-            "follow-up"
-        }
-        _ => return Err(AppError::NotFound),
-    };
-    tracing::info!(advisor = %actor, lead_id = row.id, change, "lead updated");
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/admin/leads/{}", row.id)))
-        .finish())
+/// One lead as a CSV line, full phone included.
+fn csv_row(row: &LeadRow) -> String {
+    csv_line([
+        row.id.to_string(),
+        row.name.clone(),
+        row.phone.clone(),
+        Interest::from_code(&row.interest).label().to_string(),
+        row.organisation.clone().unwrap_or_default(),
+        LeadStatus::label_of(&row.status).to_string(),
+        row.advisor_name.clone().unwrap_or_default(),
+        row.total.map(|t| t.to_string()).unwrap_or_default(),
+        local_time(&row.created_at),
+        row.first_contacted_at
+            .as_deref()
+            .map(local_time)
+            .unwrap_or_default(),
+        row.next_follow_up.clone().unwrap_or_default(),
+    ])
 }
 
 /// `/admin/leads.csv`: the filtered list with full phones, admins only.
 pub async fn csv(
     state: web::Data<AppState>,
+    me: Admin,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let me = current(&state, &request).await?;
-    me.require_admin()?;
     let query = query_fields(&request);
     let filter = filter_from(&query, &me);
     let (rows, _) = lead_admin::list(&state.pool, &filter, 100_000, 0).await?;
     // A byte-order mark so Excel reads the Chinese as UTF-8.
     let mut body = String::from("\u{feff}");
-    body.push_str(&csv_line([
-        "编号",
-        "称呼",
-        "手机号",
-        "意向",
-        "机构",
-        "状态",
-        "顾问",
-        "自测分数",
-        "提交时间",
-        "首次联系",
-        "下次跟进",
-    ]));
+    body.push_str(&csv_line(CSV_HEADER));
     for row in &rows {
-        body.push_str(&csv_line([
-            row.id.to_string(),
-            row.name.clone(),
-            row.phone.clone(),
-            Interest::from_code(&row.interest).label().to_string(),
-            row.organisation.clone().unwrap_or_default(),
-            status_label(&row.status).to_string(),
-            row.advisor_name.clone().unwrap_or_default(),
-            row.total.map(|t| t.to_string()).unwrap_or_default(),
-            local_time(&row.created_at),
-            row.first_contacted_at
-                .as_deref()
-                .map(local_time)
-                .unwrap_or_default(),
-            row.next_follow_up.clone().unwrap_or_default(),
-        ]));
+        body.push_str(&csv_row(row));
     }
     db::advisors::record_admin_event(
         &state.pool,

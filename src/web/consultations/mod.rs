@@ -1,6 +1,7 @@
 //! Callback requests: the form, SMS codes behind a proof of work, the
 //! submission, and the thanks page.
 
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -207,6 +208,20 @@ impl CodeReply<'_> {
         Ok(with_retry_after(response, retry_after))
     }
 
+    /// 422 with `message` on `field`.
+    fn invalid(self, field: &'static str, message: &str) -> Result<HttpResponse, AppError> {
+        self.error(StatusCode::UNPROCESSABLE_ENTITY, field, message, None)
+    }
+
+    fn refused(self, refused: CodeRefused) -> Result<HttpResponse, AppError> {
+        self.error(
+            refused.status,
+            "code",
+            &refused.message,
+            refused.retry_after,
+        )
+    }
+
     fn sent(self, masked: &str, retry_after: i64) -> Result<HttpResponse, AppError> {
         let message = format!(
             "验证码已发送至 {masked}，{}分钟内有效",
@@ -272,14 +287,7 @@ pub async fn challenge(state: web::Data<AppState>) -> Result<HttpResponse, AppEr
     let multiplier = level.work_multiplier();
     let challenge = altcha_lib_rs::create_challenge(altcha_lib_rs::ChallengeOptions {
         hmac_key: state.secrets.altcha_key(),
-        max_number: Some(
-            state
-                .settings
-                .limits
-                .captcha
-                .max_number
-                .saturating_mul(multiplier),
-        ),
+        max_number: Some(state.settings.limits.captcha.max_number.saturating_mul(multiplier)),
         expires: Some(expires),
         salt: Some(format!(
             "{}{WORK_MARK}{multiplier}",
@@ -293,74 +301,40 @@ pub async fn challenge(state: web::Data<AppState>) -> Result<HttpResponse, AppEr
         .json(challenge))
 }
 
-/// `POST /verification-codes`: checks the proof of work and the limits,
-/// counts the send, then asks the SMS provider.
-pub async fn send_code(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-    payload: web::Payload,
-) -> Result<HttpResponse, AppError> {
-    let json = wants_json(&request);
-    let body = read_limited(payload, BODY_LIMIT).await?;
-    let raw = form_fields(&body);
-    let found = attached(&state, raw.get("assessment")).await?;
-    let bot = is_bot(&raw);
-    let phone_text = raw.get("phone").cloned().unwrap_or_default();
-    let altcha = raw.get("altcha").cloned().unwrap_or_default();
-    let reply = CodeReply {
-        state: &state,
-        json,
-        raw,
-        found,
-    };
-    let ttl = state.settings.limits.send.phone_interval.seconds;
+/// Why no code is sent, as the visitor is told.
+struct CodeRefused {
+    status: StatusCode,
+    message: String,
+    retry_after: Option<i64>,
+}
 
-    let phone = match Phone::parse(&phone_text) {
-        Ok(phone) => phone,
-        Err(message) => {
-            return reply.error(StatusCode::UNPROCESSABLE_ENTITY, "phone", message, None);
+impl CodeRefused {
+    fn invalid(message: &str) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: message.to_string(),
+            retry_after: None,
         }
-    };
-    if bot {
-        // The same answer as a real send, and nothing counted or sent.
-        return reply.sent(&phone.masked(), ttl);
     }
+}
+
+/// The solved proof of work, or why it does not count.
+fn solved_challenge(state: &AppState, altcha: &str) -> Result<Solved, &'static str> {
     if altcha.trim().is_empty() {
-        return reply.error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "code",
-            "请先完成人机验证再获取验证码（需要浏览器开启JavaScript）",
-            None,
-        );
+        return Err("请先完成人机验证再获取验证码（需要浏览器开启JavaScript）");
     }
-    let Some(solved) = verify_altcha(&altcha, state.secrets.altcha_key()) else {
-        return reply.error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "code",
-            "人机验证未通过或已过期，请重新点击获取验证码",
-            None,
-        );
-    };
-    let code = generate_code();
-    let keys = client_keys_of(&request, state.settings.server.trusted_proxy);
-    let ip = keys.client.as_str();
-    let reservation = db::verification::reserve_send(
-        &state.pool,
-        &state.settings.limits.send,
-        &state.settings.limits.codes,
-        SendRequest {
-            challenge: &solved.challenge,
-            work_multiplier: solved.work_multiplier,
-            phone: phone.as_str(),
-            ip,
-            network: &keys.network,
-            code_hmac: &state.secrets.code_hmac(phone.as_str(), &code),
-            now: crate::clock::unix_now(),
-        },
-    )
-    .await
-    .map_err(AppError::internal)?;
-    let send_id = match reservation {
+    verify_altcha(altcha, state.secrets.altcha_key())
+        .ok_or("人机验证未通过或已过期，请重新点击获取验证码")
+}
+
+/// The send's id when the database granted it; otherwise what to answer.
+fn granted(
+    state: &AppState,
+    reservation: Reservation,
+    ip: &str,
+    phone: &Phone,
+) -> Result<i64, CodeRefused> {
+    match reservation {
         Reservation::Granted { send_id, alert } => {
             if let Some(level) = alert {
                 tracing::error!(
@@ -369,40 +343,37 @@ pub async fn send_code(
                 );
                 state.outbox_wake.notify_one();
             }
-            send_id
+            Ok(send_id)
         }
-        Reservation::TooEasy => {
-            return reply.error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "code",
-                "人机验证已过期，请重新点击获取验证码",
-                None,
-            );
-        }
+        Reservation::TooEasy => Err(CodeRefused::invalid("人机验证已过期，请重新点击获取验证码")),
         Reservation::ChallengeReused => {
             tracing::warn!(%ip, "replayed captcha solution refused");
-            return reply.error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "code",
+            Err(CodeRefused::invalid(
                 "人机验证已使用过，请重新点击获取验证码",
-                None,
-            );
+            ))
         }
         Reservation::Refused(refusal) => {
             tracing::warn!(%ip, to = %phone, retry_after = refusal.retry_after_seconds, "SMS limit reached");
-            let message = format!(
-                "{}（{}后可再试）",
-                refusal.message,
-                reopens_in(refusal.retry_after_seconds)
-            );
-            return reply.error(
-                StatusCode::TOO_MANY_REQUESTS,
-                "code",
-                &message,
-                Some(refusal.retry_after_seconds),
-            );
+            Err(CodeRefused {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message: format!(
+                    "{}（{}后可再试）",
+                    refusal.message,
+                    reopens_in(refusal.retry_after_seconds)
+                ),
+                retry_after: Some(refusal.retry_after_seconds),
+            })
         }
-    };
+    }
+}
+
+/// Asks the SMS provider and records whether it took the message.
+async fn deliver(
+    state: &AppState,
+    phone: &Phone,
+    code: String,
+    send_id: i64,
+) -> Result<Result<(), CodeRefused>, AppError> {
     let message = CodeMessage {
         to: phone.clone(),
         code,
@@ -412,18 +383,137 @@ pub async fn send_code(
     db::verification::finish_send(&state.pool, send_id, result.is_ok())
         .await
         .map_err(AppError::internal)?;
-    match result {
+    Ok(result.map_err(|error| {
+        tracing::error!(%error, to = %phone, "SMS not sent");
+        CodeRefused {
+            status: StatusCode::BAD_GATEWAY,
+            message: error.visitor_message().to_string(),
+            retry_after: None,
+        }
+    }))
+}
+
+/// `POST /verification-codes`: checks the proof of work and the limits,
+/// counts the send, then asks the SMS provider.
+pub async fn send_code(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let raw = form_fields(&read_limited(payload, BODY_LIMIT).await?);
+    let found = attached(&state, raw.get("assessment")).await?;
+    let bot = is_bot(&raw);
+    let phone_text = raw.get("phone").cloned().unwrap_or_default();
+    let altcha = raw.get("altcha").cloned().unwrap_or_default();
+    let reply = CodeReply {
+        state: &state,
+        json: wants_json(&request),
+        raw,
+        found,
+    };
+    let ttl = state.settings.limits.send.phone_interval.seconds;
+    let phone = match Phone::parse(&phone_text) {
+        Ok(phone) => phone,
+        Err(message) => return reply.invalid("phone", message),
+    };
+    if bot {
+        // The same answer as a real send, and nothing counted or sent.
+        return reply.sent(&phone.masked(), ttl);
+    }
+    let solved = match solved_challenge(&state, &altcha) {
+        Ok(solved) => solved,
+        Err(message) => return reply.invalid("code", message),
+    };
+    let code = generate_code();
+    let keys = client_keys_of(&request, state.settings.server.trusted_proxy);
+    let reservation = db::verification::reserve_send(
+        &state.pool,
+        &state.settings.limits.send,
+        &state.settings.limits.codes,
+        SendRequest {
+            challenge: &solved.challenge,
+            work_multiplier: solved.work_multiplier,
+            phone: phone.as_str(),
+            ip: &keys.client,
+            network: &keys.network,
+            code_hmac: &state.secrets.code_hmac(phone.as_str(), &code),
+            now: crate::clock::unix_now(),
+        },
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let send_id = match granted(&state, reservation, &keys.client, &phone) {
+        Ok(send_id) => send_id,
+        Err(refused) => return reply.refused(refused),
+    };
+    match deliver(&state, &phone, code, send_id).await? {
         Ok(()) => reply.sent(&phone.masked(), ttl),
-        Err(error) => {
-            tracing::error!(%error, to = %phone, "SMS not sent");
-            reply.error(
-                StatusCode::BAD_GATEWAY,
+        Err(refused) => reply.refused(refused),
+    }
+}
+
+/// The 303 every accepted (or silently dropped) request gets.
+fn to_thanks() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/consultations/thanks"))
+        .finish()
+}
+
+/// The attached result as advisors will read it, replayed under the rules
+/// it was recorded with.
+fn snapshot_of(
+    state: &AppState,
+    found: Option<&(AttachedAssessment, StoredAssessment)>,
+    share_sensitive: bool,
+) -> Option<Snapshot> {
+    let wages = &state.settings.reference_wages;
+    found.map(|(attached, stored)| {
+        Snapshot::build(
+            &attached.token,
+            &stored.profile,
+            &crate::scoring::replay(&stored.profile, &stored.recorded, wages),
+            share_sensitive,
+            wages,
+        )
+    })
+}
+
+/// Why a stored-nothing outcome is refused: status, field, message, retry.
+type FormRefusal = (StatusCode, &'static str, &'static str, Option<i64>);
+
+fn refusal_of(outcome: SubmitOutcome) -> Option<FormRefusal> {
+    match outcome {
+        SubmitOutcome::Created(_) | SubmitOutcome::Joined(_) | SubmitOutcome::Replayed(_) => None,
+        SubmitOutcome::Refused(refusal) => Some((
+            StatusCode::TOO_MANY_REQUESTS,
+            "phone",
+            refusal.message,
+            Some(refusal.retry_after_seconds),
+        )),
+        // One message for all three: which one it is would tell a
+        // stranger whether this phone has a live code.
+        SubmitOutcome::CodeMissing | SubmitOutcome::CodeWrong | SubmitOutcome::CodeLocked => {
+            Some((
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "code",
-                error.visitor_message(),
+                crate::leads::codes::WRONG_OR_EXPIRED,
                 None,
-            )
+            ))
         }
     }
+}
+
+/// The callback form again with the visitor's values and `errors`.
+fn callback_again(
+    state: &AppState,
+    raw: RawFields,
+    found: Option<&(AttachedAssessment, StoredAssessment)>,
+    status: StatusCode,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let attached = found.map(|(a, _)| a.clone());
+    let callback = CallbackForm::resubmitted(raw, errors, attached);
+    form_again(state, status, callback, found)
 }
 
 /// `POST /consultations`: checks every field, then the code, then stores the
@@ -433,42 +523,19 @@ pub async fn submit(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let body = read_limited(payload, BODY_LIMIT).await?;
-    let raw = form_fields(&body);
-    let thanks = HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/consultations/thanks"))
-        .finish();
+    let raw = form_fields(&read_limited(payload, BODY_LIMIT).await?);
     if is_bot(&raw) {
-        return Ok(thanks);
+        return Ok(to_thanks());
     }
     let found = attached(&state, raw.get("assessment")).await?;
     let callback_request = match parse_callback(&raw) {
         Ok(callback_request) => callback_request,
         Err(errors) => {
-            let attached = found.as_ref().map(|(a, _)| a.clone());
-            let callback = CallbackForm::resubmitted(raw, errors, attached);
-            return form_again(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                callback,
-                found.as_ref(),
-            );
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return callback_again(&state, raw, found.as_ref(), status, errors);
         }
     };
-    let snapshot = found.as_ref().map(|(attached, stored)| {
-        Snapshot::build(
-            &attached.token,
-            &stored.profile,
-            &crate::scoring::replay(
-                &stored.profile,
-                &stored.recorded,
-                &state.settings.reference_wages,
-            ),
-            callback_request.share_sensitive,
-            &state.settings.reference_wages,
-        )
-    });
-    let ip = client_ip(&request, state.settings.server.trusted_proxy);
+    let snapshot = snapshot_of(&state, found.as_ref(), callback_request.share_sensitive);
     let source = if raw.get("source").map(String::as_str) == Some("result") {
         "result"
     } else {
@@ -478,7 +545,7 @@ pub async fn submit(
         .leads
         .submit(Submission {
             request: callback_request,
-            ip,
+            ip: client_ip(&request, state.settings.server.trusted_proxy),
             source,
             total: snapshot.as_ref().map(|s| s.result.total),
             snapshot: snapshot
@@ -491,40 +558,20 @@ pub async fn submit(
         })
         .await
         .map_err(AppError::internal)?;
-
-    let (status, field, message, retry_after) = match outcome {
-        SubmitOutcome::Created(id) | SubmitOutcome::Joined(id) => {
-            tracing::info!(lead_id = id, "callback request stored");
-            state.outbox_wake.notify_one();
-            return Ok(thanks);
-        }
-        SubmitOutcome::Replayed(_) => return Ok(thanks),
-        SubmitOutcome::Refused(refusal) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            "phone",
-            refusal.message,
-            Some(refusal.retry_after_seconds),
-        ),
-        // One message for all three: which one it is would tell a
-        // stranger whether this phone has a live code.
-        SubmitOutcome::CodeMissing | SubmitOutcome::CodeWrong | SubmitOutcome::CodeLocked => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "code",
-            crate::leads::codes::WRONG_OR_EXPIRED,
-            None,
-        ),
+    if let SubmitOutcome::Created(id) | SubmitOutcome::Joined(id) = outcome {
+        tracing::info!(lead_id = id, "callback request stored");
+        state.outbox_wake.notify_one();
+    }
+    let Some((status, field, message, retry_after)) = refusal_of(outcome) else {
+        return Ok(to_thanks());
     };
     let mut errors = FieldErrors::default();
     errors.add(field, message);
     // The 立即获取 countdown is kept by the page's script (it remembers
     // when it asked): the server never says whether a typed phone had a
     // code lately.
-    let attached = found.as_ref().map(|(a, _)| a.clone());
-    let callback = CallbackForm::resubmitted(raw, errors, attached);
-    Ok(with_retry_after(
-        form_again(&state, status, callback, found.as_ref())?,
-        retry_after,
-    ))
+    let response = callback_again(&state, raw, found.as_ref(), status, errors)?;
+    Ok(with_retry_after(response, retry_after))
 }
 
 #[derive(Template)]

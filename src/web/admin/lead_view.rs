@@ -1,0 +1,77 @@
+//! A lead as the admin lists and pages show it: never the full phone.
+//! Shared by today's queue and the leads pages.
+
+use time::Date;
+
+use super::{local_date, local_time};
+use crate::db::lead_admin::LeadRow;
+use crate::leads::form::Interest;
+use crate::leads::status::LeadStatus;
+use crate::leads::workdays::Calendar;
+use crate::leads::{mask_phone, score_band, score_band_label};
+
+pub struct LeadView {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub interest: &'static str,
+    pub organisation: Option<String>,
+    pub status: &'static str,
+    pub status_code: String,
+    pub advisor_id: Option<i64>,
+    pub advisor: String,
+    pub total: Option<i64>,
+    pub band: &'static str,
+    pub created: String,
+    pub age: String,
+    pub overdue: bool,
+    pub next_follow_up: Option<String>,
+}
+
+impl LeadView {
+    /// Whether `id` is the advisor this lead is assigned to (the assign
+    /// form's selected option).
+    pub fn assigned_to(&self, id: &i64) -> bool {
+        self.advisor_id == Some(*id)
+    }
+}
+
+/// How long ago a lead came in: "5分钟", "3小时", "2天".
+fn age_text(created_iso: &str) -> String {
+    let Ok(created) =
+        time::OffsetDateTime::parse(created_iso, &time::format_description::well_known::Rfc3339)
+    else {
+        return String::new();
+    };
+    let minutes = (time::OffsetDateTime::now_utc() - created)
+        .whole_minutes()
+        .max(0);
+    match minutes {
+        0..=59 => format!("{minutes}分钟"),
+        60..=1439 => format!("{}小时", minutes / 60),
+        _ => format!("{}天", minutes / 1440),
+    }
+}
+
+pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
+    let overdue = row.status == LeadStatus::New.code()
+        && local_date(&row.created_at)
+            .is_some_and(|submitted| calendar.is_overdue(submitted, today));
+    LeadView {
+        id: row.id,
+        name: row.name.clone(),
+        phone: mask_phone(&row.phone),
+        interest: Interest::from_code(&row.interest).label(),
+        organisation: row.organisation.clone(),
+        status: LeadStatus::label_of(&row.status),
+        status_code: row.status.clone(),
+        advisor_id: row.advisor_id,
+        advisor: row.advisor_name.clone().unwrap_or_else(|| "未分配".into()),
+        total: row.total,
+        band: score_band_label(score_band(row.total.and_then(|t| i32::try_from(t).ok()))),
+        created: local_time(&row.created_at),
+        age: age_text(&row.created_at),
+        overdue,
+        next_follow_up: row.next_follow_up.clone(),
+    }
+}
