@@ -349,117 +349,141 @@ enum Collecting {
 }
 
 fn render(body: &str, wage_table: &str) -> Result<Rendered, String> {
-    let mut events: Vec<Event> = Vec::new();
-    let mut sections: Vec<Section> = Vec::new();
-    let mut faqs: Vec<Faq> = Vec::new();
-    let mut collecting = Collecting::Nothing;
-    let mut in_answer = false;
-    let mut text_chars = 0;
-    let mut has_self_test = false;
-    let mut links = Vec::new();
-
+    let mut renderer = Renderer {
+        wage_table,
+        events: Vec::new(),
+        collecting: Collecting::Nothing,
+        in_answer: false,
+        rendered: Rendered {
+            html: String::with_capacity(body.len() * 2),
+            sections: Vec::new(),
+            faqs: Vec::new(),
+            text_chars: 0,
+            has_self_test: false,
+            links: Vec::new(),
+        },
+    };
     for event in Parser::new_ext(body, Options::ENABLE_TABLES) {
+        renderer.read(event)?;
+    }
+    Ok(renderer.finish())
+}
+
+/// Reads an article's Markdown events: collects the sections, questions
+/// and links as it passes them on, and refuses what an article may not hold.
+struct Renderer<'a> {
+    wage_table: &'a str,
+    events: Vec<Event<'a>>,
+    collecting: Collecting,
+    /// Inside the answer of the last question (after an ### heading).
+    in_answer: bool,
+    rendered: Rendered,
+}
+
+impl<'a> Renderer<'a> {
+    fn read(&mut self, event: Event<'a>) -> Result<(), String> {
         match event {
-            Event::Html(html) | Event::InlineHtml(html) => match html.trim() {
-                SELF_TEST_MARK => {
-                    has_self_test = true;
-                    events.push(Event::Html(SELF_TEST_BOX.into()));
-                }
-                WAGE_TABLE_MARK => events.push(Event::Html(wage_table.to_string().into())),
-                other => return Err(format!("HTML is not allowed in an article: {other}")),
-            },
-            Event::Start(Tag::Heading { level, .. }) => {
-                in_answer = false;
-                match level {
-                    HeadingLevel::H2 => {
-                        let id = format!("s{}", sections.len() + 1);
-                        sections.push(Section {
-                            id: id.clone(),
-                            title: String::new(),
-                        });
-                        collecting = Collecting::Section;
-                        events.push(Event::Start(Tag::Heading {
-                            level,
-                            id: Some(id.into()),
-                            classes: Vec::new(),
-                            attrs: Vec::new(),
-                        }));
-                        continue;
-                    }
-                    HeadingLevel::H3 => {
-                        faqs.push(Faq {
-                            question: String::new(),
-                            answer: String::new(),
-                        });
-                        collecting = Collecting::Question;
-                    }
-                    HeadingLevel::H1 => {
-                        return Err("use ## and ### headings: the layout prints the title".into());
-                    }
-                    _ => {}
-                }
-                events.push(Event::Start(Tag::Heading {
-                    level,
-                    id: None,
-                    classes: Vec::new(),
-                    attrs: Vec::new(),
-                }));
-            }
+            Event::Html(html) | Event::InlineHtml(html) => self.html(&html)?,
+            Event::Start(Tag::Heading { level, .. }) => self.heading(level)?,
             Event::End(TagEnd::Heading(level)) => {
                 if level == HeadingLevel::H3 {
-                    in_answer = true;
+                    self.in_answer = true;
                 }
-                collecting = Collecting::Nothing;
-                events.push(Event::End(TagEnd::Heading(level)));
+                self.collecting = Collecting::Nothing;
+                self.events.push(Event::End(TagEnd::Heading(level)));
             }
             Event::Text(ref text) | Event::Code(ref text) => {
-                text_chars += text.chars().filter(|c| !c.is_whitespace()).count();
-                match collecting {
-                    Collecting::Section => {
-                        if let Some(section) = sections.last_mut() {
-                            section.title.push_str(text);
-                        }
-                    }
-                    Collecting::Question => {
-                        if let Some(faq) = faqs.last_mut() {
-                            faq.question.push_str(text);
-                        }
-                    }
-                    Collecting::Nothing if in_answer => {
-                        if let Some(faq) = faqs.last_mut() {
-                            faq.answer.push_str(text);
-                        }
-                    }
-                    Collecting::Nothing => {}
-                }
-                events.push(event);
+                self.text(text);
+                self.events.push(event);
             }
             Event::Start(Tag::Link { ref dest_url, .. }) => {
-                links.push(dest_url.to_string());
-                events.push(event);
+                self.rendered.links.push(dest_url.to_string());
+                self.events.push(event);
             }
-            Event::End(TagEnd::Paragraph | TagEnd::Item) if in_answer => {
-                if let Some(faq) = faqs.last_mut() {
+            Event::End(TagEnd::Paragraph | TagEnd::Item) if self.in_answer => {
+                if let Some(faq) = self.rendered.faqs.last_mut() {
                     faq.answer.push('\n');
                 }
-                events.push(event);
+                self.events.push(event);
             }
-            other => events.push(other),
+            other => self.events.push(other),
+        }
+        Ok(())
+    }
+
+    /// Only the two marks are allowed as HTML.
+    fn html(&mut self, html: &str) -> Result<(), String> {
+        match html.trim() {
+            SELF_TEST_MARK => {
+                self.rendered.has_self_test = true;
+                self.events.push(Event::Html(SELF_TEST_BOX.into()));
+            }
+            WAGE_TABLE_MARK => self
+                .events
+                .push(Event::Html(self.wage_table.to_string().into())),
+            other => return Err(format!("HTML is not allowed in an article: {other}")),
+        }
+        Ok(())
+    }
+
+    /// ## starts a section (with an id for the contents), ### a question.
+    fn heading(&mut self, level: HeadingLevel) -> Result<(), String> {
+        self.in_answer = false;
+        let mut id = None;
+        match level {
+            HeadingLevel::H2 => {
+                let section_id = format!("s{}", self.rendered.sections.len() + 1);
+                self.rendered.sections.push(Section {
+                    id: section_id.clone(),
+                    title: String::new(),
+                });
+                self.collecting = Collecting::Section;
+                id = Some(section_id.into());
+            }
+            HeadingLevel::H3 => {
+                self.rendered.faqs.push(Faq {
+                    question: String::new(),
+                    answer: String::new(),
+                });
+                self.collecting = Collecting::Question;
+            }
+            HeadingLevel::H1 => {
+                return Err("use ## and ### headings: the layout prints the title".into());
+            }
+            _ => {}
+        }
+        self.events.push(Event::Start(Tag::Heading {
+            level,
+            id,
+            classes: Vec::new(),
+            attrs: Vec::new(),
+        }));
+        Ok(())
+    }
+
+    fn text(&mut self, text: &str) {
+        let rendered = &mut self.rendered;
+        rendered.text_chars += text.chars().filter(|c| !c.is_whitespace()).count();
+        let target = match self.collecting {
+            Collecting::Section => rendered.sections.last_mut().map(|s| &mut s.title),
+            Collecting::Question => rendered.faqs.last_mut().map(|f| &mut f.question),
+            Collecting::Nothing if self.in_answer => {
+                rendered.faqs.last_mut().map(|f| &mut f.answer)
+            }
+            Collecting::Nothing => None,
+        };
+        if let Some(target) = target {
+            target.push_str(text);
         }
     }
-    for faq in &mut faqs {
-        faq.answer = faq.answer.trim().to_string();
+
+    fn finish(mut self) -> Rendered {
+        for faq in &mut self.rendered.faqs {
+            faq.answer = faq.answer.trim().to_string();
+        }
+        pulldown_cmark::html::push_html(&mut self.rendered.html, self.events.into_iter());
+        self.rendered
     }
-    let mut html = String::with_capacity(body.len() * 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    Ok(Rendered {
-        html,
-        sections,
-        faqs,
-        text_chars,
-        has_self_test,
-        links,
-    })
 }
 
 /// The reference wage by period with the contribution-base thresholds, from

@@ -159,19 +159,20 @@ pub struct Projection {
     pub months: Option<u32>,
 }
 
-/// What a suggestion asks of the visitor, least first (DESIGN.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Effort {
-    /// Time alone.
-    None,
-    /// Check a fact or a list.
-    Verify,
-    /// Needs the employer: the contribution base, the post.
-    #[default]
-    Employer,
-    /// Study or a certificate.
-    Qualify,
+crate::vocabulary::vocabulary! {
+    /// What a suggestion asks of the visitor, least first (DESIGN.md).
+    #[derive(Default, PartialOrd, Ord)]
+    pub enum Effort {
+        /// Time alone.
+        None => ("none", "等待即可"),
+        /// Check a fact or a list.
+        Verify => ("verify", "先核实"),
+        /// Needs the employer: the contribution base, the post.
+        #[default]
+        Employer => ("employer", "需单位配合"),
+        /// Study or a certificate.
+        Qualify => ("qualify", "需考证或进修"),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

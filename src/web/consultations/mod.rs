@@ -1,7 +1,6 @@
 //! Callback requests: the form, SMS codes behind a proof of work, the
 //! submission, and the thanks page.
 
-
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -287,7 +286,14 @@ pub async fn challenge(state: web::Data<AppState>) -> Result<HttpResponse, AppEr
     let multiplier = level.work_multiplier();
     let challenge = altcha_lib_rs::create_challenge(altcha_lib_rs::ChallengeOptions {
         hmac_key: state.secrets.altcha_key(),
-        max_number: Some(state.settings.limits.captcha.max_number.saturating_mul(multiplier)),
+        max_number: Some(
+            state
+                .settings
+                .limits
+                .captcha
+                .max_number
+                .saturating_mul(multiplier),
+        ),
         expires: Some(expires),
         salt: Some(format!(
             "{}{WORK_MARK}{multiplier}",

@@ -5,7 +5,6 @@
 use askama::Template;
 
 use crate::leads::form::Interest;
-use crate::scoring::Effort;
 use crate::scoring::input::answer_fields;
 use crate::scoring::verdict::BlockerKind;
 use crate::scoring::wages::chinese_date;
@@ -92,69 +91,12 @@ impl<'a> ResultPage<'a> {
             }),
             "result",
         );
-        let group = |title, keep: &dyn Fn(&str) -> bool| {
-            let items: Vec<&Item> = a.items.iter().filter(|item| keep(&item.code)).collect();
-            GroupView {
-                title,
-                subtotal: items.iter().map(|item| item.points).sum(),
-                items,
-            }
-        };
-        let groups: Vec<GroupView> = [
-            group("基础指标", &|code| BASIC.contains(&code)),
-            group("加分指标", &|code| {
-                !BASIC.contains(&code) && !DEDUCTIONS.contains(&code)
-            }),
-            group("减分指标与一票否决", &|code| {
-                DEDUCTIONS.contains(&code)
-            }),
-        ]
-        .into_iter()
-        .filter(|group| !group.items.is_empty())
-        .collect();
-
-        let (verdict, headline, callback_title, callback_text) = match a.verdict {
-            Verdict::Reached => (
-                "reached",
-                format!("已达到{}分标准分值", a.standard),
-                "想请顾问帮你核对申请条件和材料？",
-                "留下联系方式，专业顾问会在1个工作日内回电，免费帮你逐项核对条件和材料，少走弯路。",
-            ),
-            Verdict::Blocked => (
-                "blocked",
-                blocked_headline(a),
-                "不确定自己的情况？",
-                "留下联系方式，专业顾问会在1个工作日内回电，帮你确认哪些条件能改变、什么时候可以申请。",
-            ),
-            Verdict::Short => (
-                "short",
-                format!("距{}分标准分值还差 {} 分", a.standard, a.gap),
-                "想知道怎样更快达到120分？",
-                "留下联系方式，专业顾问会在1个工作日内回电，免费帮你核对每一项、选出最省力的补分方式。",
-            ),
-        };
+        let words = VerdictWords::of(a);
         let period_text = match &a.reference_wage {
             Some(used) => format!("{} {} 元/月", used.period().chinese(), used.yuan),
             None => "测评日期早于已收录的社平工资期间".to_string(),
         };
-        let date = a.assessed_on;
-        let gap = a.gap;
-        let mut suggestions: Vec<SuggestionView> = a
-            .suggestions
-            .iter()
-            .map(|s| SuggestionView {
-                action: s.action.clone(),
-                points: s.points,
-                when: if s.months == 0 {
-                    "做到即可计分".to_string()
-                } else {
-                    format!("最早{}个月后计分", s.months)
-                },
-                closes: s.points >= gap,
-                effort: effort_label(s.effort),
-            })
-            .collect();
-        let more_suggestions = suggestions.split_off(suggestions.len().min(TOP_SUGGESTIONS));
+        let (suggestions, more_suggestions) = suggestion_views(a);
         let result_url = format!("{}/self-test/{token}", settings.server.public_url);
         let mut meta = PageMeta::private(
             format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
@@ -165,15 +107,15 @@ impl<'a> ResultPage<'a> {
             meta,
             token,
             a,
-            groups,
-            headline,
-            verdict,
-            assessed_on: chinese_date(date),
+            groups: item_groups(a),
+            headline: words.headline,
+            verdict: words.verdict,
+            assessed_on: chinese_date(a.assessed_on),
             period_text,
             raw_sum: a.items.iter().map(|item| item.points).sum(),
             callback,
-            callback_title,
-            callback_text,
+            callback_title: words.callback_title,
+            callback_text: words.callback_text,
             chart: breakdown_chart(a),
             projection_text: projection_text(a),
             timeline: timeline(a),
@@ -277,13 +219,89 @@ fn blocked_headline(a: &Assessment) -> String {
     }
 }
 
-fn effort_label(effort: Effort) -> &'static str {
-    match effort {
-        Effort::None => "等待即可",
-        Effort::Verify => "先核实",
-        Effort::Employer => "需单位配合",
-        Effort::Qualify => "需考证或进修",
+/// The items in their three groups, empty groups left out.
+fn item_groups(a: &Assessment) -> Vec<GroupView<'_>> {
+    let group = |title, keep: &dyn Fn(&str) -> bool| {
+        let items: Vec<&Item> = a.items.iter().filter(|item| keep(&item.code)).collect();
+        GroupView {
+            title,
+            subtotal: items.iter().map(|item| item.points).sum(),
+            items,
+        }
+    };
+    [
+        group("基础指标", &|code| BASIC.contains(&code)),
+        group("加分指标", &|code| {
+            !BASIC.contains(&code) && !DEDUCTIONS.contains(&code)
+        }),
+        group("减分指标与一票否决", &|code| {
+            DEDUCTIONS.contains(&code)
+        }),
+    ]
+    .into_iter()
+    .filter(|group| !group.items.is_empty())
+    .collect()
+}
+
+/// The headline and the call to action that fit the verdict.
+struct VerdictWords {
+    verdict: &'static str,
+    headline: String,
+    callback_title: &'static str,
+    callback_text: &'static str,
+}
+
+impl VerdictWords {
+    fn of(a: &Assessment) -> Self {
+        let (verdict, headline, callback_title, callback_text) = match a.verdict {
+            Verdict::Reached => (
+                "reached",
+                format!("已达到{}分标准分值", a.standard),
+                "想请顾问帮你核对申请条件和材料？",
+                "留下联系方式，专业顾问会在1个工作日内回电，免费帮你逐项核对条件和材料，少走弯路。",
+            ),
+            Verdict::Blocked => (
+                "blocked",
+                blocked_headline(a),
+                "不确定自己的情况？",
+                "留下联系方式，专业顾问会在1个工作日内回电，帮你确认哪些条件能改变、什么时候可以申请。",
+            ),
+            Verdict::Short => (
+                "short",
+                format!("距{}分标准分值还差 {} 分", a.standard, a.gap),
+                "想知道怎样更快达到120分？",
+                "留下联系方式，专业顾问会在1个工作日内回电，免费帮你核对每一项、选出最省力的补分方式。",
+            ),
+        };
+        VerdictWords {
+            verdict,
+            headline,
+            callback_title,
+            callback_text,
+        }
     }
+}
+
+/// The first few suggestions, and the rest to fold.
+fn suggestion_views(a: &Assessment) -> (Vec<SuggestionView>, Vec<SuggestionView>) {
+    let gap = a.gap;
+    let mut suggestions: Vec<SuggestionView> = a
+        .suggestions
+        .iter()
+        .map(|s| SuggestionView {
+            action: s.action.clone(),
+            points: s.points,
+            when: if s.months == 0 {
+                "做到即可计分".to_string()
+            } else {
+                format!("最早{}个月后计分", s.months)
+            },
+            closes: s.points >= gap,
+            effort: s.effort.label(),
+        })
+        .collect();
+    let more_suggestions = suggestions.split_off(suggestions.len().min(TOP_SUGGESTIONS));
+    (suggestions, more_suggestions)
 }
 
 fn projection_text(a: &Assessment) -> String {
