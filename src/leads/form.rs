@@ -1,63 +1,30 @@
 //! The callback request form: what a visitor submits, checked field by field
 //! with a Chinese message for each problem.
 
-use serde::{Deserialize, Serialize};
 
 use super::codes::looks_like_code;
 use super::phone::Phone;
 use crate::form::{FieldErrors, RawFields, is_checked};
 
-/// Why the visitor wants to hear from us (`?interest=` and the offers).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Interest {
-    #[default]
-    Callback,
-    Guide,
-    Materials,
-    Planning,
-    News,
-    Institution,
+crate::vocabulary::vocabulary! {
+    /// Why the visitor wants to hear from us (`?interest=` and the offers).
+    #[derive(Default)]
+    pub enum Interest {
+        #[default]
+        Callback => ("callback", "顾问回电"),
+        Guide => ("guide", "积分落户指南"),
+        Materials => ("materials", "申请资料"),
+        Planning => ("planning", "一对一规划"),
+        News => ("news", "最新资讯"),
+        Institution => ("institution", "机构入驻"),
+    }
 }
 
 impl Interest {
-    pub const ALL: [Interest; 6] = [
-        Interest::Callback,
-        Interest::Guide,
-        Interest::Materials,
-        Interest::Planning,
-        Interest::News,
-        Interest::Institution,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Interest::Callback => "callback",
-            Interest::Guide => "guide",
-            Interest::Materials => "materials",
-            Interest::Planning => "planning",
-            Interest::News => "news",
-            Interest::Institution => "institution",
-        }
-    }
-
-    /// Unknown or missing codes mean a plain callback.
-    pub fn from_code(code: &str) -> Self {
-        Self::ALL
-            .into_iter()
-            .find(|interest| interest.code() == code.trim())
-            .unwrap_or_default()
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Interest::Callback => "顾问回电",
-            Interest::Guide => "积分落户指南",
-            Interest::Materials => "申请资料",
-            Interest::Planning => "一对一规划",
-            Interest::News => "最新资讯",
-            Interest::Institution => "机构入驻",
-        }
+    /// What a link or a form asked for; unknown or missing codes mean a
+    /// plain callback.
+    pub fn asked(code: &str) -> Self {
+        Self::from_code(code.trim()).unwrap_or_default()
     }
 }
 
@@ -209,7 +176,7 @@ fn looks_like_key(text: &str) -> bool {
 pub fn parse_callback(raw: &RawFields) -> Result<CallbackRequest, FieldErrors> {
     let get = |name: &str| raw.get(name).map(String::as_str).unwrap_or("");
     let mut errors = FieldErrors::default();
-    let interest = Interest::from_code(get("interest"));
+    let interest = Interest::asked(get("interest"));
 
     let organisation = if interest == Interest::Institution {
         let text = get("organisation")
@@ -480,8 +447,8 @@ mod tests {
 
     #[test]
     fn interests_and_the_honeypot() {
-        assert_eq!(Interest::from_code("planning"), Interest::Planning);
-        assert_eq!(Interest::from_code("nonsense"), Interest::Callback);
+        assert_eq!(Interest::asked(" planning"), Interest::Planning);
+        assert_eq!(Interest::asked("nonsense"), Interest::Callback);
         assert!(is_bot(&raw(&[("website", "http://spam")])));
         assert!(!is_bot(&raw(&[("website", " ")])));
     }

@@ -1,25 +1,19 @@
 //! Where a lead stands in the advisors' pipeline: one enum owns each
 //! status's stored code, its Chinese label and its place in the order.
 
-/// The statuses of the pipeline, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeadStatus {
-    New,
-    Contacted,
-    Following,
-    Signed,
-    Invalid,
+crate::vocabulary::vocabulary! {
+    /// The statuses of the pipeline, in order; the code is what
+    /// `leads.status` stores and forms send.
+    pub enum LeadStatus {
+        New => ("new", "新线索"),
+        Contacted => ("contacted", "已联系"),
+        Following => ("following", "跟进中"),
+        Signed => ("signed", "已签约"),
+        Invalid => ("invalid", "无效"),
+    }
 }
 
 impl LeadStatus {
-    pub const ALL: [LeadStatus; 5] = [
-        LeadStatus::New,
-        LeadStatus::Contacted,
-        LeadStatus::Following,
-        LeadStatus::Signed,
-        LeadStatus::Invalid,
-    ];
-
     /// Statuses in which a lead is still being worked: a repeat request
     /// joins the open lead instead of making a new one.
     pub const OPEN: [LeadStatus; 3] = [
@@ -30,32 +24,6 @@ impl LeadStatus {
 
     /// Statuses whose follow-up dates belong in today's queue.
     pub const FOLLOWED_UP: [LeadStatus; 2] = [LeadStatus::Contacted, LeadStatus::Following];
-
-    /// The code stored in `leads.status` and sent by forms.
-    pub fn code(self) -> &'static str {
-        match self {
-            LeadStatus::New => "new",
-            LeadStatus::Contacted => "contacted",
-            LeadStatus::Following => "following",
-            LeadStatus::Signed => "signed",
-            LeadStatus::Invalid => "invalid",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            LeadStatus::New => "新线索",
-            LeadStatus::Contacted => "已联系",
-            LeadStatus::Following => "跟进中",
-            LeadStatus::Signed => "已签约",
-            LeadStatus::Invalid => "无效",
-        }
-    }
-
-    /// None for a code that is not a status (a form can send anything).
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|status| status.code() == code)
-    }
 
     /// The label of a stored code; "未知" for anything else.
     pub fn label_of(code: &str) -> &'static str {
@@ -84,7 +52,7 @@ mod tests {
             codes,
             ["new", "contacted", "following", "signed", "invalid"]
         );
-        for status in LeadStatus::ALL {
+        for &status in LeadStatus::ALL {
             assert_eq!(LeadStatus::from_code(status.code()), Some(status));
         }
         assert_eq!(LeadStatus::from_code("archived"), None);

@@ -67,7 +67,7 @@ impl CallbackForm {
             "consultation"
         };
         Self {
-            interest: Interest::from_code(raw.get("interest").map_or("", String::as_str)),
+            interest: Interest::asked(raw.get("interest").map_or("", String::as_str)),
             values: raw,
             errors,
             assessment,

@@ -167,7 +167,7 @@ fn held_views(held: Vec<db::privacy::Held>, action: Action) -> Vec<HeldView> {
     held.into_iter()
         .map(|lead| HeldView {
             name: mask_name(&lead.name),
-            interest: Interest::from_code(&lead.interest).label(),
+            interest: Interest::asked(&lead.interest).label(),
             status: LeadStatus::label_of(&lead.status),
             created: crate::web::admin::local_time(&lead.created_at),
             marketing: lead.marketing && action != Action::WithdrawMarketing,

@@ -73,7 +73,7 @@ impl NewLeadEmail {
         let lead: Payload = parse(payload)?;
         Ok(Self {
             lead_id: lead.lead_id,
-            interest: Interest::from_code(&lead.interest),
+            interest: Interest::asked(&lead.interest),
             band: lead.band,
             repeat: lead.repeat,
             link: format!("{public_url}/admin/leads/{}", lead.lead_id),

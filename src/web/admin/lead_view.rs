@@ -61,7 +61,7 @@ pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
         id: row.id,
         name: row.name.clone(),
         phone: mask_phone(&row.phone),
-        interest: Interest::from_code(&row.interest).label(),
+        interest: Interest::asked(&row.interest).label(),
         organisation: row.organisation.clone(),
         status: LeadStatus::label_of(&row.status),
         status_code: row.status.clone(),

@@ -143,11 +143,11 @@ fn event_text(kind: &str, detail: &Value) -> String {
     match kind {
         "created" => format!(
             "提交回电请求（{}）",
-            Interest::from_code(&s("interest")).label()
+            Interest::asked(&s("interest")).label()
         ),
         "repeat_request" => format!(
             "再次提交回电请求（{}）",
-            Interest::from_code(&s("interest")).label()
+            Interest::asked(&s("interest")).label()
         ),
         "note" => format!("备注：{}", s("text")),
         "status_changed" => {
@@ -343,7 +343,7 @@ fn csv_row(row: &LeadRow) -> String {
         row.id.to_string(),
         row.name.clone(),
         row.phone.clone(),
-        Interest::from_code(&row.interest).label().to_string(),
+        Interest::asked(&row.interest).label().to_string(),
         row.organisation.clone().unwrap_or_default(),
         LeadStatus::label_of(&row.status).to_string(),
         row.advisor_name.clone().unwrap_or_default(),

@@ -113,7 +113,7 @@ pub async fn show(
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let query = query_fields(&request);
-    let interest = Interest::from_code(query.get("interest").map_or("", String::as_str));
+    let interest = Interest::asked(query.get("interest").map_or("", String::as_str));
     let assessment = attached(&state, query.get("assessment"))
         .await?
         .map(|(a, _)| a);
