@@ -1,5 +1,8 @@
 //! Advisor rules: the password policy and the login throttle. Pure.
 
+/// The first advisor's username when `HUJIFEN_ADMIN_USERNAME` is not set.
+pub const DEFAULT_ADMIN_USERNAME: &str = "admin";
+
 /// Passwords people pick that are long enough but guessed first; checked
 /// lower-cased. (Short ones are refused by length anyway.)
 const COMMON_LONG_PASSWORDS: &[&str] = &[

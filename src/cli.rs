@@ -18,9 +18,6 @@ pub const USAGE: &str = "usage:
 New passwords come from HUJIFEN_NEW_PASSWORD when set (at least 15
 characters), else a random one is generated and printed once.";
 
-/// The first advisor's username when `HUJIFEN_ADMIN_USERNAME` is not set.
-pub const DEFAULT_ADMIN_USERNAME: &str = "admin";
-
 /// Creates the first advisor on a first start with no advisor at all: an
 /// admin named `HUJIFEN_ADMIN_USERNAME` (`settings.first_admin.username`), with the
 /// password from `HUJIFEN_ADMIN_PASSWORD` or a random one printed once.

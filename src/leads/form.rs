@@ -1,7 +1,6 @@
 //! The callback request form: what a visitor submits, checked field by field
 //! with a Chinese message for each problem.
 
-
 use super::codes::looks_like_code;
 use super::phone::Phone;
 use crate::form::{FieldErrors, RawFields, is_checked};

@@ -144,7 +144,7 @@ pub struct FirstAdminSettings {
 impl FirstAdminSettings {
     pub fn from_lookup(lookup: &Lookup<'_>) -> anyhow::Result<Self> {
         let username = match lookup.get("HUJIFEN_ADMIN_USERNAME") {
-            None => crate::cli::DEFAULT_ADMIN_USERNAME.into(),
+            None => crate::advisors::DEFAULT_ADMIN_USERNAME.into(),
             Some(name) => {
                 crate::advisors::check_username(&name).map_err(|_| {
                     anyhow!("HUJIFEN_ADMIN_USERNAME must be 2 to 32 of a-z, 0-9, '.', '_', '-', got {name:?}")

@@ -15,6 +15,58 @@ const REVIEW_LINES: usize = 80;
 const MAX_LINES: usize = 120;
 const LONG_BUT_WHOLE: &[(&str, &str, &str)] = &[];
 
+/// What each top-level module may import (README "What is where"): pure
+/// domain code first, then storage and delivery, then the web, then what
+/// assembles the process.
+const MAY_IMPORT: &[(&str, &[&str])] = &[
+    ("vocabulary", &[]),
+    ("form", &[]),
+    ("clock", &[]),
+    ("secrets", &[]),
+    ("tokens", &["secrets"]),
+    ("scoring", &["form", "vocabulary"]),
+    ("advisors", &["form", "leads", "secrets"]),
+    ("leads", &["form", "scoring", "tokens", "vocabulary"]),
+    ("guides", &["scoring"]),
+    ("settings", &["advisors", "leads", "scoring"]),
+    (
+        "db",
+        &["advisors", "clock", "leads", "scoring", "secrets", "tokens"],
+    ),
+    ("views", &["db"]),
+    ("notify", &["clock", "db", "leads", "settings", "tokens"]),
+    (
+        "web",
+        &[
+            "advisors",
+            "clock",
+            "db",
+            "form",
+            "guides",
+            "leads",
+            "notify",
+            "scoring",
+            "secrets",
+            "settings",
+            "tokens",
+            "views",
+            "vocabulary",
+        ],
+    ),
+    (
+        "workers",
+        &["clock", "db", "notify", "secrets", "settings", "web"],
+    ),
+    ("cli", &["advisors", "db", "leads"]),
+    (
+        "app",
+        &[
+            "cli", "clock", "db", "guides", "leads", "notify", "secrets", "settings", "views",
+            "web", "workers",
+        ],
+    ),
+];
+
 struct Source {
     path: PathBuf,
     module: ModulePath,
@@ -267,5 +319,45 @@ fn no_function_is_long_without_a_reason() {
         problems.is_empty(),
         "long functions:\n{}",
         problems.join("\n")
+    );
+}
+
+#[test]
+fn top_level_modules_import_only_what_the_readme_allows() {
+    let (sources, readers) = read_all();
+    let modules: BTreeSet<ModulePath> = sources.iter().map(|s| s.module.clone()).collect();
+    let mut problems = BTreeSet::new();
+    for (source, reader) in sources.iter().zip(&readers) {
+        let Some(from) = source.module.first() else {
+            continue; // lib.rs declares the modules
+        };
+        let allowed = MAY_IMPORT
+            .iter()
+            .find(|(name, _)| name == from)
+            .map(|(_, allowed)| *allowed);
+        let Some(allowed) = allowed else {
+            problems.insert(format!("{from} is not in MAY_IMPORT"));
+            continue;
+        };
+        for path in &reader.paths {
+            let Some(to) = target(&source.module, path, &modules) else {
+                continue;
+            };
+            match to.first() {
+                Some(to) if to != from && !allowed.contains(&to.as_str()) => {
+                    problems.insert(format!(
+                        "src/{} names {} ({from} may not import {to})",
+                        source.path.display(),
+                        path.join("::")
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "imports against the layering:\n{}",
+        problems.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
