@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use hujifen::db::group_commit::WriterTasks;
 use hujifen::db::leads::{LeadWriter, Submission, SubmitOutcome};
 use hujifen::leads::Phone;
 use hujifen::leads::codes::CodeRules;
@@ -59,7 +60,13 @@ async fn run(path: &str, grouped: bool, leads: usize, concurrency: usize) -> any
 
     let rules = CodeRules::default();
     let limits = SubmitLimits::default();
-    let writer = LeadWriter::start(pool.clone(), secrets.clone(), rules, limits.clone());
+    let writer = LeadWriter::start(
+        &WriterTasks::default(),
+        pool.clone(),
+        secrets.clone(),
+        rules,
+        limits.clone(),
+    );
     let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(leads);

@@ -63,15 +63,14 @@ impl Workers {
         secrets: &Secrets,
         settings: &Settings,
     ) -> (LeadWriter, AssessmentWriter) {
-        self.writers.track(|| {
-            let leads = LeadWriter::start(
-                pool.clone(),
-                secrets.clone(),
-                settings.limits.codes,
-                settings.limits.submit.clone(),
-            );
-            (leads, AssessmentWriter::start(pool.clone()))
-        })
+        let leads = LeadWriter::start(
+            &self.writers,
+            pool.clone(),
+            secrets.clone(),
+            settings.limits.codes,
+            settings.limits.submit.clone(),
+        );
+        (leads, AssessmentWriter::start(&self.writers, pool.clone()))
     }
 
     /// Starts the periodic tasks over the serving state.

@@ -4,7 +4,7 @@ use sqlx::SqlitePool;
 
 use serde::{Deserialize, Serialize};
 
-use super::group_commit::WriterConnection;
+use super::group_commit::{WriterConnection, WriterTasks};
 use crate::scoring::{Assessment, Profile, Recorded, ReferenceWageUsed};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -164,10 +164,10 @@ async fn write_batch(mut writer: WriterConnection, batch: Vec<Pending>) -> Write
 }
 
 impl AssessmentWriter {
-    pub fn start(pool: SqlitePool) -> Self {
+    pub fn start(tasks: &WriterTasks, pool: SqlitePool) -> Self {
         // Six bound values a row: 1024 rows stay far below SQLite's limit.
         let writer = WriterConnection::new(pool);
-        let jobs = super::group_commit::spawn(1024, writer, write_batch);
+        let jobs = super::group_commit::spawn(tasks, 1024, writer, write_batch);
         Self { jobs }
     }
 
@@ -226,7 +226,7 @@ mod tests {
         let today = time::macros::date!(2026 - 11 - 28);
         let answers = profile();
         let assessment = assess(&answers, today, &wages);
-        let writer = AssessmentWriter::start(pool.clone());
+        let writer = AssessmentWriter::start(&WriterTasks::default(), pool.clone());
         let (first, second) = (
             crate::tokens::time_ordered_token(),
             crate::tokens::time_ordered_token(),

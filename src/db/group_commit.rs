@@ -9,18 +9,11 @@ use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-/// The writer tasks started inside `track`, to be drained together at
-/// shutdown. Writers are started deep inside their owners' constructors
-/// (`LeadWriter::start`, …), so the tracker reaches `spawn` as a scoped
-/// task-local rather than as one more argument to each of them.
+/// The writer tasks spawned with it, to be drained together at shutdown.
 #[derive(Clone)]
 pub struct WriterTasks {
     handles: Arc<Mutex<Vec<JoinHandle<()>>>>,
     stop: Arc<watch::Sender<bool>>,
-}
-
-tokio::task_local! {
-    static TRACKER: WriterTasks;
 }
 
 impl Default for WriterTasks {
@@ -33,11 +26,6 @@ impl Default for WriterTasks {
 }
 
 impl WriterTasks {
-    /// Runs `start`; every writer it spawns is tracked here.
-    pub fn track<T>(&self, start: impl FnOnce() -> T) -> T {
-        TRACKER.sync_scope(self.clone(), start)
-    }
-
     /// Closes every tracked queue, writes what is already in it, and waits
     /// until the writers have answered their last jobs.
     pub async fn drain(&self) {
@@ -56,22 +44,22 @@ impl WriterTasks {
     }
 }
 
-/// Resolves once a stop is asked for; never without a tracker.
-async fn stop_asked(stop: &mut Option<watch::Receiver<bool>>) {
-    match stop {
-        Some(stop) => {
-            // An error means the tracker is gone: that too is a stop.
-            let _ = stop.wait_for(|stopped| *stopped).await;
-        }
-        None => std::future::pending().await,
-    }
+/// Resolves once a stop is asked for.
+async fn stop_asked(stop: &mut watch::Receiver<bool>) {
+    // An error means the tracker is gone: that too is a stop.
+    let _ = stop.wait_for(|stopped| *stopped).await;
 }
 
 /// Starts the task; returns the queue to send jobs to. The handler owns
 /// `state` while it writes a batch and hands it back for the next one.
-/// Started inside `WriterTasks::track`, the task also ends when the
-/// tracker drains: its queue is closed and what is in it still written.
-pub fn spawn<J, S, F, Fut>(max_batch: usize, mut state: S, mut handle: F) -> mpsc::Sender<J>
+/// The task ends when `tasks` drains: its queue is closed and what is in
+/// it still written.
+pub fn spawn<J, S, F, Fut>(
+    tasks: &WriterTasks,
+    max_batch: usize,
+    mut state: S,
+    mut handle: F,
+) -> mpsc::Sender<J>
 where
     J: Send + 'static,
     S: Send + 'static,
@@ -79,8 +67,7 @@ where
     Fut: Future<Output = S> + Send,
 {
     let (sender, mut queue) = mpsc::channel::<J>(4096);
-    let tracker = TRACKER.try_with(WriterTasks::clone).ok();
-    let mut stop = tracker.as_ref().map(|tracker| tracker.stop.subscribe());
+    let mut stop = tasks.stop.subscribe();
     let task = tokio::spawn(async move {
         loop {
             let first = tokio::select! {
@@ -102,13 +89,11 @@ where
             state = handle(state, batch).await;
         }
     });
-    if let Some(tracker) = tracker {
-        tracker
-            .handles
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push(task);
-    }
+    tasks
+        .handles
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(task);
     sender
 }
 
@@ -164,10 +149,15 @@ mod tests {
     #[tokio::test]
     async fn jobs_waiting_together_are_handed_over_together() {
         let (seen, mut sizes) = mpsc::unbounded_channel();
-        let jobs = spawn(2, seen, |seen, batch: Vec<u32>| async move {
-            let _ = seen.send(batch);
-            seen
-        });
+        let jobs = spawn(
+            &WriterTasks::default(),
+            2,
+            seen,
+            |seen, batch: Vec<u32>| async move {
+                let _ = seen.send(batch);
+                seen
+            },
+        );
         // On this single-threaded runtime the writer task runs only when the
         // test awaits, so all three are waiting by then.
         for job in 1..=3 {
@@ -181,11 +171,9 @@ mod tests {
     async fn a_drain_writes_what_is_queued_then_refuses_more() {
         let tasks = WriterTasks::default();
         let (seen, mut written) = mpsc::unbounded_channel();
-        let jobs = tasks.track(|| {
-            spawn(10, seen, |seen, batch: Vec<u32>| async move {
-                let _ = seen.send(batch);
-                seen
-            })
+        let jobs = spawn(&tasks, 10, seen, |seen, batch: Vec<u32>| async move {
+            let _ = seen.send(batch);
+            seen
         });
         // The writer has not run yet (single-threaded runtime): both wait.
         jobs.send(1).await.unwrap();

@@ -4,7 +4,7 @@
 use serde_json::json;
 use sqlx::{Connection, SqliteConnection, SqlitePool};
 
-use super::group_commit::WriterConnection;
+use super::group_commit::{WriterConnection, WriterTasks};
 
 use super::verification::CodeCheck;
 use crate::leads::codes::CodeRules;
@@ -339,6 +339,7 @@ struct WriterState {
 
 impl LeadWriter {
     pub fn start(
+        tasks: &WriterTasks,
         pool: SqlitePool,
         secrets: Secrets,
         rules: CodeRules,
@@ -350,7 +351,7 @@ impl LeadWriter {
             rules,
             limits,
         };
-        let jobs = super::group_commit::spawn(MAX_BATCH, state, write_batch);
+        let jobs = super::group_commit::spawn(tasks, MAX_BATCH, state, write_batch);
         Self { jobs }
     }
 

@@ -119,7 +119,7 @@ pub async fn list(
         page,
         pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
         advisors,
-        statuses: &LeadStatus::ALL,
+        statuses: LeadStatus::ALL,
         interests: Interest::ALL
             .iter()
             .map(|i| (i.code(), i.label()))
@@ -218,7 +218,7 @@ impl DetailPage {
             snapshot,
             events: timeline(state, row.id).await?,
             consents: consents(state, row.id).await?,
-            statuses: &LeadStatus::ALL,
+            statuses: LeadStatus::ALL,
             advisors: assignable_advisors(state, me).await?,
             error: None,
             csrf: me.csrf.clone(),
