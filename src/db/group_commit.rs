@@ -44,10 +44,13 @@ impl WriterTasks {
     }
 }
 
-/// Resolves once a stop is asked for.
+/// Resolves once a drain is asked for. A `WriterTasks` dropped without a
+/// drain asks for nothing: the writer then ends when its queue's senders
+/// are gone.
 async fn stop_asked(stop: &mut watch::Receiver<bool>) {
-    // An error means the tracker is gone: that too is a stop.
-    let _ = stop.wait_for(|stopped| *stopped).await;
+    if stop.wait_for(|stopped| *stopped).await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Starts the task; returns the queue to send jobs to. The handler owns
