@@ -44,16 +44,16 @@ async fn run(path: &str, grouped: bool, leads: usize, concurrency: usize) -> any
     let pool = hujifen::db::connect(&format!("sqlite://{path}")).await?;
     let secrets = Secrets::from_master(b"a benchmark key of thirty-two bytes")?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut seed = hujifen::db::begin_write(&pool).await?;
+    let mut seed = pool.begin_write(&[]).await?;
     for i in 0..leads {
         let phone = format!("{}", 13_000_000_000u64 + i as u64);
-        sqlx::query(
-            "INSERT INTO verification_codes (phone, code_hmac, created_at) VALUES (?, ?, ?)",
+        hujifen::db::query(
+            "INSERT INTO verification_codes (phone, code_hmac, created_at) VALUES ($1, $2, $3)",
         )
         .bind(&phone)
         .bind(secrets.code_hmac(&phone, CODE))
         .bind(now)
-        .execute(&mut *seed)
+        .execute(seed.conn())
         .await?;
     }
     seed.commit().await?;
@@ -96,8 +96,8 @@ async fn run(path: &str, grouped: bool, leads: usize, concurrency: usize) -> any
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM leads")
-        .fetch_one(&pool)
+    let stored: i64 = hujifen::db::query("SELECT count(*) FROM leads")
+        .scalar(&pool)
         .await?;
     anyhow::ensure!(stored == leads as i64, "{stored} of {leads} stored");
     pool.close().await;

@@ -9,7 +9,6 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::web::Data;
 use actix_web::{App, HttpServer};
 use anyhow::{Context, anyhow};
-use sqlx::SqlitePool;
 use tokio::sync::Notify;
 
 use crate::guides::Guides;
@@ -34,6 +33,12 @@ impl Application {
     /// Opens and migrates the database and binds the listener (port 0 picks
     /// a free port, for tests).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // What can be refused without touching the database comes first:
+        // a bad URL or a missing key leaves no file and no connection.
+        let secrets = Secrets::load(
+            settings.secrets.session_key.as_deref(),
+            crate::db::data_folder(&settings.database.url)?.as_deref(),
+        )?;
         let pool = crate::db::connect(&settings.database.url).await?;
         let listener = TcpListener::bind(&settings.server.listen)
             .with_context(|| format!("listening on {}", settings.server.listen))?;
@@ -45,10 +50,6 @@ impl Application {
         let views = ViewCounter::load(&pool)
             .await
             .context("loading view counts")?;
-        let secrets = Secrets::load(
-            settings.secrets.session_key.as_deref(),
-            &crate::db::data_folder(&settings.database.url)?,
-        )?;
         let sms = crate::notify::sms::from_settings(&settings)?;
         let calendar = Calendar::bundled().map_err(|error| anyhow!("holiday table: {error}"))?;
         crate::cli::ensure_first_admin_named(
@@ -63,7 +64,7 @@ impl Application {
         let guide_pages = web::guides::prerender(&settings, &guides)?;
         let fixed_pages = web::FixedPages::render(&settings, &guides)?;
         let state = Data::new(AppState {
-            pool: pool.clone(),
+            db: pool.clone(),
             sitemap: web::seo::sitemap_xml(&settings.server.public_url, &guides),
             robots: web::seo::robots_txt(&settings.server.public_url),
             settings,
@@ -111,8 +112,8 @@ impl Application {
     }
 
     /// The database pool the server uses (shared, not a copy).
-    pub fn pool(&self) -> SqlitePool {
-        self.state.pool.clone()
+    pub fn pool(&self) -> crate::db::Db {
+        self.state.db.clone()
     }
 
     /// The admin login limiter, to read its hashing load.

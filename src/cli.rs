@@ -2,7 +2,6 @@
 //! advisor accounts on the same database.
 
 use anyhow::{Context, bail};
-use sqlx::SqlitePool;
 
 use crate::advisors::{check_password, check_username, hash_password, random_password};
 use crate::db;
@@ -22,7 +21,7 @@ characters), else a random one is generated and printed once.";
 /// admin named `HUJIFEN_ADMIN_USERNAME` (`settings.first_admin.username`), with the
 /// password from `HUJIFEN_ADMIN_PASSWORD` or a random one printed once.
 pub async fn ensure_first_admin_named(
-    pool: &SqlitePool,
+    pool: &crate::db::Db,
     username: &str,
     configured: Option<&str>,
 ) -> anyhow::Result<()> {
@@ -88,7 +87,7 @@ fn announce(username: &str, password: &str, generated: bool) {
 }
 
 /// Runs `hujifen advisor …`.
-pub async fn advisor(pool: &SqlitePool, args: &[String]) -> anyhow::Result<()> {
+pub async fn advisor(pool: &crate::db::Db, args: &[String]) -> anyhow::Result<()> {
     let (command, name) = match args {
         [command, name, ..] => (command.as_str(), name.to_lowercase()),
         _ => bail!("{USAGE}"),

@@ -15,18 +15,36 @@ pub fn shanghai_today() -> time::Date {
 /// UTC ISO text of Shanghai midnight starting `date`, comparable with the
 /// stored `created_at` columns.
 pub fn shanghai_midnight_utc(date: time::Date) -> String {
-    let utc = date
-        .midnight()
-        .assume_offset(time::macros::offset!(+8))
-        .to_offset(time::UtcOffset::UTC);
+    iso_text(
+        date.midnight()
+            .assume_offset(time::macros::offset!(+8))
+            .to_offset(time::UtcOffset::UTC),
+    )
+}
+
+/// Now as the stored timestamp text, `2026-12-02T08:30:00.123Z`: what
+/// SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` writes, and what sorts
+/// as text in time order on both backends.
+pub fn iso_now() -> String {
+    iso_text(time::OffsetDateTime::now_utc())
+}
+
+/// `days` before now, as stored timestamp text.
+pub fn iso_days_ago(days: i64) -> String {
+    iso_text(time::OffsetDateTime::now_utc() - time::Duration::days(days))
+}
+
+fn iso_text(at: time::OffsetDateTime) -> String {
+    let utc = at.to_offset(time::UtcOffset::UTC);
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         utc.year(),
         utc.month() as u8,
         utc.day(),
         utc.hour(),
         utc.minute(),
-        utc.second()
+        utc.second(),
+        utc.millisecond()
     )
 }
 

@@ -69,14 +69,23 @@ impl Secrets {
     }
 
     /// `HUJIFEN_SESSION_KEY` when set, else the key kept in the data folder
-    /// next to the database (created with owner-only permissions).
-    pub fn load(configured: Option<&str>, data_folder: &Path) -> anyhow::Result<Self> {
+    /// next to a SQLite database (created with owner-only permissions). With
+    /// no data folder (PostgreSQL: several instances must sign alike) the
+    /// key must be set.
+    pub fn load(configured: Option<&str>, data_folder: Option<&Path>) -> anyhow::Result<Self> {
         if let Some(key) = configured {
             if key.len() < 32 {
                 bail!("HUJIFEN_SESSION_KEY must be at least 32 characters");
             }
             return Self::from_master(key.as_bytes());
         }
+        let Some(data_folder) = data_folder else {
+            bail!(
+                "HUJIFEN_SESSION_KEY is required with PostgreSQL: every instance must use the same key (at least 32 characters)"
+            );
+        };
+        std::fs::create_dir_all(data_folder)
+            .with_context(|| format!("creating the data folder {}", data_folder.display()))?;
         let path: PathBuf = data_folder.join(KEY_FILE);
         match std::fs::read_to_string(&path) {
             Ok(text) => {
@@ -179,8 +188,8 @@ mod tests {
     #[test]
     fn the_key_is_generated_once_and_kept() {
         let folder = tempfile::tempdir().unwrap();
-        let first = Secrets::load(None, folder.path()).unwrap();
-        let second = Secrets::load(None, folder.path()).unwrap();
+        let first = Secrets::load(None, Some(folder.path())).unwrap();
+        let second = Secrets::load(None, Some(folder.path())).unwrap();
         assert_eq!(first.altcha_key(), second.altcha_key());
         #[cfg(unix)]
         {
@@ -191,9 +200,24 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(Secrets::load(Some("short"), folder.path()).is_err());
-        let configured =
-            Secrets::load(Some("a configured key that is long enough"), folder.path()).unwrap();
+        assert!(Secrets::load(Some("short"), Some(folder.path())).is_err());
+        let configured = Secrets::load(
+            Some("a configured key that is long enough"),
+            Some(folder.path()),
+        )
+        .unwrap();
         assert_ne!(configured.altcha_key(), first.altcha_key());
+    }
+
+    #[test]
+    fn without_a_data_folder_the_key_must_be_configured() {
+        let error = Secrets::load(None, None).err().map(|e| e.to_string());
+        assert!(
+            error
+                .as_deref()
+                .is_some_and(|e| e.contains("HUJIFEN_SESSION_KEY is required")),
+            "{error:?}"
+        );
+        assert!(Secrets::load(Some("a configured key that is long enough"), None).is_ok());
     }
 }

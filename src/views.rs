@@ -1,11 +1,11 @@
-//! Page view counts: counted in memory on the request path, written to SQLite
-//! in batches (every few seconds and at shutdown), so a page view never costs
-//! a database write.
+//! Page view counts: counted in memory on the request path, written to the
+//! database in batches (every few seconds and at shutdown), so a page view
+//! never costs a database write. Each flush also reads the stored totals
+//! back, so with several instances a page shows the views of all of them
+//! (as of the last flush) plus this instance's own since.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-
-use sqlx::SqlitePool;
 
 #[derive(Default)]
 struct Counts {
@@ -22,7 +22,7 @@ pub struct ViewCounter {
 
 impl ViewCounter {
     /// Starts from the stored counts.
-    pub async fn load(pool: &SqlitePool) -> Result<Self, sqlx::Error> {
+    pub async fn load(pool: &crate::db::Db) -> Result<Self, sqlx::Error> {
         let totals = crate::db::page_views::all(pool)
             .await?
             .into_iter()
@@ -56,23 +56,32 @@ impl ViewCounter {
         self.lock().totals.get(path).copied().unwrap_or(0)
     }
 
-    /// Writes the pending counts. On failure they are kept for the next try.
-    pub async fn flush(&self, pool: &SqlitePool) -> Result<usize, sqlx::Error> {
+    /// Writes the pending counts and reads the totals back. On failure the
+    /// counts are kept for the next try.
+    pub async fn flush(&self, pool: &crate::db::Db) -> Result<usize, sqlx::Error> {
         let batch: Vec<(String, u64)> = std::mem::take(&mut self.lock().pending)
             .into_iter()
             .collect();
-        if batch.is_empty() {
-            return Ok(0);
-        }
-        match crate::db::page_views::add(pool, &batch).await {
-            Ok(()) => Ok(batch.len()),
-            Err(error) => {
-                let mut counts = self.lock();
-                for (path, count) in batch {
-                    *counts.pending.entry(path).or_default() += count;
-                }
-                Err(error)
+        if !batch.is_empty()
+            && let Err(error) = crate::db::page_views::add(pool, &batch).await
+        {
+            let mut counts = self.lock();
+            for (path, count) in batch {
+                *counts.pending.entry(path).or_default() += count;
             }
+            return Err(error);
         }
+        let stored = crate::db::page_views::all(pool).await?;
+        let mut counts = self.lock();
+        let mut totals: HashMap<String, u64> = stored
+            .into_iter()
+            .map(|(path, views)| (path, u64::try_from(views).unwrap_or(0)))
+            .collect();
+        // Views counted while the flush ran are not stored yet.
+        for (path, count) in &counts.pending {
+            *totals.entry(path.clone()).or_default() += count;
+        }
+        counts.totals = totals;
+        Ok(batch.len())
     }
 }

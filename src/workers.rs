@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web::Data;
-use sqlx::SqlitePool;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -59,7 +58,7 @@ impl Workers {
     /// come first: the request state is built around their queues.
     pub fn start_writers(
         &self,
-        pool: &SqlitePool,
+        pool: &crate::db::Db,
         secrets: &Secrets,
         settings: &Settings,
     ) -> (LeadWriter, AssessmentWriter) {
@@ -112,7 +111,7 @@ impl Workers {
         {
             tracing::error!("group-commit writers did not drain within 2 s");
         }
-        match jobs.state.views.flush(&jobs.state.pool).await {
+        match jobs.state.views.flush(&jobs.state.db).await {
             Ok(pages) => tracing::info!(pages, "view counts written at shutdown"),
             Err(error) => tracing::error!(%error, "writing view counts at shutdown failed"),
         }
@@ -132,7 +131,7 @@ async fn deliver_outbox(
             break;
         }
         if let Err(error) =
-            crate::notify::outbox::process_due(&state.pool, &mailer, outbox.retry).await
+            crate::notify::outbox::process_due(&state.db, &mailer, outbox.retry).await
         {
             tracing::error!(%error, "outbox worker could not read the outbox");
         }
@@ -151,7 +150,7 @@ async fn flush_views_every(state: Data<AppState>, period: Duration) {
     let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        if let Err(error) = state.views.flush(&state.pool).await {
+        if let Err(error) = state.views.flush(&state.db).await {
             tracing::warn!(%error, "writing view counts failed; kept for the next try");
         }
     }
@@ -172,10 +171,31 @@ async fn retention_daily(state: Data<AppState>, mut stop: watch::Receiver<bool>)
     }
 }
 
+/// This process, as the holder of a job lease.
+fn instance_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(crate::tokens::random_token)
+}
+
 async fn apply_retention(state: &AppState) {
+    // Once a day across instances: whoever takes the lease runs the job;
+    // the lease ends a little before the next day's ticks.
+    let now = crate::clock::unix_now();
+    let until = now + RETENTION_PERIOD.as_secs() as i64 - 600;
+    match crate::db::jobs::take_lease(&state.db, "retention", instance_id(), now, until).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::info!("retention job ran on another instance today");
+            return;
+        }
+        Err(error) => {
+            tracing::error!(%error, "retention lease unavailable; will retry tomorrow");
+            return;
+        }
+    }
     let retention = &state.settings.retention;
     match crate::db::privacy::apply_retention(
-        &state.pool,
+        &state.db,
         retention.lead_days,
         retention.code_hours,
         retention.counter_days,

@@ -1,6 +1,6 @@
 //! `advisors`, `sessions`, `login_failures`, `admin_events`.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use super::{Conn, Db, Lock, Query, query};
 
 use crate::advisors::{LoginFailures, LoginGate, login_gate};
 
@@ -23,46 +23,42 @@ impl Advisor {
 
 const COLUMNS: &str = "id, username, display_name, email, role, active, password_hash";
 
-pub async fn count(pool: &SqlitePool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM advisors")
-        .fetch_one(pool)
-        .await
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    query("SELECT count(*) FROM advisors").scalar(db).await
 }
 
-pub async fn by_username(
-    pool: &SqlitePool,
-    username: &str,
-) -> Result<Option<Advisor>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM advisors WHERE username = ?"
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<Advisor>, sqlx::Error> {
+    query(&format!(
+        "SELECT {COLUMNS} FROM advisors WHERE username = $1"
     ))
     .bind(username)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
-pub async fn by_id(pool: &SqlitePool, id: i64) -> Result<Option<Advisor>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM advisors WHERE id = ?"))
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Advisor>, sqlx::Error> {
+    query(&format!("SELECT {COLUMNS} FROM advisors WHERE id = $1"))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await
 }
 
-pub async fn all(pool: &SqlitePool) -> Result<Vec<Advisor>, sqlx::Error> {
-    sqlx::query_as(&format!(
+pub async fn all(db: &Db) -> Result<Vec<Advisor>, sqlx::Error> {
+    query(&format!(
         "SELECT {COLUMNS} FROM advisors ORDER BY active DESC, username"
     ))
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
 /// Emails of active advisors, for notifications.
-pub async fn active_emails(pool: &SqlitePool) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT email FROM advisors WHERE active = 1 AND email IS NOT NULL AND email != ''",
+pub async fn active_emails(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows: Vec<(String,)> = query(
+        "SELECT email FROM advisors WHERE active = TRUE AND email IS NOT NULL AND email != ''",
     )
-    .fetch_all(pool)
-    .await
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(email,)| email).collect())
 }
 
 pub struct NewAdvisor<'a> {
@@ -74,60 +70,44 @@ pub struct NewAdvisor<'a> {
 }
 
 /// None when the username is taken.
-pub async fn insert(
-    pool: &SqlitePool,
-    advisor: NewAdvisor<'_>,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO advisors (username, display_name, email, role, password_hash) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (username) DO NOTHING RETURNING id",
+pub async fn insert(db: &Db, advisor: NewAdvisor<'_>) -> Result<Option<i64>, sqlx::Error> {
+    query(
+        "INSERT INTO advisors (username, display_name, email, role, password_hash) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(advisor.username)
     .bind(advisor.display_name)
     .bind(advisor.email)
     .bind(advisor.role)
     .bind(advisor.password_hash)
-    .fetch_optional(pool)
+    .scalar_optional(db)
     .await
 }
 
 /// Sets a new password and ends every session of the advisor.
-pub async fn set_password(
-    pool: &SqlitePool,
-    id: i64,
-    password_hash: &str,
-) -> Result<bool, sqlx::Error> {
-    let update =
-        sqlx::query("UPDATE advisors SET password_hash = ? WHERE id = ?").bind(password_hash);
-    change_and_sign_out(pool, id, update).await
+pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<bool, sqlx::Error> {
+    let update = query("UPDATE advisors SET password_hash = $1 WHERE id = $2").bind(password_hash);
+    change_and_sign_out(db, id, update).await
 }
 
 /// Disables an advisor and ends their sessions.
-pub async fn disable(pool: &SqlitePool, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn disable(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     change_and_sign_out(
-        pool,
+        db,
         id,
-        sqlx::query("UPDATE advisors SET active = 0 WHERE id = ?"),
+        query("UPDATE advisors SET active = FALSE WHERE id = $1"),
     )
     .await
 }
 
 /// Runs `update` (its last parameter is the advisor id) and ends the
 /// advisor's sessions, together.
-async fn change_and_sign_out<'q>(
-    pool: &SqlitePool,
-    id: i64,
-    update: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-) -> Result<bool, sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
-    let changed = update
+async fn change_and_sign_out(db: &Db, id: i64, update: Query<'_>) -> Result<bool, sqlx::Error> {
+    let mut transaction = db.begin_write(&[]).await?;
+    let changed = update.bind(id).execute(transaction.conn()).await?;
+    query("DELETE FROM sessions WHERE advisor_id = $1")
         .bind(id)
-        .execute(&mut *transaction)
-        .await?
-        .rows_affected();
-    sqlx::query("DELETE FROM sessions WHERE advisor_id = ?")
-        .bind(id)
-        .execute(&mut *transaction)
+        .execute(transaction.conn())
         .await?;
     transaction.commit().await?;
     Ok(changed == 1)
@@ -136,19 +116,19 @@ async fn change_and_sign_out<'q>(
 // Sessions.
 
 pub async fn create_session(
-    pool: &SqlitePool,
+    db: &Db,
     id_hash: &str,
     advisor_id: i64,
     csrf_token: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (id_hash, advisor_id, csrf_token, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
+    query("INSERT INTO sessions (id_hash, advisor_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id_hash)
         .bind(advisor_id)
         .bind(csrf_token)
         .bind(now)
         .bind(now)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -161,28 +141,28 @@ pub struct SessionRow {
     pub last_seen_at: i64,
 }
 
-pub async fn session(pool: &SqlitePool, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT advisor_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = ?",
+pub async fn session(db: &Db, id_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    query(
+        "SELECT advisor_id, csrf_token, created_at, last_seen_at FROM sessions WHERE id_hash = $1",
     )
     .bind(id_hash)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
-pub async fn touch_session(pool: &SqlitePool, id_hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?")
+pub async fn touch_session(db: &Db, id_hash: &str, now: i64) -> Result<(), sqlx::Error> {
+    query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
         .bind(now)
         .bind(id_hash)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
-pub async fn delete_session(pool: &SqlitePool, id_hash: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+pub async fn delete_session(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
+    query("DELETE FROM sessions WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -211,22 +191,22 @@ pub enum LoginReservation {
 }
 
 async fn login_failures(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     attempt: &LoginAttempt<'_>,
 ) -> Result<LoginFailures, sqlx::Error> {
-    let (account, last): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT count(*), max(at) FROM login_failures WHERE username = ? AND known_device = ? AND at > ?",
+    let (account, last): (i64, Option<i64>) = query(
+        "SELECT count(*), max(at) FROM login_failures WHERE username = $1 AND known_device = $2 AND at > $3",
     )
     .bind(attempt.username)
     .bind(attempt.known_device)
     .bind(attempt.now - 86_400)
-    .fetch_one(&mut *connection)
+    .fetch_one(&mut *conn)
     .await?;
     let (ip_recent, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT count(*), min(at) FROM login_failures WHERE ip = ? AND at > ?")
+        query("SELECT count(*), min(at) FROM login_failures WHERE ip = $1 AND at > $2")
             .bind(attempt.ip)
             .bind(attempt.now - crate::advisors::IP_WINDOW_SECONDS)
-            .fetch_one(&mut *connection)
+            .fetch_one(&mut *conn)
             .await?;
     Ok(LoginFailures {
         known_device: attempt.known_device,
@@ -239,24 +219,31 @@ async fn login_failures(
 
 /// Checks the gate and, when open, records the attempt as a failure: one
 /// `BEGIN IMMEDIATE`, so attempts in flight are counted by the next gate.
+/// On PostgreSQL the same holds across instances through the `login` lock
+/// on the username (folded as `COLLATE NOCASE` folds it) and the `client`
+/// lock on the IP.
 pub async fn reserve_login_attempt(
-    pool: &SqlitePool,
+    db: &Db,
     attempt: &LoginAttempt<'_>,
 ) -> Result<LoginReservation, sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
-    let gate = login_gate(login_failures(&mut transaction, attempt).await?);
+    let account = attempt.username.to_ascii_lowercase();
+    let mut transaction = db
+        .begin_write(&[Lock::on("login", &account), Lock::on("client", attempt.ip)])
+        .await?;
+    let mut conn = transaction.conn();
+    let gate = login_gate(login_failures(&mut conn, attempt).await?);
     if gate != LoginGate::Open {
         transaction.commit().await?;
         return Ok(LoginReservation::Refused(gate));
     }
-    let attempt_id: i64 = sqlx::query_scalar(
-        "INSERT INTO login_failures (username, known_device, ip, at) VALUES (?, ?, ?, ?) RETURNING id",
+    let attempt_id: i64 = query(
+        "INSERT INTO login_failures (username, known_device, ip, at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(attempt.username)
     .bind(attempt.known_device)
     .bind(attempt.ip)
     .bind(attempt.now)
-    .fetch_one(&mut *transaction)
+    .scalar(&mut conn)
     .await?;
     transaction.commit().await?;
     Ok(LoginReservation::Reserved { attempt_id })
@@ -264,10 +251,10 @@ pub async fn reserve_login_attempt(
 
 /// A reserved attempt that was not hashed after all (no hashing permit):
 /// it never happened.
-pub async fn release_login_attempt(pool: &SqlitePool, attempt_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE id = ?")
+pub async fn release_login_attempt(db: &Db, attempt_id: i64) -> Result<(), sqlx::Error> {
+    query("DELETE FROM login_failures WHERE id = $1")
         .bind(attempt_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -276,31 +263,31 @@ pub async fn release_login_attempt(pool: &SqlitePool, attempt_id: i64) -> Result
 /// bucket are cleared (not the other bucket's: a stranger's failures stay
 /// when the known device signs in).
 pub async fn login_succeeded(
-    pool: &SqlitePool,
+    db: &Db,
     attempt_id: i64,
     username: &str,
     known_device: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM login_failures WHERE id = ? OR (username = ? AND known_device = ?)")
+    query("DELETE FROM login_failures WHERE id = $1 OR (username = $2 AND known_device = $3)")
         .bind(attempt_id)
         .bind(username)
         .bind(known_device)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
 
 pub async fn record_admin_event(
-    pool: &SqlitePool,
+    db: &Db,
     advisor_id: i64,
     kind: &str,
     detail: &serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO admin_events (advisor_id, kind, detail) VALUES (?, ?, ?)")
+    query("INSERT INTO admin_events (advisor_id, kind, detail) VALUES ($1, $2, $3)")
         .bind(advisor_id)
         .bind(kind)
         .bind(detail.to_string())
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }

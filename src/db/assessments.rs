@@ -1,10 +1,9 @@
 //! The `assessments` table.
 
-use sqlx::SqlitePool;
-
 use serde::{Deserialize, Serialize};
 
 use super::group_commit::{WriterConnection, WriterTasks};
+use super::{Conn, Db, Query, query};
 use crate::scoring::{Assessment, Profile, Recorded, ReferenceWageUsed};
 
 #[derive(Debug, sqlx::FromRow)]
@@ -49,12 +48,11 @@ struct Stamp {
 }
 
 /// The self-test stored under `token`, as stored.
-pub async fn find(pool: &SqlitePool, token: &str) -> Result<Option<StoredAssessment>, Error> {
-    let row: Option<Row> =
-        sqlx::query_as("SELECT answers, result FROM assessments WHERE token = ?")
-            .bind(token)
-            .fetch_optional(pool)
-            .await?;
+pub async fn find(db: &Db, token: &str) -> Result<Option<StoredAssessment>, Error> {
+    let row: Option<Row> = query("SELECT answers, result FROM assessments WHERE token = $1")
+        .bind(token)
+        .fetch_optional(db)
+        .await?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -77,10 +75,8 @@ pub async fn find(pool: &SqlitePool, token: &str) -> Result<Option<StoredAssessm
     }))
 }
 
-pub async fn count(pool: &SqlitePool) -> Result<i64, Error> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM assessments")
-        .fetch_one(pool)
-        .await?)
+pub async fn count(db: &Db) -> Result<i64, Error> {
+    Ok(query("SELECT count(*) FROM assessments").scalar(db).await?)
 }
 
 /// Stores self-test results with group commit (see `group_commit`).
@@ -99,13 +95,10 @@ struct Pending {
     reply: tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>,
 }
 
-async fn insert_row(
-    connection: &mut sqlx::SqliteConnection,
-    row: &Pending,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+async fn insert_row(conn: &mut Conn<'_>, row: &Pending) -> Result<(), sqlx::Error> {
+    query(
         "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&row.token)
     .bind(&row.rule_set)
@@ -113,7 +106,7 @@ async fn insert_row(
     .bind(&row.result)
     .bind(row.total)
     .bind(row.reaches_standard)
-    .execute(connection)
+    .execute(conn)
     .await?;
     Ok(())
 }
@@ -123,23 +116,30 @@ async fn insert_row(
 /// every request gets its own true answer.
 async fn write_batch(mut writer: WriterConnection, batch: Vec<Pending>) -> WriterConnection {
     let together = async {
-        let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard) ",
+        let mut insert = Query::build();
+        insert.push(
+            "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard) VALUES ",
         );
-        insert.push_values(&batch, |mut values, row| {
-            values
+        for (index, row) in batch.iter().enumerate() {
+            if index > 0 {
+                insert.push(", ");
+            }
+            insert
+                .push("(")
                 .push_bind(row.token.as_str())
+                .push(", ")
                 .push_bind(row.rule_set.as_str())
+                .push(", ")
                 .push_bind(row.answers.as_str())
+                .push(", ")
                 .push_bind(row.result.as_str())
+                .push(", ")
                 .push_bind(row.total)
-                .push_bind(row.reaches_standard);
-        });
-        insert
-            .build()
-            .execute(writer.get().await?)
-            .await
-            .map(|_| ())
+                .push(", ")
+                .push_bind(row.reaches_standard)
+                .push(")");
+        }
+        insert.execute(writer.get().await?.conn()).await.map(|_| ())
     };
     match together.await {
         Ok(()) => {
@@ -151,11 +151,7 @@ async fn write_batch(mut writer: WriterConnection, batch: Vec<Pending>) -> Write
             tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
             writer.discard();
             for row in batch {
-                let alone = async {
-                    let mut connection = writer.pool().acquire().await?;
-                    insert_row(&mut connection, &row).await
-                };
-                let result = alone.await;
+                let result = insert_row(&mut Conn::from(writer.db()), &row).await;
                 let _ = row.reply.send(result);
             }
         }
@@ -164,9 +160,10 @@ async fn write_batch(mut writer: WriterConnection, batch: Vec<Pending>) -> Write
 }
 
 impl AssessmentWriter {
-    pub fn start(tasks: &WriterTasks, pool: SqlitePool) -> Self {
-        // Six bound values a row: 1024 rows stay far below SQLite's limit.
-        let writer = WriterConnection::new(pool);
+    pub fn start(tasks: &WriterTasks, db: Db) -> Self {
+        // Six bound values a row: 1024 rows stay far below SQLite's limit
+        // (and PostgreSQL's 65535).
+        let writer = WriterConnection::new(db);
         let jobs = super::group_commit::spawn(tasks, 1024, writer, write_batch);
         Self { jobs }
     }
@@ -221,12 +218,12 @@ mod tests {
     async fn one_bad_row_fails_alone_and_the_writer_goes_on() {
         let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", folder.path().join("test.db").display());
-        let pool = crate::db::connect(&url).await.unwrap();
+        let db = crate::db::connect(&url).await.unwrap();
         let wages = ReferenceWages::bundled();
         let today = time::macros::date!(2026 - 11 - 28);
         let answers = profile();
         let assessment = assess(&answers, today, &wages);
-        let writer = AssessmentWriter::start(&WriterTasks::default(), pool.clone());
+        let writer = AssessmentWriter::start(&WriterTasks::default(), db.clone());
         let (first, second) = (
             crate::tokens::time_ordered_token(),
             crate::tokens::time_ordered_token(),
@@ -243,7 +240,7 @@ mod tests {
         );
         assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
         assert!(matches!(b, Err(Error::Database(_))), "{b:?}");
-        assert_eq!(count(&pool).await.unwrap(), 2);
+        assert_eq!(count(&db).await.unwrap(), 2);
 
         // The next batch is written as usual.
         let third = crate::tokens::time_ordered_token();
@@ -251,7 +248,7 @@ mod tests {
             .insert(&third, &profile(), &assessment)
             .await
             .unwrap();
-        let stored = find(&pool, &third).await.unwrap().unwrap();
+        let stored = find(&db, &third).await.unwrap().unwrap();
         assert_eq!(stored.profile, answers);
         assert_eq!(
             stored.recorded.rules_revision.as_deref(),
@@ -260,6 +257,6 @@ mod tests {
         let replayed = replay(&stored.profile, &stored.recorded, &wages);
         assert_eq!(replayed.total, assessment.total);
         assert_eq!(replayed.items, assessment.items);
-        assert_eq!(count(&pool).await.unwrap(), 3);
+        assert_eq!(count(&db).await.unwrap(), 3);
     }
 }

@@ -5,9 +5,11 @@
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
-use sqlx::{SqliteConnection, SqlitePool};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
+
+use super::Db;
+use super::sql::Owned;
 
 /// The writer tasks spawned with it, to be drained together at shutdown.
 #[derive(Clone)]
@@ -105,28 +107,28 @@ where
 /// so a writer rotating through the pool read the hot B-tree pages again on
 /// every batch: keeping one connection made `POST /self-test` 1.2× faster.
 pub struct WriterConnection {
-    pool: SqlitePool,
-    connection: Option<SqliteConnection>,
+    db: Db,
+    connection: Option<Owned>,
 }
 
 impl WriterConnection {
-    pub fn new(pool: SqlitePool) -> Self {
+    pub fn new(db: Db) -> Self {
         Self {
-            pool,
+            db,
             connection: None,
         }
     }
 
     /// The connection, opened (with the pool's settings) when there is none.
     /// Once the pool is closed the writer stops writing too.
-    pub async fn get(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
-        if self.pool.is_closed() {
+    pub async fn get(&mut self) -> Result<&mut Owned, sqlx::Error> {
+        if self.db.is_closed() {
             self.connection = None;
             return Err(sqlx::Error::PoolClosed);
         }
         let connection = match self.connection.take() {
             Some(connection) => connection,
-            None => self.pool.acquire().await?.detach(),
+            None => self.db.detached().await?,
         };
         Ok(self.connection.insert(connection))
     }
@@ -139,9 +141,9 @@ impl WriterConnection {
         self.connection = None;
     }
 
-    /// The pool, for writing one by one after a failed batch.
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    /// The database (its pool), for writing one by one after a failed batch.
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 }
 
@@ -188,8 +190,9 @@ mod tests {
 
     async fn has_mark(writer: &mut WriterConnection) -> i64 {
         let connection = writer.get().await.unwrap();
-        sqlx::query_scalar("SELECT count(*) FROM temp.sqlite_master WHERE name = 'mark'")
-            .fetch_one(connection)
+        // SQLite only (these tests run on SQLite): the connection's TEMP schema.
+        crate::db::query("SELECT count(*) FROM temp.sqlite_master WHERE name = 'mark'")
+            .scalar(connection.conn())
             .await
             .unwrap()
     }
@@ -198,11 +201,11 @@ mod tests {
     async fn the_writer_keeps_its_connection_until_discarded_or_closed() {
         let folder = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", folder.path().join("test.db").display());
-        let pool = crate::db::connect(&url).await.unwrap();
-        let mut writer = WriterConnection::new(pool.clone());
+        let db = crate::db::connect(&url).await.unwrap();
+        let mut writer = WriterConnection::new(db.clone());
         // A TEMP table lives only as long as the connection that made it.
-        sqlx::query("CREATE TEMP TABLE mark (x)")
-            .execute(writer.get().await.unwrap())
+        crate::db::query("CREATE TEMP TABLE mark (x)")
+            .execute(writer.get().await.unwrap().conn())
             .await
             .unwrap();
         assert_eq!(has_mark(&mut writer).await, 1);
@@ -210,7 +213,7 @@ mod tests {
         writer.discard();
         assert_eq!(has_mark(&mut writer).await, 0);
 
-        pool.close().await;
+        db.close().await;
         assert!(matches!(writer.get().await, Err(sqlx::Error::PoolClosed)));
     }
 }

@@ -2,7 +2,8 @@
 //! timeline event in the same transaction and counts as activity.
 
 use serde_json::json;
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+
+use super::{Db, Lock, Query, dialect, query};
 
 use crate::leads::status::LeadStatus;
 
@@ -44,7 +45,7 @@ const ROW_COLUMNS: &str =
     "l.id, l.name, l.phone, l.interest, l.organisation, l.status, l.advisor_id,
     a.display_name AS advisor_name, l.total, l.created_at, l.first_contacted_at, l.next_follow_up";
 
-fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &LeadFilter) {
+fn push_filter(query: &mut Query<'_>, filter: &LeadFilter) {
     query.push(" WHERE 1 = 1");
     if let Some(status) = filter.status {
         query.push(" AND l.status = ").push_bind(status.code());
@@ -89,12 +90,19 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &LeadFilter) {
         .filter(|s| !s.is_empty())
     {
         if search.len() == 4 && search.bytes().all(|b| b.is_ascii_digit()) {
+            // The last four digits: `substr(x, -4)` counts from the end on
+            // SQLite only; four digits hold no LIKE wildcard.
             query
-                .push(" AND substr(l.phone, -4) = ")
-                .push_bind(search.to_string());
+                .push(" AND l.phone LIKE ")
+                .push_bind(format!("%{search}"));
         } else {
-            let pattern = format!("%{}%", search.replace(['%', '_'], ""));
-            query.push(" AND l.name LIKE ").push_bind(pattern);
+            // Case-insensitive on both (SQLite's LIKE folds ASCII case,
+            // PostgreSQL's does not); `\` is PostgreSQL's LIKE escape.
+            let pattern = format!("%{}%", search.replace(['%', '_', '\\'], ""));
+            query
+                .push(" AND lower(l.name) LIKE lower(")
+                .push_bind(pattern)
+                .push(")");
         }
     }
     if let Some(advisor) = filter.visible_to {
@@ -106,15 +114,17 @@ fn push_filter(query: &mut QueryBuilder<'_, Sqlite>, filter: &LeadFilter) {
 }
 
 pub async fn list(
-    pool: &SqlitePool,
+    db: &Db,
     filter: &LeadFilter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<LeadRow>, i64), sqlx::Error> {
-    let mut count = QueryBuilder::<Sqlite>::new("SELECT count(*) FROM leads l");
+    let mut count = Query::build();
+    count.push("SELECT count(*) FROM leads l");
     push_filter(&mut count, filter);
-    let total: i64 = count.build_query_scalar().fetch_one(pool).await?;
-    let mut query = QueryBuilder::<Sqlite>::new(format!(
+    let total: i64 = count.scalar(db).await?;
+    let mut query = Query::build();
+    query.push(&format!(
         "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
     ));
     push_filter(&mut query, filter);
@@ -123,16 +133,16 @@ pub async fn list(
         .push_bind(limit)
         .push(" OFFSET ")
         .push_bind(offset);
-    let rows = query.build_query_as::<LeadRow>().fetch_all(pool).await?;
+    let rows = query.fetch_all::<LeadRow>(db).await?;
     Ok((rows, total))
 }
 
-pub async fn row(pool: &SqlitePool, id: i64) -> Result<Option<LeadRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id WHERE l.id = ?"
+pub async fn row(db: &Db, id: i64) -> Result<Option<LeadRow>, sqlx::Error> {
+    query(&format!(
+        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id WHERE l.id = $1"
     ))
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
@@ -146,13 +156,13 @@ pub struct LeadExtra {
     pub marketing: bool,
 }
 
-pub async fn extra(pool: &SqlitePool, id: i64) -> Result<Option<LeadExtra>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn extra(db: &Db, id: i64) -> Result<Option<LeadExtra>, sqlx::Error> {
+    query(
         "SELECT source, assessment_token, assessment_snapshot, consent_version, consent_at, marketing
-         FROM leads WHERE id = ?",
+         FROM leads WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await
 }
 
@@ -164,13 +174,11 @@ pub struct Event {
     pub created_at: String,
 }
 
-pub async fn events(pool: &SqlitePool, lead_id: i64) -> Result<Vec<Event>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT kind, detail, actor, created_at FROM lead_events WHERE lead_id = ? ORDER BY id",
-    )
-    .bind(lead_id)
-    .fetch_all(pool)
-    .await
+pub async fn events(db: &Db, lead_id: i64) -> Result<Vec<Event>, sqlx::Error> {
+    query("SELECT kind, detail, actor, created_at FROM lead_events WHERE lead_id = $1 ORDER BY id")
+        .bind(lead_id)
+        .fetch_all(db)
+        .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -183,13 +191,13 @@ pub struct Consent {
     pub created_at: String,
 }
 
-pub async fn consents(pool: &SqlitePool, lead_id: i64) -> Result<Vec<Consent>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn consents(db: &Db, lead_id: i64) -> Result<Vec<Consent>, sqlx::Error> {
+    query(
         "SELECT notice_version, consent, marketing, share_sensitive, ip, created_at FROM consents
-         WHERE lead_id = ? ORDER BY id",
+         WHERE lead_id = $1 ORDER BY id",
     )
     .bind(lead_id)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }
 
@@ -208,30 +216,36 @@ pub enum Change<'a> {
     Reveal,
 }
 
+/// One change at a time per lead across instances (the `lead` lock), so
+/// the "from" of a status change is the status it replaced.
 pub async fn apply(
-    pool: &SqlitePool,
+    db: &Db,
     lead_id: i64,
     actor: &str,
     change: Change<'_>,
 ) -> Result<(), sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
+    let lead_key = lead_id.to_string();
+    let mut transaction = db.begin_write(&[Lock::on("lead", &lead_key)]).await?;
+    let mut conn = transaction.conn();
+    let now = crate::clock::iso_now();
     let (kind, detail) = match change {
         Change::Note(text) => ("note", json!({ "text": text })),
         Change::Status { status, reason } => {
-            let previous: String = sqlx::query_scalar("SELECT status FROM leads WHERE id = ?")
+            let previous: String = query("SELECT status FROM leads WHERE id = $1")
                 .bind(lead_id)
-                .fetch_one(&mut *transaction)
+                .scalar(&mut conn)
                 .await?;
-            sqlx::query(
-                "UPDATE leads SET status = ?,
-                     first_contacted_at = CASE WHEN first_contacted_at IS NULL AND ?
-                         THEN strftime('%Y-%m-%dT%H:%M:%fZ', 'now') ELSE first_contacted_at END
-                 WHERE id = ?",
+            query(
+                "UPDATE leads SET status = $1,
+                     first_contacted_at = CASE WHEN first_contacted_at IS NULL AND $2
+                         THEN $3 ELSE first_contacted_at END
+                 WHERE id = $4",
             )
             .bind(status.code())
             .bind(status != LeadStatus::New)
+            .bind(&now)
             .bind(lead_id)
-            .execute(&mut *transaction)
+            .execute(&mut conn)
             .await?;
             (
                 "status_changed",
@@ -242,10 +256,10 @@ pub async fn apply(
             advisor_id,
             advisor_name,
         } => {
-            sqlx::query("UPDATE leads SET advisor_id = ? WHERE id = ?")
+            query("UPDATE leads SET advisor_id = $1 WHERE id = $2")
                 .bind(advisor_id)
                 .bind(lead_id)
-                .execute(&mut *transaction)
+                .execute(&mut conn)
                 .await?;
             (
                 "assigned",
@@ -253,31 +267,31 @@ pub async fn apply(
             )
         }
         Change::FollowUp(date) => {
-            sqlx::query("UPDATE leads SET next_follow_up = ? WHERE id = ?")
+            query("UPDATE leads SET next_follow_up = $1 WHERE id = $2")
                 .bind(date)
                 .bind(lead_id)
-                .execute(&mut *transaction)
+                .execute(&mut conn)
                 .await?;
             ("follow_up_set", json!({ "date": date }))
         }
         Change::Reveal => ("phone_revealed", json!({})),
     };
-    sqlx::query(
-        "UPDATE leads SET last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-    )
-    .bind(lead_id)
-    .execute(&mut *transaction)
-    .await?;
-    super::leads::add_event(&mut transaction, lead_id, kind, &detail, Some(actor)).await?;
+    query("UPDATE leads SET last_activity_at = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(lead_id)
+        .execute(&mut conn)
+        .await?;
+    super::leads::add_event(&mut conn, lead_id, kind, &detail, Some(actor)).await?;
     transaction.commit().await
 }
 
 /// Counts by status, for the leads this advisor may see.
 pub async fn status_counts(
-    pool: &SqlitePool,
+    db: &Db,
     visible_to: Option<i64>,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let mut query = QueryBuilder::<Sqlite>::new("SELECT l.status, count(*) FROM leads l");
+    let mut query = Query::build();
+    query.push("SELECT l.status, count(*) FROM leads l");
     push_filter(
         &mut query,
         &LeadFilter {
@@ -286,16 +300,17 @@ pub async fn status_counts(
         },
     );
     query.push(" GROUP BY l.status");
-    query.build_query_as().fetch_all(pool).await
+    query.fetch_all(db).await
 }
 
 /// Open leads with a follow-up date on or before `today` (YYYY-MM-DD).
 pub async fn follow_ups_due(
-    pool: &SqlitePool,
+    db: &Db,
     today: &str,
     visible_to: Option<i64>,
 ) -> Result<Vec<LeadRow>, sqlx::Error> {
-    let mut query = QueryBuilder::<Sqlite>::new(format!(
+    let mut query = Query::build();
+    query.push(&format!(
         "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
     ));
     push_filter(
@@ -306,29 +321,33 @@ pub async fn follow_ups_due(
         },
     );
     query
-        .push(format!(
+        .push(&format!(
             " AND l.status IN ({}) AND l.next_follow_up IS NOT NULL AND l.next_follow_up <= ",
             LeadStatus::sql_list(&LeadStatus::FOLLOWED_UP)
         ))
         .push_bind(today.to_string())
         .push(" ORDER BY l.next_follow_up, l.id LIMIT 100");
-    query.build_query_as().fetch_all(pool).await
+    query.fetch_all(db).await
 }
 
 /// Per Shanghai day since `since` (UTC ISO): self-tests, leads, first contacts.
 pub async fn daily_activity(
-    pool: &SqlitePool,
+    db: &Db,
     since: &str,
 ) -> Result<Vec<(String, i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+    let backend = db.backend();
+    let created = dialect::shanghai_day(backend, "created_at");
+    let contacted = dialect::shanghai_day(backend, "first_contacted_at");
+    query(&format!(
         "WITH days AS (
-             SELECT date(created_at, '+8 hours') AS day, 1 AS tests, 0 AS leads, 0 AS contacts FROM assessments WHERE created_at >= ?1
-             UNION ALL SELECT date(created_at, '+8 hours'), 0, 1, 0 FROM leads WHERE created_at >= ?1
-             UNION ALL SELECT date(first_contacted_at, '+8 hours'), 0, 0, 1 FROM leads WHERE first_contacted_at >= ?1
+             SELECT {created} AS day, 1 AS tests, 0 AS leads, 0 AS contacts FROM assessments WHERE created_at >= $1
+             UNION ALL SELECT {created}, 0, 1, 0 FROM leads WHERE created_at >= $1
+             UNION ALL SELECT {contacted}, 0, 0, 1 FROM leads WHERE first_contacted_at >= $1
          )
-         SELECT day, sum(tests), sum(leads), sum(contacts) FROM days GROUP BY day ORDER BY day",
-    )
+         SELECT day, CAST(sum(tests) AS BIGINT), CAST(sum(leads) AS BIGINT), CAST(sum(contacts) AS BIGINT)
+         FROM days GROUP BY day ORDER BY day"
+    ))
     .bind(since)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await
 }

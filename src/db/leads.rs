@@ -2,9 +2,9 @@
 //! is checked and stored in one short transaction, or not at all.
 
 use serde_json::json;
-use sqlx::{Connection, SqliteConnection, SqlitePool};
 
 use super::group_commit::{WriterConnection, WriterTasks};
+use super::{Conn, Db, Lock, query};
 
 use super::verification::CodeCheck;
 use crate::leads::codes::CodeRules;
@@ -42,22 +42,38 @@ pub enum SubmitOutcome {
 
 /// Checks and stores one request in its own transaction.
 pub async fn submit(
-    pool: &SqlitePool,
+    db: &Db,
     secrets: &Secrets,
     rules: &CodeRules,
     limits: &SubmitLimits,
     submission: &Submission,
 ) -> Result<SubmitOutcome, sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
-    let outcome = submit_in(&mut transaction, secrets, rules, limits, submission).await?;
+    let mut transaction = db.begin_write(&submit_locks(submission)).await?;
+    let outcome = submit_in(&mut transaction.conn(), secrets, rules, limits, submission).await?;
     transaction.commit().await?;
     Ok(outcome)
 }
 
+/// What a submission serialises on across instances (PostgreSQL; SQLite's
+/// one writer lock covers all): the phone (its limit, its code, its open
+/// lead), the client (its limit) and the form's idempotency key (stored
+/// once, whichever phone sends it).
+pub fn submit_locks(submission: &Submission) -> Vec<Lock<'_>> {
+    let mut locks = vec![
+        super::verification::code_lock(submission.request.phone.as_str()),
+        Lock::on("client", &submission.ip),
+    ];
+    if let Some(key) = submission.request.idempotency_key.as_deref() {
+        locks.push(Lock::on("idempotency-key", key));
+    }
+    locks
+}
+
 /// Checks and stores one request inside the caller's transaction; every
 /// outcome's writes (a wrong code counted, say) are kept when it commits.
+/// The transaction must hold `submit_locks(submission)`.
 pub async fn submit_in(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     secrets: &Secrets,
     rules: &CodeRules,
     limits: &SubmitLimits,
@@ -65,15 +81,15 @@ pub async fn submit_in(
 ) -> Result<SubmitOutcome, sqlx::Error> {
     let request = &submission.request;
     let phone = request.phone.as_str();
-    let key_to_store = match idempotency(transaction, submission).await? {
+    let key_to_store = match idempotency(conn, submission).await? {
         KeyUse::Replay(lead_id) => return Ok(SubmitOutcome::Replayed(lead_id)),
         KeyUse::Store(key) => key,
     };
-    if let Err(refusal) = check_limits(transaction, limits, submission).await? {
+    if let Err(refusal) = check_limits(conn, limits, submission).await? {
         return Ok(SubmitOutcome::Refused(refusal));
     }
     let check = super::verification::consume_code_from(
-        &mut *transaction,
+        &mut *conn,
         secrets,
         rules,
         phone,
@@ -88,14 +104,14 @@ pub async fn submit_in(
         CodeCheck::Locked => return Ok(SubmitOutcome::CodeLocked),
         _ => return Ok(SubmitOutcome::CodeMissing),
     }
-    let (lead_id, repeat) = match open_lead(transaction, phone).await? {
+    let (lead_id, repeat) = match open_lead(conn, phone).await? {
         Some(lead_id) => {
-            join_lead(transaction, lead_id, submission).await?;
+            join_lead(conn, lead_id, submission).await?;
             (lead_id, true)
         }
-        None => (create_lead(transaction, submission).await?, false),
+        None => (create_lead(conn, submission).await?, false),
     };
-    record_submission(transaction, submission, lead_id, repeat, key_to_store).await?;
+    record_submission(conn, submission, lead_id, repeat, key_to_store).await?;
     Ok(if repeat {
         SubmitOutcome::Joined(lead_id)
     } else {
@@ -116,16 +132,16 @@ enum KeyUse<'a> {
 /// leaked (a shared page, a cached form) must not swallow someone else's
 /// request. With another phone the key is not stored again.
 async fn idempotency<'a>(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     submission: &'a Submission,
 ) -> Result<KeyUse<'a>, sqlx::Error> {
     let Some(key) = submission.request.idempotency_key.as_deref() else {
         return Ok(KeyUse::Store(None));
     };
     let earlier: Option<(i64, String)> =
-        sqlx::query_as("SELECT lead_id, phone FROM lead_submissions WHERE idempotency_key = ?")
+        query("SELECT lead_id, phone FROM lead_submissions WHERE idempotency_key = $1")
             .bind(key)
-            .fetch_optional(&mut *transaction)
+            .fetch_optional(&mut *conn)
             .await?;
     Ok(match earlier {
         Some((lead_id, phone)) if phone == submission.request.phone.as_str() => {
@@ -138,7 +154,7 @@ async fn idempotency<'a>(
 
 /// The per-phone and per-IP submission limits.
 async fn check_limits(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     limits: &SubmitLimits,
     submission: &Submission,
 ) -> Result<Result<(), Refusal>, sqlx::Error> {
@@ -147,19 +163,19 @@ async fn check_limits(
     // SQLite's thread, and this path runs once per lead in a group commit.
     let [by_phone, by_ip] = limits.rules();
     let (phone_count, phone_oldest, ip_count, ip_oldest): (i64, Option<i64>, i64, Option<i64>) =
-        sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE phone = ?1 AND created_at > ?2),
-                    min(created_at) FILTER (WHERE phone = ?1 AND created_at > ?2),
-                    count(*) FILTER (WHERE ip = ?3 AND created_at > ?4),
-                    min(created_at) FILTER (WHERE ip = ?3 AND created_at > ?4)
+        query(
+            "SELECT count(*) FILTER (WHERE phone = $1 AND created_at > $2),
+                    min(created_at) FILTER (WHERE phone = $1 AND created_at > $2),
+                    count(*) FILTER (WHERE ip = $3 AND created_at > $4),
+                    min(created_at) FILTER (WHERE ip = $3 AND created_at > $4)
              FROM lead_submissions
-             WHERE (phone = ?1 AND created_at > ?2) OR (ip = ?3 AND created_at > ?4)",
+             WHERE (phone = $1 AND created_at > $2) OR (ip = $3 AND created_at > $4)",
         )
         .bind(submission.request.phone.as_str())
         .bind(now - by_phone.window.seconds)
         .bind(&submission.ip)
         .bind(now - by_ip.window.seconds)
-        .fetch_one(&mut *transaction)
+        .fetch_one(&mut *conn)
         .await?;
     let usage = |count: i64, oldest: Option<i64>| Usage {
         count: u32::try_from(count).unwrap_or(u32::MAX),
@@ -173,42 +189,42 @@ async fn check_limits(
 
 /// The phone's open lead with activity in the last 30 days, which a
 /// repeat request joins instead of making a duplicate.
-async fn open_lead(
-    transaction: &mut SqliteConnection,
-    phone: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+async fn open_lead(conn: &mut Conn<'_>, phone: &str) -> Result<Option<i64>, sqlx::Error> {
     let open_statuses = LeadStatus::sql_list(&LeadStatus::OPEN);
-    sqlx::query_scalar(&format!(
-        "SELECT id FROM leads WHERE phone = ? AND status IN ({open_statuses})
-           AND last_activity_at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-30 days')
+    let sql = format!(
+        "SELECT id FROM leads WHERE phone = $1 AND status IN ({open_statuses})
+           AND last_activity_at >= $2
          ORDER BY id DESC LIMIT 1"
-    ))
-    .bind(phone)
-    .fetch_optional(&mut *transaction)
-    .await
+    );
+    query(&sql)
+        .bind(phone)
+        .bind(crate::clock::iso_days_ago(30))
+        .scalar_optional(&mut *conn)
+        .await
 }
 
 /// A repeat request: fresher activity, consent and result on the open lead.
 async fn join_lead(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     lead_id: i64,
     submission: &Submission,
 ) -> Result<(), sqlx::Error> {
     let request = &submission.request;
-    sqlx::query(
-        "UPDATE leads SET last_activity_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
-             marketing = ?,
-             assessment_token = coalesce(?, assessment_token),
-             assessment_snapshot = coalesce(?, assessment_snapshot),
-             total = coalesce(?, total)
-         WHERE id = ?",
+    query(
+        "UPDATE leads SET last_activity_at = $1,
+             marketing = $2,
+             assessment_token = coalesce($3, assessment_token),
+             assessment_snapshot = coalesce($4, assessment_snapshot),
+             total = coalesce($5, total)
+         WHERE id = $6",
     )
+    .bind(crate::clock::iso_now())
     .bind(request.marketing)
-    .bind(&request.assessment)
-    .bind(&submission.snapshot)
+    .bind(request.assessment.as_deref())
+    .bind(submission.snapshot.as_deref())
     .bind(submission.total)
     .bind(lead_id)
-    .execute(&mut *transaction)
+    .execute(&mut *conn)
     .await?;
     let detail = json!({
         "interest": request.interest.code(),
@@ -216,36 +232,34 @@ async fn join_lead(
         "assessment": request.assessment,
         "organisation": request.organisation,
     });
-    add_event(&mut *transaction, lead_id, "repeat_request", &detail, None).await
+    add_event(conn, lead_id, "repeat_request", &detail, None).await
 }
 
 /// A new lead with its `created` event; returns its id.
-async fn create_lead(
-    transaction: &mut SqliteConnection,
-    submission: &Submission,
-) -> Result<i64, sqlx::Error> {
+async fn create_lead(conn: &mut Conn<'_>, submission: &Submission) -> Result<i64, sqlx::Error> {
     let request = &submission.request;
     let interest = request.interest.code();
-    let lead_id: i64 = sqlx::query_scalar(
+    let lead_id: i64 = query(
         "INSERT INTO leads (name, phone, interest, organisation, source, assessment_token,
              assessment_snapshot, total, consent_version, consent_at, marketing)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          RETURNING id",
     )
     .bind(&request.name)
     .bind(request.phone.as_str())
     .bind(interest)
-    .bind(&request.organisation)
+    .bind(request.organisation.as_deref())
     .bind(submission.source)
-    .bind(&request.assessment)
-    .bind(&submission.snapshot)
+    .bind(request.assessment.as_deref())
+    .bind(submission.snapshot.as_deref())
     .bind(submission.total)
     .bind(submission.notice_version)
+    .bind(crate::clock::iso_now())
     .bind(request.marketing)
-    .fetch_one(&mut *transaction)
+    .scalar(&mut *conn)
     .await?;
     let detail = json!({ "interest": interest, "source": submission.source });
-    add_event(&mut *transaction, lead_id, "created", &detail, None).await?;
+    add_event(conn, lead_id, "created", &detail, None).await?;
     Ok(lead_id)
 }
 
@@ -253,61 +267,58 @@ async fn create_lead(
 /// submission (for limits and replays) and the advisors' notification
 /// (`repeat` when it joined an open lead).
 async fn record_submission(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     submission: &Submission,
     lead_id: i64,
     repeat: bool,
     key_to_store: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let request = &submission.request;
-    sqlx::query(
+    query(
         "INSERT INTO consents (lead_id, notice_version, consent, marketing, share_sensitive, ip)
-         VALUES (?, ?, 1, ?, ?, ?)",
+         VALUES ($1, $2, TRUE, $3, $4, $5)",
     )
     .bind(lead_id)
     .bind(submission.notice_version)
     .bind(request.marketing)
     .bind(request.share_sensitive)
     .bind(&submission.ip)
-    .execute(&mut *transaction)
+    .execute(&mut *conn)
     .await?;
-    sqlx::query("INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(key_to_store)
-        .bind(lead_id)
-        .bind(request.phone.as_str())
-        .bind(&submission.ip)
-        .bind(submission.now)
-        .execute(&mut *transaction)
-        .await?;
+    query(
+        "INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(key_to_store)
+    .bind(lead_id)
+    .bind(request.phone.as_str())
+    .bind(&submission.ip)
+    .bind(submission.now)
+    .execute(&mut *conn)
+    .await?;
     let notification = json!({
         "lead_id": lead_id,
         "interest": request.interest.code(),
         "band": score_band(submission.total),
         "repeat": repeat,
     });
-    super::outbox::enqueue(
-        &mut *transaction,
-        "lead_notification",
-        &notification,
-        submission.now,
-    )
-    .await?;
+    super::outbox::enqueue(conn, "lead_notification", &notification, submission.now).await?;
     Ok(())
 }
 
 pub async fn add_event(
-    connection: &mut sqlx::SqliteConnection,
+    conn: &mut Conn<'_>,
     lead_id: i64,
     kind: &str,
     detail: &serde_json::Value,
     actor: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO lead_events (lead_id, kind, detail, actor) VALUES (?, ?, ?, ?)")
+    query("INSERT INTO lead_events (lead_id, kind, detail, actor) VALUES ($1, $2, $3, $4)")
         .bind(lead_id)
         .bind(kind)
         .bind(detail.to_string())
         .bind(actor)
-        .execute(connection)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -315,7 +326,8 @@ pub async fn add_event(
 /// Group commit: one task writes every request that is waiting in a single
 /// `BEGIN IMMEDIATE` transaction (a savepoint each, so one failure spoils
 /// nothing else) and answers each only after the commit. With
-/// `synchronous=FULL` the fsync is what costs; this shares it.
+/// `synchronous=FULL` the fsync is what costs; this shares it. On PostgreSQL
+/// the transaction takes every job's `submit_locks` up front, in one call.
 #[derive(Clone)]
 pub struct LeadWriter {
     jobs: tokio::sync::mpsc::Sender<Job>,
@@ -340,13 +352,13 @@ struct WriterState {
 impl LeadWriter {
     pub fn start(
         tasks: &WriterTasks,
-        pool: SqlitePool,
+        db: Db,
         secrets: Secrets,
         rules: CodeRules,
         limits: SubmitLimits,
     ) -> Self {
         let state = WriterState {
-            writer: WriterConnection::new(pool),
+            writer: WriterConnection::new(db),
             secrets,
             rules,
             limits,
@@ -374,24 +386,27 @@ async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
         limits,
     } = &mut state;
     let together = async {
-        let mut transaction = writer.get().await?.begin_with("BEGIN IMMEDIATE").await?;
+        let mut transaction = writer.get().await?.begin(true).await?;
+        // Every lock of the batch in one call (sorted there), before any
+        // read: two instances' batches may wait for each other, never
+        // deadlock.
+        let locks: Vec<Lock<'_>> = batch
+            .iter()
+            .flat_map(|job| submit_locks(&job.submission))
+            .collect();
+        transaction.lock(&locks).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for job in &batch {
-            sqlx::query("SAVEPOINT lead")
-                .execute(&mut *transaction)
-                .await?;
-            match submit_in(&mut transaction, secrets, rules, limits, &job.submission).await {
+            let mut conn = transaction.conn();
+            query("SAVEPOINT lead").execute(&mut conn).await?;
+            match submit_in(&mut conn, secrets, rules, limits, &job.submission).await {
                 Ok(outcome) => outcomes.push(Ok(outcome)),
                 Err(error) => {
-                    sqlx::query("ROLLBACK TO lead")
-                        .execute(&mut *transaction)
-                        .await?;
+                    query("ROLLBACK TO lead").execute(&mut conn).await?;
                     outcomes.push(Err(error));
                 }
             }
-            sqlx::query("RELEASE lead")
-                .execute(&mut *transaction)
-                .await?;
+            query("RELEASE lead").execute(&mut conn).await?;
         }
         transaction.commit().await?;
         Ok::<_, sqlx::Error>(outcomes)
@@ -408,7 +423,7 @@ async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
             tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
             writer.discard();
             for job in batch {
-                let outcome = submit(writer.pool(), secrets, rules, limits, &job.submission).await;
+                let outcome = submit(writer.db(), secrets, rules, limits, &job.submission).await;
                 let _ = job.reply.send(outcome);
             }
         }

@@ -1,7 +1,9 @@
 //! The `outbox`: email to send, written in the same transaction as the lead
-//! it is about, sent later by the worker, retried until the server takes it.
+//! it is about, sent later by a worker, retried until the server takes it.
+//! With several instances each row is claimed before it is sent (a lease):
+//! one instance sends it, and a crashed instance's claim runs out.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use super::{Conn, Db, query};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxMessage {
@@ -12,60 +14,88 @@ pub struct OutboxMessage {
 }
 
 pub async fn enqueue(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     kind: &str,
     payload: &serde_json::Value,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO outbox (kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?)",
+    query(
+        "INSERT INTO outbox (kind, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(kind)
     .bind(payload.to_string())
     .bind(now)
     .bind(now)
-    .execute(connection)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn due(
-    pool: &SqlitePool,
+/// Claims up to `limit` messages that are due and not claimed by another
+/// worker, until `now + lease_seconds`. A claim is a compare-and-set on
+/// `claimed_until`, so of two instances racing for a row exactly one wins.
+pub async fn claim_due(
+    db: &Db,
     now: i64,
     limit: i64,
+    lease_seconds: i64,
 ) -> Result<Vec<OutboxMessage>, sqlx::Error> {
-    sqlx::query_as(
+    let candidates: Vec<OutboxMessage> = query(
         "SELECT id, kind, payload, attempts FROM outbox
-         WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+         WHERE sent_at IS NULL AND next_attempt_at <= $1
+           AND (claimed_until IS NULL OR claimed_until <= $1)
+         ORDER BY id LIMIT $2",
     )
     .bind(now)
     .bind(limit)
-    .fetch_all(pool)
-    .await
+    .fetch_all(db)
+    .await?;
+    let mut claimed = Vec::with_capacity(candidates.len());
+    for message in candidates {
+        let won = query(
+            "UPDATE outbox SET claimed_until = $1
+             WHERE id = $2 AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $3)",
+        )
+        .bind(now + lease_seconds)
+        .bind(message.id)
+        .bind(now)
+        .execute(db)
+        .await?;
+        if won == 1 {
+            claimed.push(message);
+        }
+    }
+    Ok(claimed)
 }
 
-pub async fn mark_sent(pool: &SqlitePool, id: i64, now: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+pub async fn mark_sent(db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    query(
+        "UPDATE outbox SET sent_at = $1, attempts = attempts + 1, last_error = NULL,
+             claimed_until = NULL
+         WHERE id = $2",
     )
     .bind(now)
     .bind(id)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }
 
 pub async fn mark_failed(
-    pool: &SqlitePool,
+    db: &Db,
     id: i64,
     next_attempt_at: i64,
     error: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?")
-        .bind(next_attempt_at)
-        .bind(error)
-        .bind(id)
-        .execute(pool)
-        .await?;
+    query(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
+             claimed_until = NULL
+         WHERE id = $3",
+    )
+    .bind(next_attempt_at)
+    .bind(error)
+    .bind(id)
+    .execute(db)
+    .await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Privacy duties: the retention job, and what a visitor who proved their
 //! phone may see, withdraw or delete.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use super::{Conn, Db, Lock, query};
 
 use super::verification::CodeCheck;
 use crate::leads::codes::CodeRules;
@@ -18,42 +18,44 @@ pub struct Retention {
 }
 
 /// Anonymises leads idle for `retention_days`, deletes codes older than
-/// `code_hours` and counters older than `counter_days`. One transaction.
+/// `code_hours` and counters older than `counter_days`. One transaction,
+/// one run at a time across instances (the `job`/`retention` lock).
 pub async fn apply_retention(
-    pool: &SqlitePool,
+    db: &Db,
     retention_days: i64,
     code_hours: i64,
     counter_days: i64,
     now: i64,
 ) -> Result<Retention, sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
-    let leads_anonymised = anonymise_idle_leads(&mut transaction, retention_days).await?;
+    let mut transaction = db.begin_write(&[Lock::on("job", "retention")]).await?;
+    let mut conn = transaction.conn();
+    let leads_anonymised = anonymise_idle_leads(&mut conn, retention_days).await?;
     let codes_deleted = delete_before(
-        &mut transaction,
-        "DELETE FROM verification_codes WHERE created_at < ?",
+        &mut conn,
+        "DELETE FROM verification_codes WHERE created_at < $1",
         now - code_hours * 3600,
     )
     .await?;
     let counters_before = now - counter_days * 86_400;
     let sends_deleted = delete_before(
-        &mut transaction,
-        "DELETE FROM sms_sends WHERE sent_at < ?",
+        &mut conn,
+        "DELETE FROM sms_sends WHERE sent_at < $1",
         counters_before,
     )
     .await?;
     let captchas_deleted = delete_before(
-        &mut transaction,
-        "DELETE FROM captcha_uses WHERE used_at < ?",
+        &mut conn,
+        "DELETE FROM captcha_uses WHERE used_at < $1",
         now - 86_400,
     )
     .await?;
     let login_failures_deleted = delete_before(
-        &mut transaction,
-        "DELETE FROM login_failures WHERE at < ?",
+        &mut conn,
+        "DELETE FROM login_failures WHERE at < $1",
         counters_before,
     )
     .await?;
-    purge_code_and_submission_counters(&mut transaction, counters_before).await?;
+    purge_code_and_submission_counters(&mut conn, counters_before).await?;
     transaction.commit().await?;
     Ok(Retention {
         leads_anonymised,
@@ -64,29 +66,21 @@ pub async fn apply_retention(
     })
 }
 
-/// Runs a `DELETE … WHERE time < ?` with `before`; returns the rows gone.
-async fn delete_before(
-    connection: &mut SqliteConnection,
-    sql: &str,
-    before: i64,
-) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(sql)
-        .bind(before)
-        .execute(&mut *connection)
-        .await?
-        .rows_affected())
+/// Runs a `DELETE … WHERE time < $1` with `before`; returns the rows gone.
+async fn delete_before(conn: &mut Conn<'_>, sql: &str, before: i64) -> Result<u64, sqlx::Error> {
+    query(sql).bind(before).execute(&mut *conn).await
 }
 
 /// Leads idle for `retention_days`: their consents' IPs, submissions'
 /// phones and IPs, and the free text of their timeline are blanked, a
 /// `anonymised` event added, and the lead keeps no name, phone or result.
 async fn anonymise_idle_leads(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     retention_days: i64,
 ) -> Result<u64, sqlx::Error> {
-    let cutoff = format!("-{retention_days} days");
+    let cutoff = crate::clock::iso_days_ago(retention_days);
     let idle = "SELECT id FROM leads WHERE anonymised_at IS NULL
-                AND last_activity_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)";
+                AND last_activity_at < $1";
     let blank = [
         format!("UPDATE consents SET ip = '' WHERE lead_id IN ({idle})"),
         format!("UPDATE lead_submissions SET phone = '', ip = '' WHERE lead_id IN ({idle})"),
@@ -95,40 +89,37 @@ async fn anonymise_idle_leads(
             "UPDATE lead_events SET detail = '{{}}' WHERE kind IN ('note', 'status_changed', 'repeat_request') AND lead_id IN ({idle})"
         ),
         format!(
-            "INSERT INTO lead_events (lead_id, kind, detail, actor) SELECT id, 'anonymised', '{{}}', 'system' FROM ({idle})"
+            "INSERT INTO lead_events (lead_id, kind, detail, actor) SELECT id, 'anonymised', '{{}}', 'system' FROM ({idle}) AS idle"
         ),
     ];
     for sql in &blank {
-        sqlx::query(sql)
-            .bind(&cutoff)
-            .execute(&mut *connection)
-            .await?;
+        query(sql).bind(&cutoff).execute(&mut *conn).await?;
     }
-    Ok(sqlx::query(&format!(
+    query(&format!(
         "UPDATE leads SET name = '已匿名', phone = '', organisation = NULL, assessment_token = NULL,
-             assessment_snapshot = NULL, anonymised_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+             assessment_snapshot = NULL, anonymised_at = $2
          WHERE id IN ({idle})"
     ))
     .bind(&cutoff)
-    .execute(&mut *connection)
-    .await?
-    .rows_affected())
+    .bind(crate::clock::iso_now())
+    .execute(&mut *conn)
+    .await
 }
 
 /// Wrong code entries and submission counters older than `before`.
 async fn purge_code_and_submission_counters(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     before: i64,
 ) -> Result<(), sqlx::Error> {
     let purges = [
         // Wrong code entries hold the phone in clear, for the lock only.
-        "DELETE FROM wrong_code_entries WHERE at < ?",
+        "DELETE FROM wrong_code_entries WHERE at < $1",
         // Counters of deleted leads only count: gone once they no longer do.
-        "DELETE FROM lead_submissions WHERE lead_id IS NULL AND created_at < ?",
-        "UPDATE lead_submissions SET phone = '', ip = '' WHERE created_at < ? AND phone != ''",
+        "DELETE FROM lead_submissions WHERE lead_id IS NULL AND created_at < $1",
+        "UPDATE lead_submissions SET phone = '', ip = '' WHERE created_at < $1 AND phone != ''",
     ];
     for sql in purges {
-        delete_before(connection, sql, before).await?;
+        delete_before(conn, sql, before).await?;
     }
     Ok(())
 }
@@ -174,10 +165,10 @@ pub enum Outcome {
 }
 
 /// Proves the phone with its code, then does what was asked, and records
-/// the request: one transaction.
+/// the request: one transaction, one at a time per phone across instances.
 #[allow(clippy::too_many_arguments)] // one privacy request, each part named
 pub async fn request(
-    pool: &SqlitePool,
+    db: &Db,
     secrets: &Secrets,
     rules: &CodeRules,
     phone: &str,
@@ -186,68 +177,56 @@ pub async fn request(
     action: Action,
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
+    let mut transaction = db.begin_write(&[Lock::on("phone", phone)]).await?;
+    let mut conn = transaction.conn();
     // Wrong entries count per (phone, client), as on the callback form: a
     // stranger's guesses never lock the owner out of their own data.
-    let check = super::verification::consume_code_from(
-        &mut transaction,
-        secrets,
-        rules,
-        phone,
-        client,
-        code,
-        now,
-    )
-    .await?;
+    let check =
+        super::verification::consume_code_from(&mut conn, secrets, rules, phone, client, code, now)
+            .await?;
     if check != CodeCheck::Accepted {
         transaction.commit().await?;
         return Ok(Outcome::Code(check));
     }
-    let held = held_for(&mut transaction, phone).await?;
+    let held = held_for(&mut conn, phone).await?;
     match action {
         Action::View => {}
-        Action::WithdrawMarketing => withdraw_marketing(&mut transaction, &held).await?,
-        Action::Delete => delete_leads(&mut transaction, &held).await?,
+        Action::WithdrawMarketing => withdraw_marketing(&mut conn, &held).await?,
+        Action::Delete => delete_leads(&mut conn, &held).await?,
     }
-    sqlx::query("INSERT INTO privacy_requests (phone_hmac, action, leads) VALUES (?, ?, ?)")
+    query("INSERT INTO privacy_requests (phone_hmac, action, leads) VALUES ($1, $2, $3)")
         .bind(secrets.code_hmac(phone, "privacy request"))
         .bind(action.code())
         .bind(held.len() as i64)
-        .execute(&mut *transaction)
+        .execute(&mut conn)
         .await?;
     transaction.commit().await?;
     Ok(Outcome::Done { held })
 }
 
 /// Every lead of this phone, with how much we hold about each.
-async fn held_for(
-    connection: &mut SqliteConnection,
-    phone: &str,
-) -> Result<Vec<Held>, sqlx::Error> {
-    sqlx::query_as(
+async fn held_for(conn: &mut Conn<'_>, phone: &str) -> Result<Vec<Held>, sqlx::Error> {
+    query(
         "SELECT l.id, l.name, l.interest, l.status, l.marketing, l.created_at,
                 l.assessment_snapshot IS NOT NULL AS has_snapshot,
                 (SELECT count(*) FROM consents c WHERE c.lead_id = l.id) AS consents,
                 (SELECT count(*) FROM lead_events e WHERE e.lead_id = l.id) AS events
-         FROM leads l WHERE l.phone = ? ORDER BY l.id",
+         FROM leads l WHERE l.phone = $1 ORDER BY l.id",
     )
     .bind(phone)
-    .fetch_all(&mut *connection)
+    .fetch_all(&mut *conn)
     .await
 }
 
 /// No more news to these leads, each change in its timeline.
-async fn withdraw_marketing(
-    connection: &mut SqliteConnection,
-    held: &[Held],
-) -> Result<(), sqlx::Error> {
+async fn withdraw_marketing(conn: &mut Conn<'_>, held: &[Held]) -> Result<(), sqlx::Error> {
     for lead in held {
-        sqlx::query("UPDATE leads SET marketing = 0 WHERE id = ?")
+        query("UPDATE leads SET marketing = FALSE WHERE id = $1")
             .bind(lead.id)
-            .execute(&mut *connection)
+            .execute(&mut *conn)
             .await?;
         super::leads::add_event(
-            &mut *connection,
+            &mut *conn,
             lead.id,
             "marketing_withdrawn",
             &serde_json::json!({}),
@@ -260,10 +239,10 @@ async fn withdraw_marketing(
 
 /// Deletes these leads with their timelines and consents, and records
 /// that a deletion happened.
-async fn delete_leads(connection: &mut SqliteConnection, held: &[Held]) -> Result<(), sqlx::Error> {
+async fn delete_leads(conn: &mut Conn<'_>, held: &[Held]) -> Result<(), sqlx::Error> {
     let mut events_deleted = 0;
     for lead in held {
-        events_deleted += delete_lead(connection, lead.id).await?;
+        events_deleted += delete_lead(conn, lead.id).await?;
     }
     if held.is_empty() {
         return Ok(());
@@ -278,39 +257,33 @@ async fn delete_leads(connection: &mut SqliteConnection, held: &[Held]) -> Resul
         "events_deleted": events_deleted,
         "by": "visitor",
     });
-    sqlx::query("INSERT INTO admin_events (advisor_id, kind, detail) VALUES (NULL, ?, ?)")
+    query("INSERT INTO admin_events (advisor_id, kind, detail) VALUES (NULL, $1, $2)")
         .bind(DELETION_EVENT)
         .bind(detail.to_string())
-        .execute(&mut *connection)
+        .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// One lead, its events and consents; returns the events deleted.
-async fn delete_lead(connection: &mut SqliteConnection, lead_id: i64) -> Result<u64, sqlx::Error> {
+async fn delete_lead(conn: &mut Conn<'_>, lead_id: i64) -> Result<u64, sqlx::Error> {
     // The submission counters stay, detached from the lead and without
     // their replay key: deleting one's requests must not reset the
     // per-phone and per-IP limits. The retention job purges them with the
     // other counters.
-    sqlx::query(
-        "UPDATE lead_submissions SET lead_id = NULL, idempotency_key = NULL WHERE lead_id = ?",
-    )
-    .bind(lead_id)
-    .execute(&mut *connection)
-    .await?;
-    let events = sqlx::query("DELETE FROM lead_events WHERE lead_id = ?")
+    query("UPDATE lead_submissions SET lead_id = NULL, idempotency_key = NULL WHERE lead_id = $1")
         .bind(lead_id)
-        .execute(&mut *connection)
-        .await?
-        .rows_affected();
+        .execute(&mut *conn)
+        .await?;
+    let events = query("DELETE FROM lead_events WHERE lead_id = $1")
+        .bind(lead_id)
+        .execute(&mut *conn)
+        .await?;
     for sql in [
-        "DELETE FROM consents WHERE lead_id = ?",
-        "DELETE FROM leads WHERE id = ?",
+        "DELETE FROM consents WHERE lead_id = $1",
+        "DELETE FROM leads WHERE id = $1",
     ] {
-        sqlx::query(sql)
-            .bind(lead_id)
-            .execute(&mut *connection)
-            .await?;
+        query(sql).bind(lead_id).execute(&mut *conn).await?;
     }
     Ok(events)
 }

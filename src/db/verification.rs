@@ -1,7 +1,7 @@
 //! `captcha_uses`, `sms_sends`, `verification_codes`: everything checked and
 //! counted before an SMS is sent, in one transaction.
 
-use sqlx::{SqliteConnection, SqlitePool};
+use super::{Conn, Db, Lock, query};
 
 use crate::leads::codes::{CodeRules, CodeState, CodeVerdict, WrongToday};
 use crate::leads::limits::{
@@ -39,10 +39,10 @@ pub struct SendRequest<'a> {
 }
 
 /// SMS sends of the last 24 hours, for the budget level.
-pub async fn sends_today(pool: &SqlitePool, now: i64) -> Result<u32, sqlx::Error> {
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sms_sends WHERE sent_at > ?")
+pub async fn sends_today(db: &Db, now: i64) -> Result<u32, sqlx::Error> {
+    let count: i64 = query("SELECT count(*) FROM sms_sends WHERE sent_at > $1")
         .bind(now - 86_400)
-        .fetch_one(pool)
+        .scalar(db)
         .await?;
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
@@ -51,21 +51,21 @@ pub async fn sends_today(pool: &SqlitePool, now: i64) -> Result<u32, sqlx::Error
 /// and from everyone, with the age of the oldest of each (for when the lock
 /// opens again).
 async fn wrong_today(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     phone: &str,
     client: &str,
     now: i64,
 ) -> Result<(WrongToday, Option<i64>, Option<i64>), sqlx::Error> {
     let (by_client, client_oldest, by_phone, phone_oldest): (i64, Option<i64>, i64, Option<i64>) =
-        sqlx::query_as(
-            "SELECT count(*) FILTER (WHERE client = ?2), min(at) FILTER (WHERE client = ?2),
+        query(
+            "SELECT count(*) FILTER (WHERE client = $2), min(at) FILTER (WHERE client = $2),
                     count(*), min(at)
-             FROM wrong_code_entries WHERE phone = ?1 AND at > ?3",
+             FROM wrong_code_entries WHERE phone = $1 AND at > $3",
         )
         .bind(phone)
         .bind(client)
         .bind(now - 86_400)
-        .fetch_one(connection)
+        .fetch_one(conn)
         .await?;
     Ok((
         WrongToday {
@@ -78,19 +78,19 @@ async fn wrong_today(
 }
 
 async fn usage(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     sql: &str,
     key: Option<&str>,
     rule: &Rule,
     now: i64,
 ) -> Result<(Rule, Usage), sqlx::Error> {
     let since = now - rule.window.seconds;
-    let query = sqlx::query_as::<_, (i64, Option<i64>)>(sql);
-    let query = match key {
-        Some(key) => query.bind(key).bind(since),
-        None => query.bind(since),
+    let statement = query(sql);
+    let statement = match key {
+        Some(key) => statement.bind(key).bind(since),
+        None => statement.bind(since),
     };
-    let (count, oldest) = query.fetch_one(&mut *connection).await?;
+    let (count, oldest): (i64, Option<i64>) = statement.fetch_one(&mut *conn).await?;
     Ok((
         *rule,
         Usage {
@@ -102,32 +102,47 @@ async fn usage(
 
 /// Marks the challenge used, checks every send limit and, when allowed,
 /// counts the send and stores the code: all in one `BEGIN IMMEDIATE`.
+/// On PostgreSQL the same transaction holds the locks of `send_locks`.
 pub async fn reserve_send(
-    pool: &SqlitePool,
+    db: &Db,
     limits: &SendLimits,
     rules: &CodeRules,
     request: SendRequest<'_>,
 ) -> Result<Reservation, sqlx::Error> {
-    let mut transaction = super::begin_write(pool).await?;
+    let mut transaction = db.begin_write(&send_locks(&request)).await?;
     // Every answer commits: a refused request has still used its challenge.
-    let reservation = reserve_in(&mut transaction, limits, rules, &request).await?;
+    let reservation = reserve_in(&mut transaction.conn(), limits, rules, &request).await?;
     transaction.commit().await?;
     Ok(reservation)
 }
 
+/// What a reservation serialises on across instances. The daily budget
+/// counts every send on the site, so every reservation takes its one lock
+/// (which also covers the client's network: no other write counts sends).
+/// The phone's lock orders it with code checks (`consume_code_from`), whose
+/// wrong entries can close the phone for the day; the client's with the
+/// other limits counted by client.
+fn send_locks<'a>(request: &SendRequest<'a>) -> [Lock<'a>; 3] {
+    [
+        Lock::on("sms-budget", "all"),
+        code_lock(request.phone),
+        Lock::on("client", request.ip),
+    ]
+}
+
 async fn reserve_in(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     limits: &SendLimits,
     rules: &CodeRules,
     request: &SendRequest<'_>,
 ) -> Result<Reservation, sqlx::Error> {
-    if !use_challenge(transaction, request).await? {
+    if !use_challenge(conn, request).await? {
         return Ok(Reservation::ChallengeReused);
     }
-    if let Err(refusal) = wrong_code_lock(transaction, rules, request).await? {
+    if let Err(refusal) = wrong_code_lock(conn, rules, request).await? {
         return Ok(Reservation::Refused(refusal));
     }
-    let (checks, sent_today) = send_usage(transaction, limits, request).await?;
+    let (checks, sent_today) = send_usage(conn, limits, request).await?;
     if let Err(refusal) = decide(&checks) {
         return Ok(Reservation::Refused(refusal));
     }
@@ -153,34 +168,33 @@ async fn reserve_in(
             message: "今天的短信额度即将用完，暂时只为今天尚未获取过验证码的号码发送，请稍后再试",
         }));
     }
-    grant(transaction, request, sent_today, budget).await
+    grant(conn, request, sent_today, budget).await
 }
 
 /// Marks the proof of work used; false when it already was.
 async fn use_challenge(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     request: &SendRequest<'_>,
 ) -> Result<bool, sqlx::Error> {
-    let fresh = sqlx::query(
-        "INSERT INTO captcha_uses (challenge, used_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+    let fresh = query(
+        "INSERT INTO captcha_uses (challenge, used_at) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
     .bind(request.challenge)
     .bind(request.now)
-    .execute(&mut *transaction)
-    .await?
-    .rows_affected();
+    .execute(&mut *conn)
+    .await?;
     Ok(fresh > 0)
 }
 
 /// A phone locked for the day gets no SMS: it would be billed for a code
 /// that cannot be entered. The refusal says when the lock opens.
 async fn wrong_code_lock(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     rules: &CodeRules,
     request: &SendRequest<'_>,
 ) -> Result<Result<(), Refusal>, sqlx::Error> {
     let (wrong, client_oldest, phone_oldest) =
-        wrong_today(transaction, request.phone, request.ip, request.now).await?;
+        wrong_today(conn, request.phone, request.ip, request.now).await?;
     if !rules.locked_for_the_day(wrong) {
         return Ok(Ok(()));
     }
@@ -213,16 +227,17 @@ async fn wrong_code_lock(
 /// Every send window's usage (phone, client, network, then everyone), and
 /// the sends of the last 24 hours across the site.
 async fn send_usage(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     limits: &SendLimits,
     request: &SendRequest<'_>,
 ) -> Result<(Vec<(Rule, Usage)>, u32), sqlx::Error> {
     const BY_PHONE: &str =
-        "SELECT count(*), min(sent_at) FROM sms_sends WHERE phone = ? AND sent_at > ?";
-    const BY_IP: &str = "SELECT count(*), min(sent_at) FROM sms_sends WHERE ip = ? AND sent_at > ?";
+        "SELECT count(*), min(sent_at) FROM sms_sends WHERE phone = $1 AND sent_at > $2";
+    const BY_IP: &str =
+        "SELECT count(*), min(sent_at) FROM sms_sends WHERE ip = $1 AND sent_at > $2";
     const BY_NETWORK: &str =
-        "SELECT count(*), min(sent_at) FROM sms_sends WHERE network = ? AND sent_at > ?";
-    const EVERYONE: &str = "SELECT count(*), min(sent_at) FROM sms_sends WHERE sent_at > ?";
+        "SELECT count(*), min(sent_at) FROM sms_sends WHERE network = $1 AND sent_at > $2";
+    const EVERYONE: &str = "SELECT count(*), min(sent_at) FROM sms_sends WHERE sent_at > $1";
     let keyed = [
         (BY_PHONE, request.phone, limits.phone_rules().to_vec()),
         (BY_IP, request.ip, limits.ip_rules().to_vec()),
@@ -231,17 +246,10 @@ async fn send_usage(
     let mut checks = Vec::with_capacity(6);
     for (sql, key, rules) in keyed {
         for rule in rules {
-            checks.push(usage(transaction, sql, Some(key), &rule, request.now).await?);
+            checks.push(usage(conn, sql, Some(key), &rule, request.now).await?);
         }
     }
-    let global = usage(
-        transaction,
-        EVERYONE,
-        None,
-        &limits.global_rule(),
-        request.now,
-    )
-    .await?;
+    let global = usage(conn, EVERYONE, None, &limits.global_rule(), request.now).await?;
     checks.push(global);
     Ok((checks, global.1.count))
 }
@@ -249,31 +257,31 @@ async fn send_usage(
 /// Counts the send, queues the operator's budget alert if this send
 /// crossed a level, and stores the code.
 async fn grant(
-    transaction: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     request: &SendRequest<'_>,
     sent_today: u32,
     budget: u32,
 ) -> Result<Reservation, sqlx::Error> {
-    let send_id: i64 = sqlx::query_scalar(
-        "INSERT INTO sms_sends (phone, ip, network, sent_at) VALUES (?, ?, ?, ?) RETURNING id",
+    let send_id: i64 = query(
+        "INSERT INTO sms_sends (phone, ip, network, sent_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(request.phone)
     .bind(request.ip)
     .bind(request.network)
     .bind(request.now)
-    .fetch_one(&mut *transaction)
+    .scalar(&mut *conn)
     .await?;
     let after = BudgetLevel::of(sent_today.saturating_add(1), budget);
     let alert = if after.alerts() {
-        alert_once(transaction, after, sent_today + 1, budget, request.now).await?
+        alert_once(conn, after, sent_today + 1, budget, request.now).await?
     } else {
         None
     };
-    sqlx::query("INSERT INTO verification_codes (phone, code_hmac, created_at) VALUES (?, ?, ?)")
+    query("INSERT INTO verification_codes (phone, code_hmac, created_at) VALUES ($1, $2, $3)")
         .bind(request.phone)
         .bind(request.code_hmac)
         .bind(request.now)
-        .execute(&mut *transaction)
+        .execute(&mut *conn)
         .await?;
     Ok(Reservation::Granted { send_id, alert })
 }
@@ -281,26 +289,24 @@ async fn grant(
 /// Queues one operator email per day and level; None when this level was
 /// already reported today.
 async fn alert_once(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     level: BudgetLevel,
     sent: u32,
     budget: u32,
     now: i64,
 ) -> Result<Option<BudgetLevel>, sqlx::Error> {
     let day = now.div_euclid(86_400);
-    let fresh = sqlx::query(
-        "INSERT INTO sms_budget_alerts (day, level) VALUES (?, ?) ON CONFLICT DO NOTHING",
-    )
-    .bind(day.to_string())
-    .bind(level.code())
-    .execute(&mut *connection)
-    .await?
-    .rows_affected();
+    let fresh =
+        query("INSERT INTO sms_budget_alerts (day, level) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(day.to_string())
+            .bind(level.code())
+            .execute(&mut *conn)
+            .await?;
     if fresh == 0 {
         return Ok(None);
     }
     super::outbox::enqueue(
-        connection,
+        conn,
         "sms_budget_alert",
         &serde_json::json!({ "level": level.code(), "sent": sent, "budget": budget }),
         now,
@@ -310,15 +316,11 @@ async fn alert_once(
 }
 
 /// Records what the provider said. The send stays counted either way.
-pub async fn finish_send(
-    pool: &SqlitePool,
-    send_id: i64,
-    delivered: bool,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sms_sends SET outcome = ? WHERE id = ?")
+pub async fn finish_send(db: &Db, send_id: i64, delivered: bool) -> Result<(), sqlx::Error> {
+    query("UPDATE sms_sends SET outcome = $1 WHERE id = $2")
         .bind(if delivered { "sent" } else { "failed" })
         .bind(send_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(())
 }
@@ -334,49 +336,45 @@ pub struct StoredCode {
 }
 
 pub async fn latest_code(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     phone: &str,
 ) -> Result<Option<StoredCode>, sqlx::Error> {
-    sqlx::query_as(
+    query(
         "SELECT id, code_hmac, created_at, wrong_entries, used_at FROM verification_codes
-         WHERE phone = ? ORDER BY id DESC LIMIT 1",
+         WHERE phone = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(phone)
-    .fetch_optional(connection)
+    .fetch_optional(conn)
     .await
 }
 
 /// Counts a wrong entry against the code, and against the phone from this
 /// client.
 pub async fn record_wrong_entry(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     code_id: i64,
     phone: &str,
     client: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE verification_codes SET wrong_entries = wrong_entries + 1 WHERE id = ?")
+    query("UPDATE verification_codes SET wrong_entries = wrong_entries + 1 WHERE id = $1")
         .bind(code_id)
-        .execute(&mut *connection)
+        .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO wrong_code_entries (phone, client, at) VALUES (?, ?, ?)")
+    query("INSERT INTO wrong_code_entries (phone, client, at) VALUES ($1, $2, $3)")
         .bind(phone)
         .bind(client)
         .bind(now)
-        .execute(connection)
+        .execute(conn)
         .await?;
     Ok(())
 }
 
-pub async fn mark_used(
-    connection: &mut SqliteConnection,
-    code_id: i64,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE verification_codes SET used_at = ? WHERE id = ?")
+pub async fn mark_used(conn: &mut Conn<'_>, code_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    query("UPDATE verification_codes SET used_at = $1 WHERE id = $2")
         .bind(now)
         .bind(code_id)
-        .execute(connection)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -396,9 +394,11 @@ pub enum CodeCheck {
 
 /// Checks an entered code inside the caller's transaction; a right code is
 /// marked used, a wrong one counted (for the code, and for the phone from
-/// this client). Commit either way.
+/// this client). Commit either way. The transaction must hold
+/// `code_lock(phone)` (a write transaction on SQLite), so that two entries
+/// of one code are checked one after the other on every instance.
 pub async fn consume_code_from(
-    connection: &mut SqliteConnection,
+    conn: &mut Conn<'_>,
     secrets: &crate::secrets::Secrets,
     rules: &CodeRules,
     phone: &str,
@@ -406,8 +406,8 @@ pub async fn consume_code_from(
     entered: &str,
     now: i64,
 ) -> Result<CodeCheck, sqlx::Error> {
-    let code = latest_code(&mut *connection, phone).await?;
-    let (wrong_today, _, _) = wrong_today(&mut *connection, phone, client, now).await?;
+    let code = latest_code(&mut *conn, phone).await?;
+    let (wrong_today, _, _) = wrong_today(&mut *conn, phone, client, now).await?;
     let state = code.as_ref().map(|code| CodeState {
         age_seconds: now - code.created_at,
         wrong_entries: u32::try_from(code.wrong_entries).unwrap_or(u32::MAX),
@@ -416,14 +416,20 @@ pub async fn consume_code_from(
     Ok(match (rules.check(state, wrong_today), &code) {
         (CodeVerdict::Compare, Some(code)) => {
             if secrets.code_matches(phone, entered, &code.code_hmac) {
-                mark_used(&mut *connection, code.id, now).await?;
+                mark_used(&mut *conn, code.id, now).await?;
                 CodeCheck::Accepted
             } else {
-                record_wrong_entry(&mut *connection, code.id, phone, client, now).await?;
+                record_wrong_entry(&mut *conn, code.id, phone, client, now).await?;
                 CodeCheck::Wrong
             }
         }
         (CodeVerdict::Locked, _) => CodeCheck::Locked,
         _ => CodeCheck::Missing,
     })
+}
+
+/// The lock a code check takes (`consume_code_from`): the phone's, which
+/// every reservation of a code for that phone takes too.
+pub fn code_lock(phone: &str) -> Lock<'_> {
+    Lock::on("phone", phone)
 }

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-
 use crate::db::outbox;
 use crate::notify::email::Mailer;
 
@@ -18,14 +16,21 @@ pub fn backoff(first: Duration, attempts: i64) -> Duration {
     first.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
-/// Sends what is due once; returns how many went out.
+/// How long a claimed message is this worker's to send: longer than one
+/// SMTP conversation, short enough that a crashed instance's messages go
+/// out soon after.
+const CLAIM_SECONDS: i64 = 120;
+
+/// Sends what is due once; returns how many went out. Each message is
+/// claimed first, so with several instances each goes out once.
 pub async fn process_due(
-    pool: &SqlitePool,
+    pool: &crate::db::Db,
     mailer: &Mailer,
     retry: Duration,
 ) -> Result<usize, sqlx::Error> {
     let mut sent = 0;
-    for message in outbox::due(pool, crate::clock::unix_now(), 20).await? {
+    let now = crate::clock::unix_now();
+    for message in outbox::claim_due(pool, now, 20, CLAIM_SECONDS).await? {
         let result = match mailer.compose(&message) {
             Ok(email) => mailer.send(pool, &email).await,
             Err(error) => Err(error),

@@ -24,13 +24,26 @@ pub enum AppError {
     /// Signed in, but not allowed (role, CSRF token, origin).
     #[error("forbidden")]
     Forbidden,
+    /// The database cannot answer right now (a server restarting, a pool
+    /// exhausted): 503, and the next try may work.
+    #[error("database unavailable: {0:#}")]
+    Unavailable(anyhow::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl AppError {
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(error.into())
+        let error = error.into();
+        let unavailable = error
+            .chain()
+            .filter_map(|cause| cause.downcast_ref::<sqlx::Error>())
+            .any(crate::db::is_unavailable);
+        if unavailable {
+            Self::Unavailable(error)
+        } else {
+            Self::Internal(error)
+        }
     }
 }
 
@@ -65,6 +78,7 @@ impl ResponseError for AppError {
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::LoginRequired => StatusCode::SEE_OTHER,
             Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -75,6 +89,12 @@ impl ResponseError for AppError {
         match self {
             Self::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed")
+            }
+            Self::Unavailable(error) => {
+                tracing::warn!(error = format!("{error:#}"), "database unavailable");
+                return HttpResponse::ServiceUnavailable()
+                    .insert_header((actix_web::http::header::RETRY_AFTER, "5"))
+                    .finish();
             }
             Self::LoginRequired => {
                 return HttpResponse::SeeOther()

@@ -24,7 +24,6 @@ pub mod seo;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, guard, web};
 use askama::Template;
-use sqlx::SqlitePool;
 
 use std::sync::Arc;
 
@@ -40,7 +39,7 @@ pub use error::AppError;
 
 /// What every handler can reach.
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub db: crate::db::Db,
     pub settings: Settings,
     pub guides: Guides,
     /// Every guide page, rendered at start.

@@ -38,7 +38,7 @@ pub async fn home(state: web::Data<AppState>, request: HttpRequest) -> HttpRespo
 
 /// 200 only when the database answers.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
-    if crate::db::is_healthy(&state.pool).await {
+    if crate::db::is_healthy(&state.db).await {
         HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
             .body("ok")

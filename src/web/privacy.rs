@@ -192,7 +192,7 @@ pub async fn request(
     };
     let client = super::client_ip::client_ip(&http, state.settings.server.trusted_proxy);
     let outcome = db::privacy::request(
-        &state.pool,
+        &state.db,
         &state.secrets,
         &state.settings.limits.codes,
         phone.as_str(),

@@ -6,7 +6,9 @@ use reqwest::{Client, Response};
 use crate::helpers::admin::{
     add_advisor, add_named_advisor, advisor_id, csrf, get, insert_lead, now_iso, post,
 };
-use crate::helpers::{ADMIN_PASSWORD, Page, TestApp, location, text_of};
+use crate::helpers::{
+    ADMIN_PASSWORD, Page, TestApp, column, fresh_database_url, location, text_of,
+};
 
 const PHONE: &str = "13812345678";
 
@@ -64,8 +66,8 @@ async fn login_right_wrong_unknown_and_without_a_token() {
         .unwrap()
         .trim_start_matches("hujifen_session=");
     assert_eq!(value.len(), 64, "256 random bits");
-    let stored: String = sqlx::query_scalar("SELECT id_hash FROM sessions")
-        .fetch_one(&app.pool)
+    let stored: String = hujifen::db::query("SELECT id_hash FROM sessions")
+        .scalar(&app.db)
         .await
         .unwrap();
     assert_ne!(stored, value, "only a hash is stored");
@@ -143,8 +145,8 @@ async fn logout_ends_the_session() {
 async fn sessions_expire_when_idle() {
     let app = TestApp::spawn().await;
     let browser = app.admin().await;
-    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 1801")
-        .execute(&app.pool)
+    hujifen::db::query("UPDATE sessions SET last_seen_at = last_seen_at - 1801")
+        .execute(&app.db)
         .await
         .unwrap();
     assert_eq!(
@@ -153,8 +155,8 @@ async fn sessions_expire_when_idle() {
         "idle 30 minutes"
     );
     let browser = app.admin().await;
-    sqlx::query("UPDATE sessions SET created_at = created_at - 28801")
-        .execute(&app.pool)
+    hujifen::db::query("UPDATE sessions SET created_at = created_at - 28801")
+        .execute(&app.db)
         .await
         .unwrap();
     assert_eq!(
@@ -451,7 +453,7 @@ async fn the_admin_assigns_an_advisor_by_id_not_by_name() {
             .await
         }
     };
-    let owner = format!("SELECT ifnull(advisor_id, 0) FROM leads WHERE id = {id}");
+    let owner = format!("SELECT coalesce(advisor_id, 0) FROM leads WHERE id = {id}");
     let assigned_to = || app.scalar(&owner);
 
     let assigned = assign(second.to_string()).await;
@@ -601,11 +603,11 @@ async fn the_csv_export_is_complete_safe_and_recorded() {
         .await
         .unwrap();
     assert_eq!(filtered.split("\r\n").filter(|l| !l.is_empty()).count(), 2);
-    let events: Vec<String> =
-        sqlx::query_scalar("SELECT detail FROM admin_events WHERE kind = 'csv_export' ORDER BY id")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let events: Vec<String> = column(
+        hujifen::db::query("SELECT detail FROM admin_events WHERE kind = 'csv_export' ORDER BY id"),
+        &app.db,
+    )
+    .await;
     assert_eq!(events.len(), 2);
     assert!(
         events[0].contains("\"rows\":2") && events[1].contains("\"rows\":1"),
@@ -936,9 +938,9 @@ fn count(statuses: &[u16], status: u16) -> usize {
 }
 
 async fn failures_of(app: &TestApp, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ?")
+    hujifen::db::query("SELECT count(*) FROM login_failures WHERE username = $1")
         .bind(username)
-        .fetch_one(&app.pool)
+        .scalar(&app.db)
         .await
         .unwrap()
 }
@@ -978,13 +980,13 @@ async fn slow_hash(password: &str) -> String {
 }
 
 async fn insert_advisor(app: &TestApp, username: &str, password_hash: &str) {
-    sqlx::query(
-        "INSERT INTO advisors (username, display_name, role, password_hash) VALUES (?, ?, 'advisor', ?)",
+    hujifen::db::query(
+        "INSERT INTO advisors (username, display_name, role, password_hash) VALUES ($1, $2, 'advisor', $3)",
     )
     .bind(username)
     .bind(username)
     .bind(password_hash)
-    .execute(&app.pool)
+    .execute(&app.db)
     .await
     .unwrap();
 }
@@ -1097,9 +1099,9 @@ async fn a_second_attempt_for_an_account_in_flight_gets_429_without_hashing() {
     );
     sign_out(&app, &known).await;
     let slow_password = "the slow admin password 2026";
-    sqlx::query("UPDATE advisors SET password_hash = ? WHERE username = 'admin'")
+    hujifen::db::query("UPDATE advisors SET password_hash = $1 WHERE username = 'admin'")
         .bind(slow_hash(slow_password).await)
-        .execute(&app.pool)
+        .execute(&app.db)
         .await
         .unwrap();
 
@@ -1175,12 +1177,14 @@ async fn strangers_cannot_lock_out_a_browser_that_signed_in_before() {
     }
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for i in 0..30 {
-        sqlx::query("INSERT INTO login_failures (username, ip, at) VALUES ('admin', ?, ?)")
-            .bind(format!("203.0.113.{i}"))
-            .bind(now)
-            .execute(&app.pool)
-            .await
-            .unwrap();
+        hujifen::db::query(
+            "INSERT INTO login_failures (username, ip, at) VALUES ('admin', $1, $2)",
+        )
+        .bind(format!("203.0.113.{i}"))
+        .bind(now)
+        .execute(&app.db)
+        .await
+        .unwrap();
     }
     let (_, locked) = app.login("admin", ADMIN_PASSWORD).await;
     assert_eq!(locked.status(), 429, "a new browser waits");
@@ -1203,14 +1207,14 @@ async fn strangers_cannot_lock_out_a_browser_that_signed_in_before() {
     assert_eq!(get(&app, &known, "/admin").await.status(), 200);
     assert_eq!(
         app.scalar(
-            "SELECT count(*) FROM login_failures WHERE username = 'admin' AND known_device = 0"
+            "SELECT count(*) FROM login_failures WHERE username = 'admin' AND known_device = FALSE"
         )
         .await,
         35,
         "the strangers' failures stay counted"
     );
     assert_eq!(
-        app.scalar("SELECT count(*) FROM login_failures WHERE known_device = 1")
+        app.scalar("SELECT count(*) FROM login_failures WHERE known_device = TRUE")
             .await,
         0,
         "the known browser's typo is cleared by its success"
@@ -1275,7 +1279,7 @@ async fn sixty_parallel_logins_keep_the_server_memory_bounded() {
 async fn the_first_admin_gets_the_configured_username() {
     use hujifen::settings::Settings;
     let folder = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/hujifen.db", folder.path().display());
+    let url = fresh_database_url(folder.path()).await;
     let lookup = |name: &str| match name {
         "DATABASE_URL" => Some(url.clone()),
         "HUJIFEN_ADMIN_USERNAME" => Some("laoban".to_string()),
@@ -1284,18 +1288,18 @@ async fn the_first_admin_gets_the_configured_username() {
     };
     let settings = Settings::from_lookup(lookup).unwrap();
     assert_eq!(settings.first_admin.username, "laoban");
-    let pool = hujifen::db::connect(&url).await.unwrap();
+    let db = hujifen::db::connect(&url).await.unwrap();
     for _ in 0..2 {
         hujifen::cli::ensure_first_admin_named(
-            &pool,
+            &db,
             &settings.first_admin.username,
             settings.first_admin.password.as_deref(),
         )
         .await
         .unwrap();
     }
-    let advisors: Vec<(String, String)> = sqlx::query_as("SELECT username, role FROM advisors")
-        .fetch_all(&pool)
+    let advisors: Vec<(String, String)> = hujifen::db::query("SELECT username, role FROM advisors")
+        .fetch_all(&db)
         .await
         .unwrap();
     assert_eq!(

@@ -91,8 +91,8 @@ async fn a_visitor_gets_a_code_and_leaves_a_callback_request() {
         app.scalar("SELECT count(*) FROM verification_codes").await,
         1
     );
-    let stored: String = sqlx::query_scalar("SELECT code_hmac FROM verification_codes")
-        .fetch_one(&app.pool)
+    let stored: String = hujifen::db::query("SELECT code_hmac FROM verification_codes")
+        .scalar(&app.db)
         .await
         .unwrap();
     assert!(!stored.contains(&code), "codes are stored as an HMAC");
@@ -114,8 +114,8 @@ async fn a_visitor_gets_a_code_and_leaves_a_callback_request() {
     assert_eq!(location(&response), "/consultations/thanks");
 
     let (name, phone, interest, status, consent_version): (String, String, String, String, String) =
-        sqlx::query_as("SELECT name, phone, interest, status, consent_version FROM leads")
-            .fetch_one(&app.pool)
+        hujifen::db::query("SELECT name, phone, interest, status, consent_version FROM leads")
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert_eq!(
@@ -128,14 +128,14 @@ async fn a_visitor_gets_a_code_and_leaves_a_callback_request() {
         ("张三", PHONE, "planning", "new")
     );
     assert_eq!(consent_version, hujifen::leads::NOTICE_VERSION);
-    let (consent, marketing, share, ip): (i64, i64, i64, String) =
-        sqlx::query_as("SELECT consent, marketing, share_sensitive, ip FROM consents")
-            .fetch_one(&app.pool)
+    let (consent, marketing, share, ip): (bool, bool, bool, String) =
+        hujifen::db::query("SELECT consent, marketing, share_sensitive, ip FROM consents")
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert_eq!(
         (consent, marketing, share, ip.as_str()),
-        (1, 1, 0, "127.0.0.1")
+        (true, true, false, "127.0.0.1")
     );
     assert_eq!(
         app.scalar("SELECT count(*) FROM lead_events WHERE kind = 'created'")
@@ -410,13 +410,15 @@ async fn codes_expire() {
 async fn earlier_sends(app: &TestApp, phone: &str, ip: &str, ages: &[i64]) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for age in ages {
-        sqlx::query("INSERT INTO sms_sends (phone, ip, sent_at, outcome) VALUES (?, ?, ?, 'sent')")
-            .bind(phone)
-            .bind(ip)
-            .bind(now - age)
-            .execute(&app.pool)
-            .await
-            .unwrap();
+        hujifen::db::query(
+            "INSERT INTO sms_sends (phone, ip, sent_at, outcome) VALUES ($1, $2, $3, 'sent')",
+        )
+        .bind(phone)
+        .bind(ip)
+        .bind(now - age)
+        .execute(&app.db)
+        .await
+        .unwrap();
     }
 }
 
@@ -482,8 +484,8 @@ async fn the_daily_ip_limit_and_the_global_budget_hold() {
     }
     refused(&app, "13900000005", "您的网络今天", 86_400).await;
     earlier_sends(&app, "13500000000", "10.1.1.1", &[10, 20, 30, 40, 50]).await;
-    sqlx::query("DELETE FROM sms_sends WHERE ip = '127.0.0.1'")
-        .execute(&app.pool)
+    hujifen::db::query("DELETE FROM sms_sends WHERE ip = '127.0.0.1'")
+        .execute(&app.db)
         .await
         .unwrap();
     earlier_sends(
@@ -588,8 +590,8 @@ async fn a_double_submit_makes_one_lead_and_a_repeat_joins_it() {
     );
     assert_eq!(app.scalar("SELECT count(*) FROM consents").await, 2);
     let detail: String =
-        sqlx::query_scalar("SELECT detail FROM lead_events WHERE kind = 'repeat_request'")
-            .fetch_one(&app.pool)
+        hujifen::db::query("SELECT detail FROM lead_events WHERE kind = 'repeat_request'")
+            .scalar(&app.db)
             .await
             .unwrap();
     assert!(detail.contains("materials"));
@@ -712,8 +714,8 @@ async fn the_attached_self_test_keeps_sensitive_answers_out_unless_shared() {
         303
     );
     let (snapshot, total): (String, i64) =
-        sqlx::query_as("SELECT assessment_snapshot, total FROM leads")
-            .fetch_one(&app.pool)
+        hujifen::db::query("SELECT assessment_snapshot, total FROM leads")
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert!(
@@ -745,15 +747,15 @@ async fn the_attached_self_test_keeps_sensitive_answers_out_unless_shared() {
     .await;
     assert_eq!(response.status(), 303);
     let (snapshot, total): (String, i64) =
-        sqlx::query_as("SELECT assessment_snapshot, total FROM leads WHERE phone = ?")
+        hujifen::db::query("SELECT assessment_snapshot, total FROM leads WHERE phone = $1")
             .bind(other)
-            .fetch_one(&app.pool)
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert!(snapshot.contains("detention"));
     assert_eq!(total, 79);
     assert_eq!(
-        app.scalar("SELECT count(*) FROM consents WHERE share_sensitive = 1")
+        app.scalar("SELECT count(*) FROM consents WHERE share_sensitive = TRUE")
             .await,
         1
     );
@@ -792,8 +794,8 @@ async fn institutions_name_their_organisation() {
     )
     .await;
     assert_eq!(response.status(), 303);
-    let organisation: String = sqlx::query_scalar("SELECT organisation FROM leads")
-        .fetch_one(&app.pool)
+    let organisation: String = hujifen::db::query("SELECT organisation FROM leads")
+        .scalar(&app.db)
         .await
         .unwrap();
     assert_eq!(organisation, "上海某人力资源公司");

@@ -210,17 +210,17 @@ async fn the_view_count_grows_and_survives_a_clean_stop() {
     let third = views(&Page::from(app.get("/guide/process").await).await);
     assert_eq!(third, second + 1, "HEAD does not count");
     let stored_before: Option<i64> =
-        sqlx::query_scalar("SELECT views FROM page_views WHERE path = '/guide/process'")
-            .fetch_optional(&app.pool)
+        hujifen::db::query("SELECT views FROM page_views WHERE path = '/guide/process'")
+            .scalar_optional(&app.db)
             .await
             .unwrap();
     assert!(stored_before.unwrap_or(0) < 3 || stored_before == Some(3));
 
     let (database_url, _data) = app.stop().await;
-    let pool = hujifen::db::connect(&database_url).await.unwrap();
+    let db = hujifen::db::connect(&database_url).await.unwrap();
     let stored: i64 =
-        sqlx::query_scalar("SELECT views FROM page_views WHERE path = '/guide/process'")
-            .fetch_one(&pool)
+        hujifen::db::query("SELECT views FROM page_views WHERE path = '/guide/process'")
+            .scalar(&db)
             .await
             .unwrap();
     assert_eq!(stored, 3, "nothing lost on a clean stop");

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use reqwest::Client;
 use serde_json::Value;
 
-use crate::helpers::{ADMIN_PASSWORD, Page, TestApp, location, solve_altcha, text_of};
+use crate::helpers::{
+    ADMIN_PASSWORD, Page, TestApp, column, location, on_postgres, solve_altcha, text_of,
+};
 use crate::process::ServerProcess;
 
 const PHONE: &str = "13812345678";
@@ -84,14 +86,14 @@ async fn leave_lead(
 }
 
 async fn lead_count(folder: &Path) -> i64 {
-    let pool = hujifen::db::connect(&format!("sqlite://{}/hujifen.db", folder.display()))
+    let db = hujifen::db::connect(&format!("sqlite://{}/hujifen.db", folder.display()))
         .await
         .unwrap();
-    let count = sqlx::query_scalar("SELECT count(*) FROM leads")
-        .fetch_one(&pool)
+    let count = hujifen::db::query("SELECT count(*) FROM leads")
+        .scalar(&db)
         .await
         .unwrap();
-    pool.close().await;
+    db.close().await;
     count
 }
 
@@ -180,16 +182,16 @@ async fn sigterm_drains_requests_flushes_and_exits_0_within_10_s() {
     let log = server.log_text();
     assert!(log.contains("outbox worker stopped"), "{log}");
     assert!(log.contains("view counts written at shutdown"));
-    let pool = hujifen::db::connect(&format!("sqlite://{}/hujifen.db", folder.path().display()))
+    let db = hujifen::db::connect(&format!("sqlite://{}/hujifen.db", folder.path().display()))
         .await
         .unwrap();
-    let views: i64 = sqlx::query_scalar("SELECT views FROM page_views WHERE path = '/guide/faq'")
-        .fetch_one(&pool)
+    let views: i64 = hujifen::db::query("SELECT views FROM page_views WHERE path = '/guide/faq'")
+        .scalar(&db)
         .await
         .unwrap();
     assert_eq!(views, 3, "view counts flushed on the way out");
-    let tests: i64 = sqlx::query_scalar("SELECT count(*) FROM assessments")
-        .fetch_one(&pool)
+    let tests: i64 = hujifen::db::query("SELECT count(*) FROM assessments")
+        .scalar(&db)
         .await
         .unwrap();
     assert_eq!(tests, 1);
@@ -197,18 +199,21 @@ async fn sigterm_drains_requests_flushes_and_exits_0_within_10_s() {
 
 #[tokio::test]
 async fn a_backup_taken_under_load_restores_every_lead() {
-    let app = TestApp::spawn().await;
+    // The backup command is SQLite's (VACUUM INTO a file; PostgreSQL is
+    // backed up with pg_dump), so this app runs on a SQLite file whatever
+    // the backend of the other tests.
+    let app = TestApp::spawn_with(&[("DATABASE_URL", "sqlite://{data}/hujifen.db")]).await;
     // Leads committed before the backup starts, through the real flow …
     let response = app.leave_callback("/consultation", NAME, PHONE, &[]).await;
     assert_eq!(response.status(), 303);
     // … and many more while it runs.
-    let pool = app.pool.clone();
+    let db = app.db.clone();
     let writer = tokio::spawn(async move {
         for i in 0..300 {
-            sqlx::query("INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing) VALUES (?, ?, 'callback', 'consultation', 'v', 'now', 0)")
+            hujifen::db::query("INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing) VALUES ($1, $2, 'callback', 'consultation', 'v', 'now', FALSE)")
                 .bind(format!("负载{i}"))
                 .bind(format!("1390000{i:04}"))
-                .execute(&pool)
+                .execute(&db)
                 .await
                 .unwrap();
         }
@@ -250,31 +255,53 @@ async fn a_backup_taken_under_load_restores_every_lead() {
             .status(),
         200
     );
-    let pool = hujifen::db::connect(&format!(
+    let db = hujifen::db::connect(&format!(
         "sqlite://{}/hujifen.db",
         restored.path().display()
     ))
     .await
     .unwrap();
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM leads")
-        .fetch_one(&pool)
+    let count: i64 = hujifen::db::query("SELECT count(*) FROM leads")
+        .scalar(&db)
         .await
         .unwrap();
     assert!(
         count >= before,
         "every lead committed before the backup: {count} < {before}"
     );
-    let real: i64 = sqlx::query_scalar("SELECT count(*) FROM leads WHERE phone = ?")
+    let real: i64 = hujifen::db::query("SELECT count(*) FROM leads WHERE phone = $1")
         .bind(PHONE)
-        .fetch_one(&pool)
+        .scalar(&db)
         .await
         .unwrap();
     assert_eq!(real, 1);
-    let consents: i64 = sqlx::query_scalar("SELECT count(*) FROM consents")
-        .fetch_one(&pool)
+    let consents: i64 = hujifen::db::query("SELECT count(*) FROM consents")
+        .scalar(&db)
         .await
         .unwrap();
     assert_eq!(consents, 1, "with its consent record");
+}
+
+#[tokio::test]
+async fn on_postgresql_the_backup_command_names_pg_dump_and_writes_nothing() {
+    // On SQLite the command backs up (the test above); PostgreSQL is backed
+    // up with the server's own tools, which the command says instead.
+    if !on_postgres() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let target = app.data.path().join("backup.db");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_hujifen"))
+        .args(["backup", target.to_str().unwrap()])
+        .env("DATABASE_URL", &app.database_url)
+        .env("HUJIFEN_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("pg_dump"), "{stderr}");
+    assert!(!target.exists());
 }
 
 #[tokio::test]
@@ -475,10 +502,11 @@ async fn limits_key_on_the_client_behind_a_trusted_proxy() {
         200,
         "the last hop is another client"
     );
-    let ips: Vec<String> = sqlx::query_scalar("SELECT ip FROM sms_sends ORDER BY id")
-        .fetch_all(&behind.pool)
-        .await
-        .unwrap();
+    let ips: Vec<String> = column(
+        hujifen::db::query("SELECT ip FROM sms_sends ORDER BY id"),
+        &behind.db,
+    )
+    .await;
     assert_eq!(ips, ["203.0.113.7", "203.0.113.9"]);
 
     let direct = TestApp::spawn_with(&[("HUJIFEN_SMS_IP_PER_HOUR", "1")]).await;
@@ -592,15 +620,15 @@ async fn script_in_every_text_field_stays_inert() {
     let body = consultation.text().await.unwrap();
     assert!(!body.contains(script));
     // Stored free text (an organisation, a note) is escaped in admin pages and inert in the CSV.
-    sqlx::query("INSERT INTO leads (name, phone, interest, organisation, source, consent_version, consent_at, marketing) VALUES ('张三', ?, 'institution', ?, 'consultation', 'v', 'now', 0)")
+    let id: i64 = hujifen::db::query("INSERT INTO leads (name, phone, interest, organisation, source, consent_version, consent_at, marketing) VALUES ('张三', $1, 'institution', $2, 'consultation', 'v', 'now', FALSE) RETURNING id")
         .bind(PHONE)
         .bind(script)
-        .execute(&app.pool)
+        .scalar(&app.db)
         .await
         .unwrap();
     let admin = app.admin().await;
     let page = admin
-        .get(app.url("/admin/leads/1"))
+        .get(app.url(&format!("/admin/leads/{id}")))
         .send()
         .await
         .unwrap()
@@ -614,13 +642,13 @@ async fn script_in_every_text_field_stays_inert() {
         .unwrap()
         .to_string();
     admin
-        .post(app.url("/admin/leads/1/notes"))
+        .post(app.url(&format!("/admin/leads/{id}/notes")))
         .form(&[("csrf", token.as_str()), ("text", script)])
         .send()
         .await
         .unwrap();
     let page = admin
-        .get(app.url("/admin/leads/1"))
+        .get(app.url(&format!("/admin/leads/{id}")))
         .send()
         .await
         .unwrap()
@@ -687,7 +715,11 @@ async fn visitors_see_withdraw_and_delete_what_we_hold() {
     app.request_code(PHONE).await;
     let withdraw = ask("withdraw_marketing", app.last_code_for(PHONE)).await;
     assert_eq!(withdraw.status(), 200);
-    assert_eq!(app.scalar("SELECT marketing FROM leads").await, 0);
+    let marketing: bool = hujifen::db::query("SELECT marketing FROM leads")
+        .scalar(&app.db)
+        .await
+        .unwrap();
+    assert!(!marketing, "marketing withdrawn");
     assert_eq!(
         app.scalar("SELECT count(*) FROM lead_events WHERE kind = 'marketing_withdrawn'")
             .await,
@@ -706,16 +738,17 @@ async fn visitors_see_withdraw_and_delete_what_we_hold() {
     );
     assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 0);
     assert_eq!(app.scalar("SELECT count(*) FROM consents").await, 0);
-    let recorded: Vec<String> =
-        sqlx::query_scalar("SELECT action FROM privacy_requests ORDER BY id")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let recorded: Vec<String> = column(
+        hujifen::db::query("SELECT action FROM privacy_requests ORDER BY id"),
+        &app.db,
+    )
+    .await;
     assert_eq!(recorded, ["view", "withdraw_marketing", "delete"]);
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT phone_hmac FROM privacy_requests")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let hashes: Vec<String> = column(
+        hujifen::db::query("SELECT phone_hmac FROM privacy_requests"),
+        &app.db,
+    )
+    .await;
     assert!(hashes.iter().all(|h| !h.contains(PHONE)));
 }
 
@@ -723,54 +756,57 @@ async fn visitors_see_withdraw_and_delete_what_we_hold() {
 async fn the_retention_job_anonymises_old_leads_and_purges_counters() {
     let app = TestApp::spawn().await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    sqlx::query("INSERT INTO leads (id, name, phone, interest, source, consent_version, consent_at, marketing, last_activity_at) VALUES (1, '老客户', '13800000001', 'callback', 'consultation', 'v', 'now', 1, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-181 days'))")
-        .execute(&app.pool)
+    let old: i64 = hujifen::db::query("INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing, last_activity_at) VALUES ('老客户', '13800000001', 'callback', 'consultation', 'v', 'now', TRUE, $1) RETURNING id")
+        .bind(hujifen::clock::iso_days_ago(181))
+        .scalar(&app.db)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO leads (id, name, phone, interest, source, consent_version, consent_at, marketing) VALUES (2, '新客户', '13800000002', 'callback', 'consultation', 'v', 'now', 1)")
-        .execute(&app.pool)
+    let new: i64 = hujifen::db::query("INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing) VALUES ('新客户', '13800000002', 'callback', 'consultation', 'v', 'now', TRUE) RETURNING id")
+        .scalar(&app.db)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO lead_events (lead_id, kind, detail, actor) VALUES (1, 'note', '{\"text\":\"他住在浦东\"}', 'admin')").execute(&app.pool).await.unwrap();
-    sqlx::query("INSERT INTO consents (lead_id, notice_version, consent, marketing, share_sensitive, ip) VALUES (1, 'v', 1, 1, 0, '10.0.0.1')").execute(&app.pool).await.unwrap();
+    hujifen::db::query("INSERT INTO lead_events (lead_id, kind, detail, actor) VALUES ($1, 'note', '{\"text\":\"他住在浦东\"}', 'admin')").bind(old).execute(&app.db).await.unwrap();
+    hujifen::db::query("INSERT INTO consents (lead_id, notice_version, consent, marketing, share_sensitive, ip) VALUES ($1, 'v', TRUE, TRUE, FALSE, '10.0.0.1')").bind(old).execute(&app.db).await.unwrap();
     for (table, column, age) in [
         ("verification_codes", "created_at", 25 * 3600),
         ("sms_sends", "sent_at", 8 * 86_400),
     ] {
         let sql = if table == "verification_codes" {
             format!(
-                "INSERT INTO {table} (phone, code_hmac, {column}) VALUES ('13800000009', 'x', ?)"
+                "INSERT INTO {table} (phone, code_hmac, {column}) VALUES ('13800000009', 'x', $1)"
             )
         } else {
             format!(
-                "INSERT INTO {table} (phone, ip, {column}) VALUES ('13800000009', '10.0.0.9', ?)"
+                "INSERT INTO {table} (phone, ip, {column}) VALUES ('13800000009', '10.0.0.9', $1)"
             )
         };
-        sqlx::query(&sql)
+        hujifen::db::query(&sql)
             .bind(now - age)
-            .execute(&app.pool)
+            .execute(&app.db)
             .await
             .unwrap();
-        sqlx::query(&sql)
+        hujifen::db::query(&sql)
             .bind(now - 60)
-            .execute(&app.pool)
+            .execute(&app.db)
             .await
             .unwrap();
     }
-    let done = hujifen::db::privacy::apply_retention(&app.pool, 180, 24, 7, now)
+    let done = hujifen::db::privacy::apply_retention(&app.db, 180, 24, 7, now)
         .await
         .unwrap();
     assert_eq!(done.leads_anonymised, 1);
     assert_eq!((done.codes_deleted, done.sends_deleted), (1, 1));
     let (name, phone): (String, String) =
-        sqlx::query_as("SELECT name, phone FROM leads WHERE id = 1")
-            .fetch_one(&app.pool)
+        hujifen::db::query("SELECT name, phone FROM leads WHERE id = $1")
+            .bind(old)
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert_eq!((name.as_str(), phone.as_str()), ("已匿名", ""));
     let (name, phone): (String, String) =
-        sqlx::query_as("SELECT name, phone FROM leads WHERE id = 2")
-            .fetch_one(&app.pool)
+        hujifen::db::query("SELECT name, phone FROM leads WHERE id = $1")
+            .bind(new)
+            .fetch_one(&app.db)
             .await
             .unwrap();
     assert_eq!((name.as_str(), phone.as_str()), ("新客户", "13800000002"));
@@ -789,7 +825,7 @@ async fn the_retention_job_anonymises_old_leads_and_purges_counters() {
         1
     );
     assert_eq!(app.scalar("SELECT count(*) FROM sms_sends").await, 1);
-    let again = hujifen::db::privacy::apply_retention(&app.pool, 180, 24, 7, now)
+    let again = hujifen::db::privacy::apply_retention(&app.db, 180, 24, 7, now)
         .await
         .unwrap();
     assert_eq!(again.leads_anonymised, 0, "once is enough");

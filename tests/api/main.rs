@@ -10,6 +10,7 @@ mod architecture;
 mod consultations;
 mod guides;
 mod hardening;
+mod instances;
 mod pages;
 mod plan;
 mod probe_data;

@@ -55,7 +55,7 @@ async fn healthz_answers_only_while_the_database_does() {
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.text().await.unwrap(), "ok");
-    app.pool.close().await;
+    app.db.close().await;
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), 503);
 }
@@ -95,7 +95,7 @@ async fn a_database_failure_is_a_generic_500_page() {
         )
         .await;
     assert_eq!(stored.status(), 303);
-    app.pool.close().await;
+    app.db.close().await;
     let response = app
         .post_form(
             "/self-test",
@@ -116,7 +116,15 @@ async fn a_database_failure_is_a_generic_500_page() {
     let page = Page(scraper::Html::parse_document(&body));
     assert_eq!(page.text("h1"), "服务暂时不可用");
     assert_eq!(page.text(".request-id"), request_id);
-    for leak in ["sqlx", "SQLite", "pool", "src/", "panicked"] {
+    for leak in [
+        "sqlx",
+        "SQLite",
+        "PostgreSQL",
+        "postgres",
+        "pool",
+        "src/",
+        "panicked",
+    ] {
         assert!(!body.contains(leak), "the page leaks {leak}");
     }
 }

@@ -255,9 +255,17 @@ async fn a_result_under_old_data_offers_to_recompute() {
     assert!(!Page::from(app.get(&path).await).await.has("#outdated"));
     // As if it had been computed when the reference wage was another figure.
     let token = path.trim_start_matches("/self-test/");
-    sqlx::query("UPDATE assessments SET result = json_set(result, '$.reference_wage.yuan', 9999) WHERE token = ?")
+    let stored: String = hujifen::db::query("SELECT result FROM assessments WHERE token = $1")
         .bind(token)
-        .execute(&app.pool)
+        .scalar(&app.db)
+        .await
+        .unwrap();
+    let mut result: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    result["reference_wage"]["yuan"] = 9999.into();
+    hujifen::db::query("UPDATE assessments SET result = $1 WHERE token = $2")
+        .bind(result.to_string())
+        .bind(token)
+        .execute(&app.db)
         .await
         .unwrap();
     let page = Page::from(app.get(&path).await).await;

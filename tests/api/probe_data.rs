@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{Page, TestApp};
+use crate::helpers::{Page, TestApp, column};
 use crate::process::ServerProcess;
 
 const PHONE: &str = "13812345678";
@@ -47,9 +47,9 @@ async fn delete_through_privacy_requests(app: &TestApp, phone: &str) {
 }
 
 async fn lead_id_of(app: &TestApp, phone: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM leads WHERE phone = ?")
+    hujifen::db::query("SELECT id FROM leads WHERE phone = $1")
         .bind(phone)
-        .fetch_one(&app.pool)
+        .scalar(&app.db)
         .await
         .unwrap()
 }
@@ -148,9 +148,9 @@ async fn a_lead_id_is_not_reused_after_a_privacy_deletion() {
         new_id > deleted_id,
         "new lead {new_id} after deleted {deleted_id}"
     );
-    let new_event: i64 = sqlx::query_scalar("SELECT min(id) FROM lead_events WHERE lead_id = ?")
+    let new_event: i64 = hujifen::db::query("SELECT min(id) FROM lead_events WHERE lead_id = $1")
         .bind(new_id)
-        .fetch_one(&app.pool)
+        .scalar(&app.db)
         .await
         .unwrap();
     assert!(
@@ -158,12 +158,20 @@ async fn a_lead_id_is_not_reused_after_a_privacy_deletion() {
         "event {new_event} after {last_event}"
     );
     // The notification of the deleted lead names its id; the new one names another.
-    let notified: Vec<i64> = sqlx::query_scalar(
-        "SELECT json_extract(payload, '$.lead_id') FROM outbox WHERE kind = 'lead_notification' ORDER BY id",
+    let payloads: Vec<String> = column(
+        hujifen::db::query(
+            "SELECT payload FROM outbox WHERE kind = 'lead_notification' ORDER BY id",
+        ),
+        &app.db,
     )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    .await;
+    let notified: Vec<i64> = payloads
+        .iter()
+        .map(|payload| {
+            let payload: Value = serde_json::from_str(payload).unwrap();
+            payload["lead_id"].as_i64().expect("a lead id")
+        })
+        .collect();
     assert_eq!(notified.len(), 3);
     assert_eq!(
         notified.iter().filter(|&&id| id == deleted_id).count(),
@@ -175,7 +183,8 @@ async fn a_lead_id_is_not_reused_after_a_privacy_deletion() {
 /// The migration on a database that already holds leads, as in production:
 /// rows, ids and children survive, every index and constraint is kept, and
 /// the next id starts above every id that was handed out, even one only an
-/// outbox message still names.
+/// outbox message still names. SQLite's migration history, so on a SQLite
+/// file whichever backend the other tests run on.
 #[tokio::test]
 async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
     let folder = tempfile::tempdir().unwrap();
@@ -226,10 +235,10 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
         pool.close().await;
     }
 
-    let pool = hujifen::db::connect(&url).await.expect("the rest migrates");
+    let db = hujifen::db::connect(&url).await.expect("the rest migrates");
     let rows: Vec<(i64, String, Option<String>, String)> =
-        sqlx::query_as("SELECT id, name, organisation, status FROM leads ORDER BY id")
-            .fetch_all(&pool)
+        hujifen::db::query("SELECT id, name, organisation, status FROM leads ORDER BY id")
+            .fetch_all(&db)
             .await
             .unwrap();
     assert_eq!(
@@ -240,8 +249,8 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
         ]
     );
     let events: Vec<(i64, i64, String)> =
-        sqlx::query_as("SELECT id, lead_id, kind FROM lead_events ORDER BY id")
-            .fetch_all(&pool)
+        hujifen::db::query("SELECT id, lead_id, kind FROM lead_events ORDER BY id")
+            .fetch_all(&db)
             .await
             .unwrap();
     assert_eq!(
@@ -253,13 +262,8 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
         ]
     );
     let count = |sql: &'static str| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
+        let db = db.clone();
+        async move { hujifen::db::query(sql).scalar::<i64>(&db).await.unwrap() }
     };
     assert_eq!(count("SELECT count(*) FROM consents").await, 2);
     assert_eq!(count("SELECT count(*) FROM lead_submissions").await, 2);
@@ -270,15 +274,13 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
 
     // Schema: AUTOINCREMENT, STRICT, CHECKs, foreign keys and every index.
     let sql = |table: &'static str| {
-        let pool = pool.clone();
+        let db = db.clone();
         async move {
-            sqlx::query_scalar::<_, String>(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
-            )
-            .bind(table)
-            .fetch_one(&pool)
-            .await
-            .unwrap()
+            hujifen::db::query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = $1")
+                .bind(table)
+                .scalar::<String>(&db)
+                .await
+                .unwrap()
         }
     };
     let leads = sql("leads").await;
@@ -301,19 +303,19 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
     assert!(events.contains("REFERENCES leads (id)") && events.contains("json_valid(detail)"));
     assert!(events.trim_end().ends_with("STRICT"));
     for child in ["consents", "lead_events", "lead_submissions"] {
-        let parent: String = sqlx::query_scalar(&format!(
+        let parent: String = hujifen::db::query(&format!(
             "SELECT \"table\" || '.' || \"to\" FROM pragma_foreign_key_list('{child}') WHERE \"from\" = 'lead_id'"
         ))
-        .fetch_one(&pool)
+        .scalar(&db)
         .await
         .unwrap();
         assert_eq!(parent, "leads.id", "{child}");
     }
-    let columns: Vec<String> =
-        sqlx::query_scalar("SELECT name FROM pragma_table_info('leads') ORDER BY cid")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let columns: Vec<String> = column(
+        hujifen::db::query("SELECT name FROM pragma_table_info('leads') ORDER BY cid"),
+        &db,
+    )
+    .await;
     assert_eq!(
         columns,
         [
@@ -338,13 +340,14 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
             "anonymised_at"
         ]
     );
-    let indexes: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'index'
-           AND tbl_name IN ('leads', 'lead_events', 'lead_submissions') ORDER BY name",
+    let indexes: Vec<String> = column(
+        hujifen::db::query(
+            "SELECT name FROM sqlite_master WHERE type = 'index'
+               AND tbl_name IN ('leads', 'lead_events', 'lead_submissions') ORDER BY name",
+        ),
+        &db,
     )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    .await;
     for index in [
         "lead_events_lead",
         "lead_submissions_ip",
@@ -366,29 +369,29 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
             .any(|name| name.starts_with("sqlite_autoindex_lead_submissions")),
         "idempotency_key stays UNIQUE: {indexes:?}"
     );
-    let bad_status = sqlx::query("UPDATE leads SET status = 'lost' WHERE id = 1")
-        .execute(&pool)
+    let bad_status = hujifen::db::query("UPDATE leads SET status = 'lost' WHERE id = 1")
+        .execute(&db)
         .await;
     assert!(bad_status.is_err(), "the status CHECK holds");
-    let orphan = sqlx::query("INSERT INTO lead_events (lead_id, kind) VALUES (99, 'x')")
-        .execute(&pool)
+    let orphan = hujifen::db::query("INSERT INTO lead_events (lead_id, kind) VALUES (99, 'x')")
+        .execute(&db)
         .await;
     assert!(orphan.is_err(), "the foreign key holds");
 
     // The next ids: above 6 (named by the outbox) and above the highest
     // event left (an event deleted before this migration left no trace).
-    let next: i64 = sqlx::query_scalar(
+    let next: i64 = hujifen::db::query(
         "INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing)
          VALUES ('新', '13800000009', 'callback', 'consultation', 'v', 't', 0) RETURNING id",
     )
-    .fetch_one(&pool)
+    .scalar(&db)
     .await
     .unwrap();
     assert_eq!(next, 7);
-    let next_event: i64 = sqlx::query_scalar(
+    let next_event: i64 = hujifen::db::query(
         "INSERT INTO lead_events (lead_id, kind) VALUES (7, 'created') RETURNING id",
     )
-    .fetch_one(&pool)
+    .scalar(&db)
     .await
     .unwrap();
     assert_eq!(next_event, 4);
@@ -416,8 +419,8 @@ async fn a_privacy_deletion_keeps_the_counters_and_an_anonymous_audit_entry() {
     // ... and the submission counter its row, detached from the lead and
     // without its replay key.
     let kept: Vec<(Option<i64>, Option<String>, String)> =
-        sqlx::query_as("SELECT lead_id, idempotency_key, phone FROM lead_submissions")
-            .fetch_all(&app.pool)
+        hujifen::db::query("SELECT lead_id, idempotency_key, phone FROM lead_submissions")
+            .fetch_all(&app.db)
             .await
             .unwrap();
     assert_eq!(kept, [(None, None, PHONE.to_string())]);
@@ -430,10 +433,10 @@ async fn a_privacy_deletion_keeps_the_counters_and_an_anonymous_audit_entry() {
 
     // The audit: that a deletion happened, when, how many leads and which
     // numbers; no phone, no name.
-    let (detail, created_at): (String, String) = sqlx::query_as(
+    let (detail, created_at): (String, String) = hujifen::db::query(
         "SELECT detail, created_at FROM admin_events WHERE kind = 'privacy_deletion'",
     )
-    .fetch_one(&app.pool)
+    .fetch_one(&app.db)
     .await
     .unwrap();
     let detail: Value = serde_json::from_str(&detail).unwrap();
@@ -446,10 +449,10 @@ async fn a_privacy_deletion_keeps_the_counters_and_an_anonymous_audit_entry() {
         !text.contains(PHONE) && !text.contains("5678") && !text.contains(NAME),
         "{text}"
     );
-    let request: (String, i64, String) = sqlx::query_as(
+    let request: (String, i64, String) = hujifen::db::query(
         "SELECT action, leads, phone_hmac FROM privacy_requests WHERE action = 'delete'",
     )
-    .fetch_one(&app.pool)
+    .fetch_one(&app.db)
     .await
     .unwrap();
     assert_eq!((request.0.as_str(), request.1), ("delete", 1));
@@ -458,13 +461,15 @@ async fn a_privacy_deletion_keeps_the_counters_and_an_anonymous_audit_entry() {
     // The retention job purges the detached counter once it no longer
     // counts, with the other counters holding a phone.
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    sqlx::query("INSERT INTO wrong_code_entries (phone, client, at) VALUES (?, '10.0.0.1', ?)")
-        .bind(PHONE)
-        .bind(now)
-        .execute(&app.pool)
-        .await
-        .unwrap();
-    hujifen::db::privacy::apply_retention(&app.pool, 180, 24, 7, now + 8 * 86_400)
+    hujifen::db::query(
+        "INSERT INTO wrong_code_entries (phone, client, at) VALUES ($1, '10.0.0.1', $2)",
+    )
+    .bind(PHONE)
+    .bind(now)
+    .execute(&app.db)
+    .await
+    .unwrap();
+    hujifen::db::privacy::apply_retention(&app.db, 180, 24, 7, now + 8 * 86_400)
         .await
         .unwrap();
     assert_eq!(app.scalar("SELECT count(*) FROM lead_submissions").await, 0);

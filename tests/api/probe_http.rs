@@ -295,11 +295,11 @@ async fn the_sms_budget_degrades_in_steps_instead_of_one_cliff() {
         ask_code(&app, "13900000100", &from(100)).await.status(),
         429
     );
-    let levels: Vec<String> =
-        sqlx::query_scalar("SELECT level FROM sms_budget_alerts ORDER BY level")
-            .fetch_all(&app.pool)
-            .await
-            .unwrap();
+    let levels: Vec<String> = crate::helpers::column(
+        hujifen::db::query("SELECT level FROM sms_budget_alerts ORDER BY level"),
+        &app.db,
+    )
+    .await;
     assert_eq!(levels, ["elevated", "exhausted", "high", "reserve"]);
     assert_eq!(app.sms_sent().len(), 10);
 }

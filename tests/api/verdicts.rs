@@ -319,14 +319,14 @@ async fn a_result_from_before_the_revisions_still_renders_flagged() {
     // Stored by the previous release: no revision, the social-insurance
     // figure of the time, and 临港 counted from 3 years.
     let token = "0123456789abcdef0123456789abcdef";
-    sqlx::query(
+    hujifen::db::query(
         "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard)
-         VALUES (?, 'sh-2017', ?, ?, 95, 0)",
+         VALUES ($1, 'sh-2017', $2, $3, 95, FALSE)",
     )
     .bind(token)
     .bind(r#"{"age":35,"education":"college","insurance_months":60,"lingang_years":2}"#)
     .bind(r#"{"rule_set":"sh-2017","assessed_on":"2025-03-01","reference_wage":{"from":"2024-07","to":"2025-06","yuan":12307},"total":95}"#)
-    .execute(&app.pool)
+    .execute(&app.db)
     .await
     .unwrap();
     let path = format!("/self-test/{token}");
@@ -360,9 +360,9 @@ async fn a_result_from_before_the_revisions_still_renders_flagged() {
     assert!(!fresh.has("#outdated"));
 
     // A stored result that cannot be read is a polite error, not a crash.
-    sqlx::query("UPDATE assessments SET result = '{}' WHERE token = ?")
+    hujifen::db::query("UPDATE assessments SET result = '{}' WHERE token = $1")
         .bind(token)
-        .execute(&app.pool)
+        .execute(&app.db)
         .await
         .unwrap();
     let broken = app.get(&path).await;

@@ -7,7 +7,6 @@ mod backend;
 mod messages;
 
 use lettre::message::Mailbox;
-use sqlx::SqlitePool;
 
 use crate::db::outbox::OutboxMessage;
 use crate::settings::Settings;
@@ -69,7 +68,7 @@ impl Mailer {
     }
 
     /// `HUJIFEN_NOTIFY_TO`, else every active advisor with an email.
-    async fn recipients(&self, pool: &SqlitePool) -> Result<Vec<Mailbox>, String> {
+    async fn recipients(&self, pool: &crate::db::Db) -> Result<Vec<Mailbox>, String> {
         if !self.to.is_empty() {
             return Ok(self.to.clone());
         }
@@ -84,7 +83,7 @@ impl Mailer {
 
     /// Sends to the advisors; with no one to send to, the email is only
     /// logged (and counts as sent).
-    pub async fn send(&self, pool: &SqlitePool, email: &EmailMessage) -> Result<(), String> {
+    pub async fn send(&self, pool: &crate::db::Db, email: &EmailMessage) -> Result<(), String> {
         let to = if self.backend.addresses_people() {
             let recipients = self.recipients(pool).await?;
             if recipients.is_empty() {

@@ -46,7 +46,7 @@ async fn page(
     };
     let page = AdvisorsPage {
         chrome: me.chrome("顾问管理"),
-        advisors: db::advisors::all(&state.pool).await?,
+        advisors: db::advisors::all(&state.db).await?,
         values,
         errors,
         notice,
@@ -79,7 +79,7 @@ async fn audit(
     details: serde_json::Value,
     advisor: &str,
 ) -> Result<(), AppError> {
-    db::advisors::record_admin_event(&state.pool, me.advisor.id, event, &details).await?;
+    db::advisors::record_admin_event(&state.db, me.advisor.id, event, &details).await?;
     tracing::info!(by = %me.advisor.username, advisor, event, "admin action");
     Ok(())
 }
@@ -112,7 +112,7 @@ pub async fn add(
     };
     let password_hash = hashed(new.password.clone()).await?;
     let created = db::advisors::insert(
-        &state.pool,
+        &state.db,
         NewAdvisor {
             username: &new.username,
             display_name: &new.display_name,
@@ -147,7 +147,7 @@ pub async fn add(
 /// The advisor in the path, or 404.
 async fn advisor_in_path(state: &AppState, id: &str) -> Result<Advisor, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    db::advisors::by_id(&state.pool, id)
+    db::advisors::by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -166,7 +166,7 @@ pub async fn disable(
         errors.add("advisor", "不能停用自己的账号");
         return page(&state, &me, RawFields::new(), errors, None).await;
     }
-    db::advisors::disable(&state.pool, advisor.id).await?;
+    db::advisors::disable(&state.db, advisor.id).await?;
     let details = json!({ "advisor_id": advisor.id });
     audit(&state, &me, "advisor_disabled", details, &advisor.username).await?;
     Ok(HttpResponse::SeeOther()
@@ -183,7 +183,7 @@ pub async fn reset_password(
     let me = form.me;
     let advisor = advisor_in_path(&state, &id).await?;
     let password = random_password();
-    db::advisors::set_password(&state.pool, advisor.id, &hashed(password.clone()).await?).await?;
+    db::advisors::set_password(&state.db, advisor.id, &hashed(password.clone()).await?).await?;
     let details = json!({ "advisor_id": advisor.id });
     audit(&state, &me, "password_reset", details, &advisor.username).await?;
     let notice = format!("{} 的新密码（只显示这一次）：{password}", advisor.username);

@@ -310,7 +310,7 @@ async fn start_session(
     // A new session id at every login: nothing set before login survives it.
     let session_id = format!("{}{}", random_token(), random_token());
     db::advisors::create_session(
-        &state.pool,
+        &state.db,
         &session_hash(&session_id),
         advisor.id,
         &random_token(),
@@ -367,7 +367,7 @@ pub async fn login(
     let advisor = if username.is_empty() {
         None
     } else {
-        db::advisors::by_username(&state.pool, &username).await?
+        db::advisors::by_username(&state.db, &username).await?
     };
     let attempt = LoginAttempt {
         username: &username,
@@ -377,7 +377,7 @@ pub async fn login(
     };
     // Gate and count in one transaction: the attempt is a failure until the
     // password proves right, so attempts in flight are counted too.
-    let attempt_id = match db::advisors::reserve_login_attempt(&state.pool, &attempt).await? {
+    let attempt_id = match db::advisors::reserve_login_attempt(&state.db, &attempt).await? {
         LoginReservation::Reserved { attempt_id } => attempt_id,
         LoginReservation::Refused(gate) => {
             let seconds = gate.retry_after_seconds().unwrap_or(1);
@@ -388,7 +388,7 @@ pub async fn login(
     // A few hashes at once for the whole site (19 MiB each); when all are
     // taken the attempt is given back and refused without hashing.
     let Some(permit) = limiter.permit() else {
-        db::advisors::release_login_attempt(&state.pool, attempt_id).await?;
+        db::advisors::release_login_attempt(&state.db, attempt_id).await?;
         tracing::warn!(%ip, "login refused: every hashing permit is taken");
         return too_many(&state, &username, BUSY, 1);
     };
@@ -402,7 +402,7 @@ pub async fn login(
             return login_page(&state, StatusCode::UNAUTHORIZED, &username, Some(WRONG));
         }
     };
-    db::advisors::login_succeeded(&state.pool, attempt_id, &username, known_device).await?;
+    db::advisors::login_succeeded(&state.db, attempt_id, &username, known_device).await?;
     drop(turn);
     let response = start_session(&state, &advisor, now).await?;
     tracing::info!(advisor = %advisor.username, known_device, "advisor signed in");
@@ -416,7 +416,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     let signed_in = form.me;
     if let Some(cookie) = request.cookie(cookie_name(&state)) {
-        db::advisors::delete_session(&state.pool, &session_hash(cookie.value())).await?;
+        db::advisors::delete_session(&state.db, &session_hash(cookie.value())).await?;
     }
     tracing::info!(advisor = %signed_in.advisor.username, "advisor signed out");
     let mut response = HttpResponse::SeeOther()

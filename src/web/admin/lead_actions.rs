@@ -35,7 +35,7 @@ async fn apply(
     what: &'static str,
 ) -> Result<HttpResponse, AppError> {
     let actor = &me.advisor.username;
-    lead_admin::apply(&state.pool, row.id, actor, change).await?;
+    lead_admin::apply(&state.db, row.id, actor, change).await?;
     tracing::info!(advisor = %actor, lead_id = row.id, change = what, "lead updated");
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/admin/leads/{}", row.id)))
@@ -61,7 +61,7 @@ pub async fn reveal(
 ) -> Result<HttpResponse, AppError> {
     let me = &form.me;
     let row = visible_lead(&state, me, &id).await?;
-    lead_admin::apply(&state.pool, row.id, &me.advisor.username, Change::Reveal).await?;
+    lead_admin::apply(&state.db, row.id, &me.advisor.username, Change::Reveal).await?;
     tracing::info!(advisor = %me.advisor.username, lead_id = row.id, "phone revealed");
     let page = DetailPage::load(&state, me, &row).await?.reveal(&row.phone);
     render(StatusCode::OK, &page)
@@ -114,7 +114,7 @@ pub async fn assign(
     let advisor = match advisor_id {
         None => None,
         Some(advisor_id) => {
-            let found = db::advisors::by_id(&state.pool, advisor_id).await?;
+            let found = db::advisors::by_id(&state.db, advisor_id).await?;
             match found.filter(|advisor| advisor.active) {
                 Some(advisor) => Some(advisor),
                 None => return refuse(&state, me, &row, UNKNOWN_ADVISOR).await,

@@ -95,7 +95,7 @@ pub async fn list(
         .unwrap_or(1)
         .clamp(1, 100_000);
     let (rows, total) =
-        lead_admin::list(&state.pool, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+        lead_admin::list(&state.db, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let today = shanghai_today();
     let base_query = serde_urlencoded::to_string(
         query
@@ -104,7 +104,7 @@ pub async fn list(
             .collect::<Vec<_>>(),
     )
     .unwrap_or_default();
-    let advisors = db::advisors::all(&state.pool)
+    let advisors = db::advisors::all(&state.db)
         .await?
         .into_iter()
         .map(|a| (a.id, a.display_name))
@@ -202,7 +202,7 @@ impl DetailPage {
 
     /// The page of `row` as `me` sees it: masked, with no message.
     pub async fn load(state: &AppState, me: &SignedIn, row: &LeadRow) -> Result<Self, AppError> {
-        let extra = lead_admin::extra(&state.pool, row.id)
+        let extra = lead_admin::extra(&state.db, row.id)
             .await?
             .ok_or(AppError::NotFound)?;
         let snapshot: Option<Snapshot> = extra
@@ -255,7 +255,7 @@ fn brief(state: &AppState, snapshot: Option<&Snapshot>) -> Vec<String> {
 }
 
 async fn timeline(state: &AppState, lead_id: i64) -> Result<Vec<EventView>, AppError> {
-    Ok(lead_admin::events(&state.pool, lead_id)
+    Ok(lead_admin::events(&state.db, lead_id)
         .await?
         .into_iter()
         .map(|event| EventView {
@@ -270,7 +270,7 @@ async fn timeline(state: &AppState, lead_id: i64) -> Result<Vec<EventView>, AppE
 }
 
 async fn consents(state: &AppState, lead_id: i64) -> Result<Vec<ConsentView>, AppError> {
-    Ok(lead_admin::consents(&state.pool, lead_id)
+    Ok(lead_admin::consents(&state.db, lead_id)
         .await?
         .into_iter()
         .map(|c| {
@@ -291,7 +291,7 @@ async fn assignable_advisors(
     state: &AppState,
     me: &SignedIn,
 ) -> Result<Vec<(i64, String)>, AppError> {
-    Ok(db::advisors::all(&state.pool)
+    Ok(db::advisors::all(&state.db)
         .await?
         .into_iter()
         .filter(|a| a.active && (me.advisor.is_admin() || a.id == me.advisor.id))
@@ -303,7 +303,7 @@ async fn assignable_advisors(
 /// lead that is not yours looks like one that does not exist.
 pub async fn visible_lead(state: &AppState, me: &SignedIn, id: &str) -> Result<LeadRow, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let row = lead_admin::row(&state.pool, id)
+    let row = lead_admin::row(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if me.can_see(row.advisor_id) {
@@ -365,7 +365,7 @@ pub async fn csv(
 ) -> Result<HttpResponse, AppError> {
     let query = query_fields(&request);
     let filter = filter_from(&query, &me);
-    let (rows, _) = lead_admin::list(&state.pool, &filter, 100_000, 0).await?;
+    let (rows, _) = lead_admin::list(&state.db, &filter, 100_000, 0).await?;
     // A byte-order mark so Excel reads the Chinese as UTF-8.
     let mut body = String::from("\u{feff}");
     body.push_str(&csv_line(CSV_HEADER));
@@ -373,7 +373,7 @@ pub async fn csv(
         body.push_str(&csv_row(row));
     }
     db::advisors::record_admin_event(
-        &state.pool,
+        &state.db,
         me.advisor.id,
         "csv_export",
         &json!({ "rows": rows.len(), "filter": query }),

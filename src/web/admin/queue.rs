@@ -33,17 +33,17 @@ pub async fn today(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespo
         visible_to: me.visible_to(),
         ..LeadFilter::default()
     };
-    let (new_leads, _) = lead_admin::list(&state.pool, &filter, 200, 0).await?;
+    let (new_leads, _) = lead_admin::list(&state.db, &filter, 200, 0).await?;
     let (overdue, fresh): (Vec<LeadView>, Vec<LeadView>) = new_leads
         .iter()
         .map(|row| lead_view(row, &state.calendar, today))
         .partition(|view| view.overdue);
-    let follow_ups = lead_admin::follow_ups_due(&state.pool, &today.to_string(), me.visible_to())
+    let follow_ups = lead_admin::follow_ups_due(&state.db, &today.to_string(), me.visible_to())
         .await?
         .iter()
         .map(|row| lead_view(row, &state.calendar, today))
         .collect();
-    let stored: BTreeMap<String, i64> = lead_admin::status_counts(&state.pool, me.visible_to())
+    let stored: BTreeMap<String, i64> = lead_admin::status_counts(&state.db, me.visible_to())
         .await?
         .into_iter()
         .collect();
@@ -55,8 +55,7 @@ pub async fn today(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespo
         })
         .collect();
     let first_day = today - Duration::days(29);
-    let activity =
-        lead_admin::daily_activity(&state.pool, &shanghai_midnight_utc(first_day)).await?;
+    let activity = lead_admin::daily_activity(&state.db, &shanghai_midnight_utc(first_day)).await?;
     let page = QueuePage {
         chrome: me.chrome("今日队列"),
         fresh,

@@ -74,22 +74,22 @@ pub async fn signed_in(state: &AppState, request: &HttpRequest) -> Result<Signed
         .cookie(cookie_name(state))
         .ok_or(AppError::LoginRequired)?;
     let hash = session_hash(cookie.value());
-    let session = db::advisors::session(&state.pool, &hash)
+    let session = db::advisors::session(&state.db, &hash)
         .await?
         .ok_or(AppError::LoginRequired)?;
     let now = crate::clock::unix_now();
     if now - session.last_seen_at > IDLE_SECONDS || now - session.created_at > ABSOLUTE_SECONDS {
-        db::advisors::delete_session(&state.pool, &hash).await?;
+        db::advisors::delete_session(&state.db, &hash).await?;
         return Err(AppError::LoginRequired);
     }
-    let advisor = db::advisors::by_id(&state.pool, session.advisor_id)
+    let advisor = db::advisors::by_id(&state.db, session.advisor_id)
         .await?
         .filter(|advisor| advisor.active)
         .ok_or(AppError::LoginRequired)?;
     // One write a minute at most keeps the idle clock honest without a
     // write per page.
     if now - session.last_seen_at >= 60 {
-        db::advisors::touch_session(&state.pool, &hash, now).await?;
+        db::advisors::touch_session(&state.db, &hash, now).await?;
     }
     Ok(SignedIn {
         advisor,

@@ -93,7 +93,7 @@ async fn attached(
     let Some(token) = token.map(|t| t.trim()).filter(|t| looks_like_token(t)) else {
         return Ok(None);
     };
-    Ok(db::assessments::find(&state.pool, token)
+    Ok(db::assessments::find(&state.db, token)
         .await?
         .map(|stored| {
             (
@@ -279,7 +279,7 @@ fn verify_altcha(payload: &str, key: &str) -> Option<Solved> {
 pub async fn challenge(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let expires =
         chrono::Utc::now() + chrono::TimeDelta::seconds(state.settings.limits.captcha.ttl_seconds);
-    let sent = db::verification::sends_today(&state.pool, crate::clock::unix_now())
+    let sent = db::verification::sends_today(&state.db, crate::clock::unix_now())
         .await
         .map_err(AppError::internal)?;
     let level = BudgetLevel::of(sent, state.settings.limits.send.global_day.limit);
@@ -386,7 +386,7 @@ async fn deliver(
         valid_minutes: state.settings.limits.codes.valid_minutes(),
     };
     let result = state.sms.send(&message).await;
-    db::verification::finish_send(&state.pool, send_id, result.is_ok())
+    db::verification::finish_send(&state.db, send_id, result.is_ok())
         .await
         .map_err(AppError::internal)?;
     Ok(result.map_err(|error| {
@@ -433,7 +433,7 @@ pub async fn send_code(
     let code = generate_code();
     let keys = client_keys_of(&request, state.settings.server.trusted_proxy);
     let reservation = db::verification::reserve_send(
-        &state.pool,
+        &state.db,
         &state.settings.limits.send,
         &state.settings.limits.codes,
         SendRequest {

@@ -36,7 +36,7 @@ pub async fn form(
         .map(|t| t.trim())
         .filter(|t| looks_like_token(t));
     let stored = match token {
-        Some(token) => db::assessments::find(&state.pool, token).await?,
+        Some(token) => db::assessments::find(&state.db, token).await?,
         None => None,
     };
     let Some(stored) = stored else {
@@ -89,7 +89,7 @@ pub async fn result(
     if !looks_like_token(&token) {
         return Err(AppError::NotFound);
     }
-    let stored = db::assessments::find(&state.pool, &token)
+    let stored = db::assessments::find(&state.db, &token)
         .await?
         .ok_or(AppError::NotFound)?;
     let wages = &state.settings.reference_wages;

@@ -49,9 +49,9 @@ pub async fn insert_lead(
     advisor: Option<i64>,
     total: Option<i64>,
 ) -> i64 {
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = hujifen::db::query(
         "INSERT INTO leads (name, phone, interest, source, consent_version, consent_at, marketing, created_at, last_activity_at, advisor_id, total)
-         VALUES (?, ?, 'callback', 'consultation', '2026-11-28', ?, 0, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, 'callback', 'consultation', '2026-11-28', $3, FALSE, $4, $5, $6, $7) RETURNING id",
     )
     .bind(name)
     .bind(phone)
@@ -60,12 +60,12 @@ pub async fn insert_lead(
     .bind(created_at)
     .bind(advisor)
     .bind(total)
-    .fetch_one(&app.pool)
+    .scalar(&app.db)
     .await
     .unwrap();
-    sqlx::query("INSERT INTO lead_events (lead_id, kind, detail) VALUES (?, 'created', '{\"interest\":\"callback\"}')")
+    hujifen::db::query("INSERT INTO lead_events (lead_id, kind, detail) VALUES ($1, 'created', '{\"interest\":\"callback\"}')")
         .bind(id)
-        .execute(&app.pool)
+        .execute(&app.db)
         .await
         .unwrap();
     id
@@ -142,9 +142,9 @@ pub async fn add_named_advisor(
 
 /// The id of the advisor called `username`.
 pub async fn advisor_id(app: &TestApp, username: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM advisors WHERE username = ?")
+    hujifen::db::query("SELECT id FROM advisors WHERE username = $1")
         .bind(username)
-        .fetch_one(&app.pool)
+        .scalar(&app.db)
         .await
         .unwrap()
 }

@@ -1,5 +1,6 @@
-//! The test app (the real server on port 0 with a temp SQLite file) and
-//! what every area's tests use; area fixtures live beside this file:
+//! The test app (the real server on port 0 with a temp SQLite file, or a
+//! fresh PostgreSQL database when `HUJIFEN_TEST_POSTGRES_URL` names a
+//! server) and what every area's tests use; area fixtures live beside this file:
 //! `admin` (signing in, advisors, leads as advisors see them), `leads`
 //! (codes and callback requests as a visitor leaves them), `html` (pages).
 
@@ -10,13 +11,14 @@ pub mod leads;
 use std::collections::HashMap;
 
 use reqwest::{Client, Response, redirect};
-use sqlx::SqlitePool;
 use tempfile::TempDir;
 
 use actix_web::dev::ServerHandle;
 use tokio::task::JoinHandle;
 
 use hujifen::app::Application;
+use hujifen::db::sql::Record;
+use hujifen::db::{Db, Query};
 use hujifen::settings::Settings;
 
 pub use html::{Page, text_of};
@@ -28,7 +30,10 @@ pub const PUBLIC_URL: &str = "http://hujifen.test";
 pub struct TestApp {
     pub address: String,
     pub client: Client,
-    pub pool: SqlitePool,
+    /// The app's database (its own pool, shared with the app).
+    pub db: Db,
+    /// The `DATABASE_URL` the app runs on: its temp SQLite file, its fresh
+    /// PostgreSQL database, or what the test's settings chose.
     pub database_url: String,
     /// The app's admin login limiter (its hashing load).
     pub logins: std::sync::Arc<hujifen::web::admin::auth::LoginLimiter>,
@@ -43,10 +48,20 @@ impl TestApp {
     }
 
     /// The app with extra settings; `{data}` in a value is the temp folder.
+    /// Its database is a fresh one on the PostgreSQL server of
+    /// `HUJIFEN_TEST_POSTGRES_URL` when that is set, else `{data}/hujifen.db`,
+    /// unless `extra` sets `DATABASE_URL` itself.
     pub async fn spawn_with(extra: &[(&str, &str)]) -> Self {
         let data = tempfile::tempdir().expect("temp dir");
         let folder = data.path().display().to_string();
-        let database_url = format!("sqlite://{folder}/hujifen.db");
+        let database_url = if extra.iter().any(|(name, _)| *name == "DATABASE_URL") {
+            String::new()
+        } else {
+            match postgres_server() {
+                Some(server) => fresh_postgres_database(&server).await,
+                None => format!("sqlite://{folder}/hujifen.db"),
+            }
+        };
         let mut env: HashMap<&str, String> = HashMap::from([
             ("HUJIFEN_LISTEN", "127.0.0.1:0".to_string()),
             ("DATABASE_URL", database_url.clone()),
@@ -62,10 +77,11 @@ impl TestApp {
         for (name, value) in extra {
             env.insert(name, value.replace("{data}", &folder));
         }
+        let database_url = env["DATABASE_URL"].clone();
         let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("settings");
         let app = Application::build(settings).await.expect("app builds");
         let address = format!("http://{}", app.address());
-        let pool = app.pool();
+        let db = app.pool();
         let logins = app.logins();
         let handle = app.handle();
         let server = tokio::spawn(app.run());
@@ -78,7 +94,7 @@ impl TestApp {
         Self {
             address,
             client,
-            pool,
+            db,
             database_url,
             logins,
             handle,
@@ -145,19 +161,91 @@ impl TestApp {
             .expect("POST json")
     }
 
+    /// The one integer `sql` (no parameters) selects, e.g. a `count(*)`.
     pub async fn scalar(&self, sql: &str) -> i64 {
-        sqlx::query_scalar(sql)
-            .fetch_one(&self.pool)
+        hujifen::db::query(sql)
+            .scalar::<i64>(&self.db)
             .await
             .expect(sql)
     }
 
     pub async fn assessment_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM assessments")
-            .fetch_one(&self.pool)
-            .await
-            .expect("count")
+        self.scalar("SELECT count(*) FROM assessments").await
     }
+}
+
+/// The first column of every row `query` returns.
+pub async fn column<T>(query: Query<'_>, db: &Db) -> Vec<T>
+where
+    (T,): Record,
+{
+    let sql = query.sql().to_string();
+    query
+        .fetch_all::<(T,)>(db)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .map(|(value,)| value)
+        .collect()
+}
+
+/// A `DATABASE_URL` for a test that opens a database without an app: a
+/// fresh PostgreSQL database when the tests run on PostgreSQL, else
+/// `hujifen.db` in `folder`.
+pub async fn fresh_database_url(folder: &std::path::Path) -> String {
+    match postgres_server() {
+        Some(server) => fresh_postgres_database(&server).await,
+        None => format!("sqlite://{}/hujifen.db", folder.display()),
+    }
+}
+
+/// The PostgreSQL server the tests run on, if `HUJIFEN_TEST_POSTGRES_URL`
+/// names one (e.g. `postgres://postgres@127.0.0.1:5433/postgres`): each test
+/// app then gets a database of its own there.
+fn postgres_server() -> Option<String> {
+    std::env::var("HUJIFEN_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty())
+}
+
+/// True when the test apps run on PostgreSQL rather than a SQLite file.
+pub fn on_postgres() -> bool {
+    postgres_server().is_some()
+}
+
+/// Creates an empty database with a random name on `server` and returns
+/// `server`'s URL naming it. Left on the server afterwards (a test may
+/// reopen it after its app stopped); the names all start `hujifen_test_`.
+async fn fresh_postgres_database(server: &str) -> String {
+    let name = format!("hujifen_test_{:016x}", rand::random::<u64>());
+    let admin = sqlx::PgPool::connect(server)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to HUJIFEN_TEST_POSTGRES_URL: {e}"));
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+    admin.close().await;
+    with_database(server, &name)
+}
+
+/// `url` with its database name (the path) replaced by `name`, keeping
+/// user, host, port and query parameters.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, params) = match url.split_once('?') {
+        Some((base, params)) => (base, Some(params)),
+        None => (url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |at| at + 3);
+    let host_end = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |at| authority_start + at);
+    let mut out = format!("{}/{name}", &base[..host_end]);
+    if let Some(params) = params {
+        out.push('?');
+        out.push_str(params);
+    }
+    out
 }
 
 /// The first admin's password in test apps.
