@@ -15,6 +15,7 @@ mod plan;
 mod probe_data;
 mod probe_http;
 mod process;
+mod readiness;
 mod self_test;
 mod snapshots;
 mod verdicts;
