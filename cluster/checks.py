@@ -230,13 +230,15 @@ def query(sql):
         path = DATABASE_URL[len("sqlite://") :].split("?")[0]
         with sqlite3.connect(path, timeout=10) as connection:
             return [[str(v) for v in row] for row in connection.execute(sql)]
-    output = subprocess.run(
+    done = subprocess.run(
         ["psql", DATABASE_URL, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
-    return [line.split("\t") for line in output.splitlines() if line]
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"psql: {done.stderr.strip()[:300]} (in: {sql[:80]})")
+    return [line.split("\t") for line in done.stdout.splitlines() if line]
 
 
 def lead_ids(phone_list):
