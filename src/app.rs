@@ -2,6 +2,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -9,6 +10,7 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::web::Data;
 use actix_web::{App, HttpServer};
 use anyhow::{Context, anyhow};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::Notify;
 
 use crate::guides::Guides;
@@ -79,6 +81,7 @@ impl Application {
             leads,
             assessments,
             logins: Arc::default(),
+            ready: Arc::new(AtomicBool::new(true)),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -89,8 +92,10 @@ impl Application {
                 .configure(web::routes)
         })
         .workers(threads)
-        // SIGTERM: stop accepting, let in-flight requests finish, at most 5 s
-        // so the whole stop (with the final flushes) stays within 10 s.
+        // Signals are ours (`stop_on_signal`): SIGTERM drains first.
+        .disable_signals()
+        // The stop: stop accepting, let in-flight requests finish, at most
+        // 5 s so the stop itself (with the final flushes) stays within 10 s.
         .shutdown_timeout(5)
         // A client has this long to send its request head (slowloris).
         .client_request_timeout(request_timeout)
@@ -126,13 +131,58 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGINT/SIGTERM or the handle) with the
-    /// background tasks running, then stops them (see `Workers::shutdown`).
+    /// Serves until stopped (SIGTERM or SIGINT, see `stop_on_signal`, or the
+    /// handle) with the background tasks running, then stops them (see
+    /// `Workers::shutdown`).
     pub async fn run(self) -> std::io::Result<()> {
+        let signals = Signals {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        };
         let mut workers = self.workers;
         workers.start(&self.state, self.mailer);
+        let stopper = tokio::spawn(stop_on_signal(
+            signals,
+            self.server.handle(),
+            Arc::clone(&self.state.ready),
+            self.state.settings.server.drain,
+        ));
         let served = self.server.await;
+        stopper.abort();
         workers.shutdown().await;
         served
     }
+}
+
+struct Signals {
+    terminate: Signal,
+    interrupt: Signal,
+}
+
+/// SIGTERM (an orchestrator, a rolling deploy): `/readyz` fails at once
+/// while every other request is served, for the drain period, so a load
+/// balancer polling it stops sending here; then the server stops accepting
+/// and in-flight requests finish. SIGINT (Ctrl-C in development) skips the
+/// drain, and cuts one in progress short.
+async fn stop_on_signal(
+    mut signals: Signals,
+    server: ServerHandle,
+    ready: Arc<AtomicBool>,
+    drain: Duration,
+) {
+    tokio::select! {
+        _ = signals.terminate.recv() => {
+            ready.store(false, Ordering::Relaxed);
+            tracing::info!(drain_seconds = drain.as_secs(), "SIGTERM: /readyz fails, draining");
+            tokio::select! {
+                () = tokio::time::sleep(drain) => {}
+                _ = signals.interrupt.recv() => tracing::info!("SIGINT: drain cut short"),
+            }
+        }
+        _ = signals.interrupt.recv() => {
+            ready.store(false, Ordering::Relaxed);
+        }
+    }
+    tracing::info!("stopping: no new connections, in-flight requests finish");
+    server.stop(true).await;
 }

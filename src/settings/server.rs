@@ -21,6 +21,9 @@ pub struct ServerSettings {
     pub request_timeout: Duration,
     /// `HUJIFEN_TRUSTED_PROXY` [unset]: addresses or CIDRs, a comma list.
     pub trusted_proxy: TrustedProxies,
+    /// `HUJIFEN_DRAIN_SECONDS` [5]: after SIGTERM, how long `/readyz` fails
+    /// while everything else is served, before the server stops accepting.
+    pub drain: Duration,
 }
 
 impl ServerSettings {
@@ -57,6 +60,7 @@ impl ServerSettings {
             workers,
             request_timeout: lookup.millis("HUJIFEN_REQUEST_TIMEOUT_MS", 10_000, 100..=300_000)?,
             trusted_proxy,
+            drain: Duration::from_secs(lookup.number("HUJIFEN_DRAIN_SECONDS", 5, 0..=300)?),
         })
     }
 

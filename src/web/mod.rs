@@ -26,6 +26,7 @@ use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use tokio::sync::Notify;
 
@@ -61,12 +62,16 @@ pub struct AppState {
     pub assessments: crate::db::assessments::AssessmentWriter,
     /// Bounds password hashing (admin logins).
     pub logins: Arc<admin::auth::LoginLimiter>,
+    /// True while the instance takes new traffic: cleared on SIGTERM, so
+    /// `/readyz` fails while the load balancer drains it.
+    pub ready: Arc<AtomicBool>,
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
         .service(web::resource("/").route(read().to(pages::home)))
         .service(web::resource("/healthz").route(read().to(pages::healthz)))
+        .service(web::resource("/readyz").route(read().to(pages::readyz)))
         .service(
             web::resource("/self-test")
                 .route(read().to(self_test::form))

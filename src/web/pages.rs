@@ -1,5 +1,8 @@
 //! Plain pages: home, health, not found.
 
+use std::sync::atomic::Ordering;
+
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -47,6 +50,21 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             .content_type("text/plain; charset=utf-8")
             .body("database unavailable")
     }
+}
+
+/// Readiness for a load balancer: 200 while this instance takes new
+/// traffic, 503 from SIGTERM on (the drain period), while every other
+/// request is still served. Liveness, the database, is `/healthz`.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let (mut response, body) = if state.ready.load(Ordering::Relaxed) {
+        (HttpResponse::Ok(), "ok")
+    } else {
+        (HttpResponse::ServiceUnavailable(), "draining")
+    };
+    response
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
 }
 
 pub async fn not_found() -> Result<HttpResponse, AppError> {

@@ -130,7 +130,9 @@ async fn a_lead_survives_kill_9_right_after_the_303() {
 #[tokio::test]
 async fn sigterm_drains_requests_flushes_and_exits_0_within_10_s() {
     let folder = tempfile::tempdir().unwrap();
-    let mut server = ServerProcess::start(folder.path(), &[]);
+    // No drain period (tests/api/readiness.rs has it): the stop itself
+    // meets the request in flight.
+    let mut server = ServerProcess::start(folder.path(), &[("HUJIFEN_DRAIN_SECONDS", "0")]);
     let browser = client();
     for _ in 0..3 {
         assert_eq!(

@@ -16,6 +16,7 @@ mod plan;
 mod probe_data;
 mod probe_http;
 mod process;
+mod readiness;
 mod schema;
 mod self_test;
 mod snapshots;

@@ -56,6 +56,7 @@ before(async () => {
       HUJIFEN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       HUJIFEN_LOG_FORMAT: 'json',
       HUJIFEN_WORKERS: '2',
+      HUJIFEN_DRAIN_SECONDS: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
