@@ -55,7 +55,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     (
         "workers",
-        &["clock", "db", "notify", "secrets", "settings", "web"],
+        &["clock", "db", "notify", "secrets", "settings", "tokens", "web"],
     ),
     ("cli", &["advisors", "db", "leads"]),
     (
