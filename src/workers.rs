@@ -130,9 +130,7 @@ async fn deliver_outbox(
         if *stop.borrow() {
             break;
         }
-        if let Err(error) =
-            crate::notify::outbox::process_due(&state.db, &mailer, outbox.retry).await
-        {
+        if let Err(error) = crate::notify::outbox::process_due(&state.db, &mailer, &outbox).await {
             tracing::error!(%error, "outbox worker could not read the outbox");
         }
         tokio::select! {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::db::outbox;
 use crate::notify::email::Mailer;
+use crate::settings::OutboxSettings;
 
 /// The longest wait between two tries.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -16,21 +17,17 @@ pub fn backoff(first: Duration, attempts: i64) -> Duration {
     first.saturating_mul(factor).min(MAX_BACKOFF)
 }
 
-/// How long a claimed message is this worker's to send: longer than one
-/// SMTP conversation, short enough that a crashed instance's messages go
-/// out soon after.
-const CLAIM_SECONDS: i64 = 120;
-
 /// Sends what is due once; returns how many went out. Each message is
 /// claimed first, so with several instances each goes out once.
 pub async fn process_due(
     pool: &crate::db::Db,
     mailer: &Mailer,
-    retry: Duration,
+    settings: &OutboxSettings,
 ) -> Result<usize, sqlx::Error> {
     let mut sent = 0;
     let now = crate::clock::unix_now();
-    for message in outbox::claim_due(pool, now, 20, CLAIM_SECONDS).await? {
+    let retry = settings.retry;
+    for message in outbox::claim_due(pool, now, 20, settings.claim_seconds).await? {
         let result = match mailer.compose(&message) {
             Ok(email) => mailer.send(pool, &email).await,
             Err(error) => Err(error),

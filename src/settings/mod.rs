@@ -210,6 +210,10 @@ pub struct OutboxSettings {
     pub poll: Duration,
     /// `HUJIFEN_OUTBOX_RETRY_MS` [10000]: first retry delay, doubled per attempt up to an hour.
     pub retry: Duration,
+    /// `HUJIFEN_OUTBOX_CLAIM_SECS` [120]: how long a message claimed by one
+    /// instance's worker is its own to send; after that (a crashed
+    /// instance) another worker sends it. Longer than one delivery.
+    pub claim_seconds: i64,
 }
 
 impl OutboxSettings {
@@ -217,6 +221,7 @@ impl OutboxSettings {
         Ok(Self {
             poll: lookup.millis("HUJIFEN_OUTBOX_POLL_MS", 2000, 10..=600_000)?,
             retry: lookup.millis("HUJIFEN_OUTBOX_RETRY_MS", 10_000, 10..=3_600_000)?,
+            claim_seconds: lookup.number("HUJIFEN_OUTBOX_CLAIM_SECS", 120, 5..=3600)? as i64,
         })
     }
 }

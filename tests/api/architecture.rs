@@ -55,7 +55,9 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     (
         "workers",
-        &["clock", "db", "notify", "secrets", "settings", "tokens", "web"],
+        &[
+            "clock", "db", "notify", "secrets", "settings", "tokens", "web",
+        ],
     ),
     ("cli", &["advisors", "db", "leads"]),
     (

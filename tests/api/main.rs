@@ -20,4 +20,5 @@ mod readiness;
 mod schema;
 mod self_test;
 mod snapshots;
+mod startup;
 mod verdicts;
