@@ -3,6 +3,11 @@
 //! transaction per lead, then the group-commit writer. Used by `bench/run`.
 //!
 //! cargo run --release --example lead_inserts -- /tmp/inserts.db [LEADS] [CONCURRENCY]
+//! cargo run --release --example lead_inserts -- postgres://…/postgres [LEADS] [CONCURRENCY]
+//!
+//! With a PostgreSQL URL (a server's maintenance database), each run gets a
+//! fresh database of its own, dropped afterwards; the server's defaults
+//! (`fsync`, `synchronous_commit=on`) make every commit durable.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -39,9 +44,39 @@ fn submission(i: usize, now: i64) -> Submission {
     }
 }
 
-async fn run(path: &str, grouped: bool, leads: usize, concurrency: usize) -> anyhow::Result<f64> {
-    let _ = std::fs::remove_file(path);
-    let pool = hujifen::db::connect(&format!("sqlite://{path}")).await?;
+/// A fresh database for one run: the SQLite file removed, or a new
+/// PostgreSQL database; and what to drop afterwards.
+async fn fresh(target: &str, grouped: bool) -> anyhow::Result<(String, Option<String>)> {
+    if !target.starts_with("postgres") {
+        let _ = std::fs::remove_file(target);
+        return Ok((format!("sqlite://{target}"), None));
+    }
+    let name = format!("hujifen_bench_{}_{}", std::process::id(), u8::from(grouped));
+    let admin = sqlx::PgPool::connect(target).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    let (base, _) = target
+        .rsplit_once('/')
+        .ok_or_else(|| anyhow::anyhow!("a PostgreSQL URL ends with /database"))?;
+    Ok((format!("{base}/{name}"), Some(name)))
+}
+
+async fn drop_database(target: &str, name: Option<String>) -> anyhow::Result<()> {
+    if let Some(name) = name {
+        let admin = sqlx::PgPool::connect(target).await?;
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+    }
+    Ok(())
+}
+
+async fn run(target: &str, grouped: bool, leads: usize, concurrency: usize) -> anyhow::Result<f64> {
+    let (url, created) = fresh(target, grouped).await?;
+    let pool = hujifen::db::connect(&url).await?;
     let secrets = Secrets::from_master(b"a benchmark key of thirty-two bytes")?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut seed = pool.begin_write(&[]).await?;
@@ -101,6 +136,7 @@ async fn run(path: &str, grouped: bool, leads: usize, concurrency: usize) -> any
         .await?;
     anyhow::ensure!(stored == leads as i64, "{stored} of {leads} stored");
     pool.close().await;
+    drop_database(target, created).await?;
     Ok(leads as f64 / seconds)
 }
 
