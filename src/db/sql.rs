@@ -358,6 +358,33 @@ pub fn query(sql: &str) -> Query<'_> {
     }
 }
 
+/// Runs `$body` with the statement's text, its arguments bound for the
+/// backend of `$on`, and the pool or connection to run on: the body is
+/// compiled once per kind of target, each with its own driver's types.
+macro_rules! on_backend {
+    ($query:ident, $on:ident, |$sql:ident, $args:ident, $target:ident| $body:expr) => {{
+        let $sql = $query.sql.as_ref();
+        match $on.into() {
+            Conn::SqlitePool($target) => {
+                let $args = $query.sqlite_args()?;
+                $body
+            }
+            Conn::Sqlite($target) => {
+                let $args = $query.sqlite_args()?;
+                $body
+            }
+            Conn::PostgresPool($target) => {
+                let $args = $query.pg_args()?;
+                $body
+            }
+            Conn::Postgres($target) => {
+                let $args = $query.pg_args()?;
+                $body
+            }
+        }
+    }};
+}
+
 impl<'q> Query<'q> {
     /// A statement built piece by piece (`push`, `push_bind`).
     pub fn build() -> Self {
@@ -424,91 +451,30 @@ impl<'q> Query<'q> {
 
     /// Runs the statement; the number of rows it changed.
     pub async fn execute<'c>(self, on: impl Into<Conn<'c>>) -> Result<u64, sqlx::Error> {
-        let sql = self.sql.as_ref();
-        Ok(match on.into() {
-            Conn::SqlitePool(pool) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_with(sql, args)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
-            }
-            Conn::Sqlite(connection) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_with(sql, args)
-                    .execute(connection)
-                    .await?
-                    .rows_affected()
-            }
-            Conn::PostgresPool(pool) => {
-                let args = self.pg_args()?;
-                sqlx::query_with(sql, args)
-                    .execute(pool)
-                    .await?
-                    .rows_affected()
-            }
-            Conn::Postgres(connection) => {
-                let args = self.pg_args()?;
-                sqlx::query_with(sql, args)
-                    .execute(connection)
-                    .await?
-                    .rows_affected()
-            }
-        })
+        Ok(on_backend!(self, on, |sql, args, target| {
+            sqlx::query_with(sql, args)
+                .execute(target)
+                .await?
+                .rows_affected()
+        }))
     }
 
     pub async fn fetch_all<'c, T: Record>(
         self,
         on: impl Into<Conn<'c>>,
     ) -> Result<Vec<T>, sqlx::Error> {
-        let sql = self.sql.as_ref();
-        match on.into() {
-            Conn::SqlitePool(pool) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_as_with(sql, args).fetch_all(pool).await
-            }
-            Conn::Sqlite(connection) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_as_with(sql, args).fetch_all(connection).await
-            }
-            Conn::PostgresPool(pool) => {
-                let args = self.pg_args()?;
-                sqlx::query_as_with(sql, args).fetch_all(pool).await
-            }
-            Conn::Postgres(connection) => {
-                let args = self.pg_args()?;
-                sqlx::query_as_with(sql, args).fetch_all(connection).await
-            }
-        }
+        on_backend!(self, on, |sql, args, target| {
+            sqlx::query_as_with(sql, args).fetch_all(target).await
+        })
     }
 
     pub async fn fetch_optional<'c, T: Record>(
         self,
         on: impl Into<Conn<'c>>,
     ) -> Result<Option<T>, sqlx::Error> {
-        let sql = self.sql.as_ref();
-        match on.into() {
-            Conn::SqlitePool(pool) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_as_with(sql, args).fetch_optional(pool).await
-            }
-            Conn::Sqlite(connection) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_as_with(sql, args)
-                    .fetch_optional(connection)
-                    .await
-            }
-            Conn::PostgresPool(pool) => {
-                let args = self.pg_args()?;
-                sqlx::query_as_with(sql, args).fetch_optional(pool).await
-            }
-            Conn::Postgres(connection) => {
-                let args = self.pg_args()?;
-                sqlx::query_as_with(sql, args)
-                    .fetch_optional(connection)
-                    .await
-            }
-        }
+        on_backend!(self, on, |sql, args, target| {
+            sqlx::query_as_with(sql, args).fetch_optional(target).await
+        })
     }
 
     pub async fn fetch_one<'c, T: Record>(self, on: impl Into<Conn<'c>>) -> Result<T, sqlx::Error> {
@@ -522,33 +488,11 @@ impl<'q> Query<'q> {
         self,
         on: impl Into<Conn<'c>>,
     ) -> Result<Option<T>, sqlx::Error> {
-        let sql = self.sql.as_ref();
-        match on.into() {
-            Conn::SqlitePool(pool) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_scalar_with(sql, args)
-                    .fetch_optional(pool)
-                    .await
-            }
-            Conn::Sqlite(connection) => {
-                let args = self.sqlite_args()?;
-                sqlx::query_scalar_with(sql, args)
-                    .fetch_optional(connection)
-                    .await
-            }
-            Conn::PostgresPool(pool) => {
-                let args = self.pg_args()?;
-                sqlx::query_scalar_with(sql, args)
-                    .fetch_optional(pool)
-                    .await
-            }
-            Conn::Postgres(connection) => {
-                let args = self.pg_args()?;
-                sqlx::query_scalar_with(sql, args)
-                    .fetch_optional(connection)
-                    .await
-            }
-        }
+        on_backend!(self, on, |sql, args, target| {
+            sqlx::query_scalar_with(sql, args)
+                .fetch_optional(target)
+                .await
+        })
     }
 
     /// The first column of the one row the statement returns.
