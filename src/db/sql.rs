@@ -199,15 +199,6 @@ pub enum Conn<'c> {
     Postgres(&'c mut PgConnection),
 }
 
-impl Conn<'_> {
-    pub fn backend(&self) -> Backend {
-        match self {
-            Conn::SqlitePool(_) | Conn::Sqlite(_) => Backend::Sqlite,
-            Conn::PostgresPool(_) | Conn::Postgres(_) => Backend::Postgres,
-        }
-    }
-}
-
 impl<'c> From<&'c Db> for Conn<'c> {
     fn from(db: &'c Db) -> Self {
         match db {
@@ -254,36 +245,26 @@ pub trait Bind<'q> {
     fn value(self) -> Value<'q>;
 }
 
-impl<'q> Bind<'q> for i64 {
-    const NULL: NullOf = NullOf::Int;
-    fn value(self) -> Value<'q> {
-        Value::Int(self)
-    }
+/// `Bind` for a type that converts into a `Value` variant's payload.
+macro_rules! bind_as {
+    ($($rust:ty => $variant:ident($payload:ty), $null:ident;)+) => {$(
+        impl<'q> Bind<'q> for $rust {
+            const NULL: NullOf = NullOf::$null;
+            fn value(self) -> Value<'q> {
+                Value::$variant(<$payload>::from(self))
+            }
+        }
+    )+};
 }
-impl<'q> Bind<'q> for i32 {
-    const NULL: NullOf = NullOf::Int;
-    fn value(self) -> Value<'q> {
-        Value::Int(i64::from(self))
-    }
+
+bind_as! {
+    i64 => Int(i64), Int;
+    i32 => Int(i64), Int;
+    u32 => Int(i64), Int;
+    f64 => Float(f64), Float;
+    bool => Bool(bool), Bool;
 }
-impl<'q> Bind<'q> for u32 {
-    const NULL: NullOf = NullOf::Int;
-    fn value(self) -> Value<'q> {
-        Value::Int(i64::from(self))
-    }
-}
-impl<'q> Bind<'q> for f64 {
-    const NULL: NullOf = NullOf::Float;
-    fn value(self) -> Value<'q> {
-        Value::Float(self)
-    }
-}
-impl<'q> Bind<'q> for bool {
-    const NULL: NullOf = NullOf::Bool;
-    fn value(self) -> Value<'q> {
-        Value::Bool(self)
-    }
-}
+
 impl<'q> Bind<'q> for &'q str {
     const NULL: NullOf = NullOf::Text;
     fn value(self) -> Value<'q> {

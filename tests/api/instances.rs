@@ -2,19 +2,13 @@
 //! PostgreSQL database when the suite runs with HUJIFEN_TEST_POSTGRES_URL.
 //! Every limit is counted in the database, so it holds across instances.
 
-use crate::helpers::{TestApp, solve_altcha};
+use crate::helpers::TestApp;
 
 /// Solved proofs of work, each from the instance that will use it.
 async fn solved(app: &TestApp, count: usize) -> Vec<String> {
     let mut solved = Vec::with_capacity(count);
     for _ in 0..count {
-        let challenge: serde_json::Value = app
-            .get("/verification-codes/challenge")
-            .await
-            .json()
-            .await
-            .expect("challenge JSON");
-        solved.push(solve_altcha(&challenge));
+        solved.push(app.solved_altcha().await);
     }
     solved
 }
