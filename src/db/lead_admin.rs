@@ -39,11 +39,14 @@ pub struct LeadRow {
     pub created_at: String,
     pub first_contacted_at: Option<String>,
     pub next_follow_up: Option<String>,
+    pub call_attempts: i64,
+    pub unanswered_calls: i64,
 }
 
 const ROW_COLUMNS: &str =
     "l.id, l.name, l.phone, l.interest, l.organisation, l.status, l.advisor_id,
-    a.display_name AS advisor_name, l.total, l.created_at, l.first_contacted_at, l.next_follow_up";
+    a.display_name AS advisor_name, l.total, l.created_at, l.first_contacted_at, l.next_follow_up,
+    l.call_attempts, l.unanswered_calls";
 
 fn push_filter(query: &mut Query<'_>, filter: &LeadFilter) {
     query.push(" WHERE 1 = 1");

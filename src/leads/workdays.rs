@@ -76,6 +76,19 @@ impl Calendar {
     pub fn is_overdue(&self, submitted: Date, today: Date) -> bool {
         today > self.callback_due(submitted)
     }
+
+    /// Whether a lead breaks the promise "1个工作日内沟通" on `today`: it is
+    /// still new, no call was attempted, and its due day has passed. A call
+    /// attempt keeps the promise whether or not it was answered.
+    pub fn lead_is_overdue(
+        &self,
+        still_new: bool,
+        submitted: Date,
+        attempted: bool,
+        today: Date,
+    ) -> bool {
+        still_new && !attempted && self.is_overdue(submitted, today)
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +127,22 @@ mod tests {
         // A plain weekday.
         assert_eq!(c.callback_due(date!(2026 - 11 - 24)), date!(2026 - 11 - 25));
         assert!(c.is_overdue(date!(2026 - 11 - 24), date!(2026 - 11 - 26)));
+    }
+
+    #[test]
+    fn a_call_attempt_keeps_the_promise_whatever_its_outcome() {
+        let c = Calendar::bundled().unwrap();
+        let (friday, tuesday) = (date!(2026 - 11 - 27), date!(2026 - 12 - 01));
+        assert!(c.lead_is_overdue(true, friday, false, tuesday));
+        assert!(!c.lead_is_overdue(true, friday, true, tuesday), "attempted");
+        assert!(
+            !c.lead_is_overdue(false, friday, false, tuesday),
+            "no longer new"
+        );
+        assert!(
+            !c.lead_is_overdue(true, friday, false, date!(2026 - 11 - 30)),
+            "due Monday"
+        );
     }
 
     #[test]

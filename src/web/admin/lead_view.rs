@@ -54,9 +54,10 @@ fn age_text(created_iso: &str) -> String {
 }
 
 pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
-    let overdue = row.status == LeadStatus::New.code()
-        && local_date(&row.created_at)
-            .is_some_and(|submitted| calendar.is_overdue(submitted, today));
+    let still_new = row.status == LeadStatus::New.code();
+    let attempted = row.call_attempts > 0;
+    let overdue = local_date(&row.created_at)
+        .is_some_and(|submitted| calendar.lead_is_overdue(still_new, submitted, attempted, today));
     LeadView {
         id: row.id,
         name: row.name.clone(),
