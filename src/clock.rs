@@ -34,6 +34,11 @@ pub fn iso_days_ago(days: i64) -> String {
     iso_text(time::OffsetDateTime::now_utc() - time::Duration::days(days))
 }
 
+/// `minutes` before now, as stored timestamp text.
+pub fn iso_minutes_ago(minutes: i64) -> String {
+    iso_text(time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes))
+}
+
 fn iso_text(at: time::OffsetDateTime) -> String {
     let utc = at.to_offset(time::UtcOffset::UTC);
     format!(

@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
-use super::{Db, Lock, Query, dialect, query};
+use super::{Conn, Db, Lock, Query, dialect, query};
 
+use crate::leads::calls::{Call, UNREACHABLE_AFTER};
 use crate::leads::status::LeadStatus;
 
 #[derive(Debug, Clone, Default)]
@@ -23,6 +24,9 @@ pub struct LeadFilter {
     pub search: Option<String>,
     /// Restricts to leads assigned to this advisor or to nobody.
     pub visible_to: Option<i64>,
+    /// `Some(false)`: leave out leads with three unanswered calls or more;
+    /// `Some(true)`: only those.
+    pub unreachable: Option<bool>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -107,6 +111,15 @@ fn push_filter(query: &mut Query<'_>, filter: &LeadFilter) {
                 .push_bind(pattern)
                 .push(")");
         }
+    }
+    match filter.unreachable {
+        Some(true) => {
+            query.push(&format!(" AND l.unanswered_calls >= {UNREACHABLE_AFTER}"));
+        }
+        Some(false) => {
+            query.push(&format!(" AND l.unanswered_calls < {UNREACHABLE_AFTER}"));
+        }
+        None => {}
     }
     if let Some(advisor) = filter.visible_to {
         query
@@ -204,7 +217,7 @@ pub async fn consents(db: &Db, lead_id: i64) -> Result<Vec<Consent>, sqlx::Error
     .await
 }
 
-/// A change to a lead, with the event that records it.
+/// A change to a lead, with the events that record it.
 pub enum Change<'a> {
     Note(&'a str),
     Status {
@@ -216,11 +229,21 @@ pub enum Change<'a> {
         advisor_name: Option<&'a str>,
     },
     FollowUp(Option<&'a str>),
-    Reveal,
+    /// The full number shown to this advisor; an unassigned lead becomes
+    /// theirs (whoever calls it owns it).
+    Reveal {
+        advisor_id: i64,
+        advisor_name: &'a str,
+    },
+    Call(&'a Call),
 }
 
+/// A timeline event to write: its kind and detail.
+type NewEvent = (&'static str, serde_json::Value);
+
 /// One change at a time per lead across instances (the `lead` lock), so
-/// the "from" of a status change is the status it replaced.
+/// the "from" of a status change is the status it replaced and call counts
+/// add up.
 pub async fn apply(
     db: &Db,
     lead_id: i64,
@@ -231,61 +254,243 @@ pub async fn apply(
     let mut transaction = db.begin_write(&[Lock::on("lead", &lead_key)]).await?;
     let mut conn = transaction.conn();
     let now = crate::clock::iso_now();
-    let (kind, detail) = match change {
-        Change::Note(text) => ("note", json!({ "text": text })),
+    let events = match change {
+        Change::Note(text) => vec![("note", json!({ "text": text }))],
         Change::Status { status, reason } => {
-            let previous: String = query("SELECT status FROM leads WHERE id = $1")
-                .bind(lead_id)
-                .scalar(&mut conn)
-                .await?;
-            query(
-                "UPDATE leads SET status = $1,
-                     first_contacted_at = CASE WHEN first_contacted_at IS NULL AND $2
-                         THEN $3 ELSE first_contacted_at END
-                 WHERE id = $4",
-            )
-            .bind(status.code())
-            .bind(status != LeadStatus::New)
-            .bind(&now)
-            .bind(lead_id)
-            .execute(&mut conn)
-            .await?;
-            (
-                "status_changed",
-                json!({ "from": previous, "to": status.code(), "reason": reason }),
-            )
+            vec![set_status(&mut conn, lead_id, &now, status, reason).await?]
         }
         Change::Assign {
             advisor_id,
             advisor_name,
-        } => {
-            query("UPDATE leads SET advisor_id = $1 WHERE id = $2")
-                .bind(advisor_id)
-                .bind(lead_id)
-                .execute(&mut conn)
-                .await?;
-            (
-                "assigned",
-                json!({ "advisor_id": advisor_id, "advisor": advisor_name }),
-            )
-        }
-        Change::FollowUp(date) => {
-            query("UPDATE leads SET next_follow_up = $1 WHERE id = $2")
-                .bind(date)
-                .bind(lead_id)
-                .execute(&mut conn)
-                .await?;
-            ("follow_up_set", json!({ "date": date }))
-        }
-        Change::Reveal => ("phone_revealed", json!({})),
+        } => vec![assign(&mut conn, lead_id, advisor_id, advisor_name).await?],
+        Change::FollowUp(date) => vec![set_follow_up(&mut conn, lead_id, date).await?],
+        Change::Reveal {
+            advisor_id,
+            advisor_name,
+        } => reveal(&mut conn, lead_id, advisor_id, advisor_name).await?,
+        Change::Call(call) => record_call(&mut conn, lead_id, &now, call).await?,
     };
     query("UPDATE leads SET last_activity_at = $1 WHERE id = $2")
         .bind(&now)
         .bind(lead_id)
         .execute(&mut conn)
         .await?;
-    super::leads::add_event(&mut conn, lead_id, kind, &detail, Some(actor)).await?;
+    for (kind, detail) in events {
+        super::leads::add_event(&mut conn, lead_id, kind, &detail, Some(actor)).await?;
+    }
     transaction.commit().await
+}
+
+async fn set_status(
+    conn: &mut Conn<'_>,
+    lead_id: i64,
+    now: &str,
+    status: LeadStatus,
+    reason: Option<&str>,
+) -> Result<NewEvent, sqlx::Error> {
+    let previous: String = query("SELECT status FROM leads WHERE id = $1")
+        .bind(lead_id)
+        .scalar(&mut *conn)
+        .await?;
+    query(
+        "UPDATE leads SET status = $1,
+             first_contacted_at = CASE WHEN first_contacted_at IS NULL AND $2
+                 THEN $3 ELSE first_contacted_at END
+         WHERE id = $4",
+    )
+    .bind(status.code())
+    .bind(status != LeadStatus::New)
+    .bind(now)
+    .bind(lead_id)
+    .execute(conn)
+    .await?;
+    Ok((
+        "status_changed",
+        json!({ "from": previous, "to": status.code(), "reason": reason }),
+    ))
+}
+
+async fn assign(
+    conn: &mut Conn<'_>,
+    lead_id: i64,
+    advisor_id: Option<i64>,
+    advisor_name: Option<&str>,
+) -> Result<NewEvent, sqlx::Error> {
+    query("UPDATE leads SET advisor_id = $1 WHERE id = $2")
+        .bind(advisor_id)
+        .bind(lead_id)
+        .execute(conn)
+        .await?;
+    Ok((
+        "assigned",
+        json!({ "advisor_id": advisor_id, "advisor": advisor_name }),
+    ))
+}
+
+async fn set_follow_up(
+    conn: &mut Conn<'_>,
+    lead_id: i64,
+    date: Option<&str>,
+) -> Result<NewEvent, sqlx::Error> {
+    query("UPDATE leads SET next_follow_up = $1 WHERE id = $2")
+        .bind(date)
+        .bind(lead_id)
+        .execute(conn)
+        .await?;
+    Ok(("follow_up_set", json!({ "date": date })))
+}
+
+async fn reveal(
+    conn: &mut Conn<'_>,
+    lead_id: i64,
+    advisor_id: i64,
+    advisor_name: &str,
+) -> Result<Vec<NewEvent>, sqlx::Error> {
+    let mut events = Vec::with_capacity(2);
+    let taken = query("UPDATE leads SET advisor_id = $1 WHERE id = $2 AND advisor_id IS NULL")
+        .bind(advisor_id)
+        .bind(lead_id)
+        .execute(&mut *conn)
+        .await?;
+    if taken == 1 {
+        events.push((
+            "assigned",
+            json!({ "advisor_id": advisor_id, "advisor": advisor_name }),
+        ));
+    }
+    events.push(("phone_revealed", json!({})));
+    Ok(events)
+}
+
+/// The lead's call counts and contact, as a call needs them.
+#[derive(sqlx::FromRow)]
+struct CallState {
+    status: String,
+    unanswered_calls: i64,
+    contacted: bool,
+    call_attempts: i64,
+}
+
+async fn record_call(
+    conn: &mut Conn<'_>,
+    lead_id: i64,
+    now: &str,
+    call: &Call,
+) -> Result<Vec<NewEvent>, sqlx::Error> {
+    let before: CallState = query(
+        "SELECT status, unanswered_calls, first_contacted_at IS NOT NULL AS contacted, call_attempts
+         FROM leads WHERE id = $1",
+    )
+    .bind(lead_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let current = LeadStatus::from_code(&before.status).unwrap_or(LeadStatus::New);
+    let effects = call.effects(current, before.unanswered_calls, before.contacted);
+    query(
+        "UPDATE leads SET call_attempts = call_attempts + 1, unanswered_calls = $1,
+             first_attempt_at = COALESCE(first_attempt_at, $2), last_call_at = $2,
+             first_contacted_at = CASE WHEN $3 THEN COALESCE(first_contacted_at, $2)
+                 ELSE first_contacted_at END
+         WHERE id = $4",
+    )
+    .bind(effects.unanswered_calls)
+    .bind(now)
+    .bind(effects.first_contact)
+    .bind(lead_id)
+    .execute(&mut *conn)
+    .await?;
+    let mut events = vec![(
+        "call",
+        json!({
+            "outcome": call.outcome.code(),
+            "note": call.note,
+            "attempt": before.call_attempts + 1,
+        }),
+    )];
+    if let Some((status, reason)) = &effects.status {
+        events.push(set_status(conn, lead_id, now, *status, reason.as_deref()).await?);
+    }
+    if let Some(date) = call.follow_up {
+        events.push(set_follow_up(conn, lead_id, Some(&date.to_string())).await?);
+    }
+    Ok(events)
+}
+
+/// When `actor` last revealed this lead's number, if at or after `since`
+/// (UTC ISO text): the number stays shown to them until 10 minutes after.
+pub async fn revealed_at(
+    db: &Db,
+    lead_id: i64,
+    actor: &str,
+    since: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    query(
+        "SELECT created_at FROM lead_events
+         WHERE lead_id = $1 AND kind = 'phone_revealed' AND actor = $2 AND created_at >= $3
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(lead_id)
+    .bind(actor)
+    .bind(since)
+    .scalar_optional(db)
+    .await
+}
+
+/// The lead to call after `current`: a new lead nobody tried today (oldest
+/// first: the closest to overdue), else a follow-up due today not yet called
+/// today. Unreachable leads (three unanswered tries) wait in their section.
+pub async fn next_to_call(
+    db: &Db,
+    current: i64,
+    visible_to: Option<i64>,
+    today: &str,
+    today_start: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let mut query = Query::build();
+    query.push("SELECT l.id FROM leads l");
+    push_filter(
+        &mut query,
+        &LeadFilter {
+            visible_to,
+            ..LeadFilter::default()
+        },
+    );
+    query
+        .push(" AND l.id <> ")
+        .push_bind(current)
+        .push(" AND (l.last_call_at IS NULL OR l.last_call_at < ")
+        .push_bind(today_start.to_string())
+        .push(&format!(
+            ") AND ((l.status = 'new' AND l.unanswered_calls < {UNREACHABLE_AFTER})
+               OR (l.status IN ({}) AND l.next_follow_up <= ",
+            LeadStatus::sql_list(&LeadStatus::FOLLOWED_UP)
+        ))
+        .push_bind(today.to_string())
+        .push(
+            ")) ORDER BY CASE WHEN l.status = 'new' THEN 0 ELSE 1 END, l.created_at, l.id LIMIT 1",
+        );
+    query.scalar_optional(db).await
+}
+
+/// Open leads nobody answered the last three (or more) times.
+pub async fn unreachable(db: &Db, visible_to: Option<i64>) -> Result<Vec<LeadRow>, sqlx::Error> {
+    let mut query = Query::build();
+    query.push(&format!(
+        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
+    ));
+    push_filter(
+        &mut query,
+        &LeadFilter {
+            visible_to,
+            ..LeadFilter::default()
+        },
+    );
+    query.push(&format!(
+        " AND l.status IN ({}) AND l.unanswered_calls >= {UNREACHABLE_AFTER}
+         ORDER BY l.last_call_at, l.id LIMIT 100",
+        LeadStatus::sql_list(&LeadStatus::OPEN)
+    ));
+    query.fetch_all(db).await
 }
 
 /// Counts by status, for the leads this advisor may see.

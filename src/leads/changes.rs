@@ -57,12 +57,16 @@ pub fn status(code: &str, reason: &str) -> Result<(LeadStatus, Option<String>), 
     Ok((status, (!reason.is_empty()).then(|| reason.to_string())))
 }
 
-/// The next follow-up date; empty clears it.
-pub fn follow_up(text: &str) -> Result<Option<Date>, Refusal> {
+/// The next follow-up date, today (Shanghai) or later; empty clears it.
+pub fn follow_up(text: &str, today: Date) -> Result<Option<Date>, Refusal> {
     if text.is_empty() {
         return Ok(None);
     }
-    parse_date(text).map(Some).ok_or("日期格式应为 2026-12-01")
+    match parse_date(text) {
+        None => Err("日期格式应为 2026-12-01"),
+        Some(date) if date < today => Err("下次跟进日期不能早于今天"),
+        Some(date) => Ok(Some(date)),
+    }
 }
 
 /// Refused when the chosen advisor does not exist or no longer works here.
@@ -109,12 +113,14 @@ mod tests {
 
     #[test]
     fn follow_ups_and_assignees() {
-        assert_eq!(follow_up(""), Ok(None));
+        let today = time::macros::date!(2026 - 12 - 01);
+        assert_eq!(follow_up("", today), Ok(None));
+        assert_eq!(follow_up("2026-12-01", today), Ok(Some(today)));
         assert_eq!(
-            follow_up("2026-12-01"),
-            Ok(Some(time::macros::date!(2026 - 12 - 01)))
+            follow_up("2026-11-30", today),
+            Err("下次跟进日期不能早于今天")
         );
-        assert!(follow_up("next tuesday").is_err());
+        assert!(follow_up("next tuesday", today).is_err());
         assert_eq!(assignee(""), Ok(None));
         assert_eq!(assignee("7"), Ok(Some(7)));
         assert_eq!(assignee("王老师"), Err(UNKNOWN_ADVISOR));

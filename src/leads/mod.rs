@@ -2,6 +2,7 @@
 //! decisions, and the callback form. Pure: no web, no database, no clock.
 
 pub mod brief;
+pub mod calls;
 pub mod changes;
 pub mod codes;
 pub mod export;

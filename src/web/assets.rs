@@ -32,6 +32,7 @@ const FILES: &[(&str, &[u8], &str)] = &[
     asset!("js/callback.js", "text/javascript; charset=utf-8"),
     asset!("js/self-test.js", "text/javascript; charset=utf-8"),
     asset!("js/errors.js", "text/javascript; charset=utf-8"),
+    asset!("js/admin.js", "text/javascript; charset=utf-8"),
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {

@@ -28,6 +28,10 @@ pub enum AppError {
     /// exhausted): 503, and the next try may work.
     #[error("database unavailable: {0:#}")]
     Unavailable(anyhow::Error),
+    /// Refused with a page of its own (an admin form again, the reason
+    /// beside it): answered as rendered.
+    #[error("refused with a page ({status})")]
+    Refused { status: StatusCode, html: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -79,6 +83,7 @@ impl ResponseError for AppError {
             Self::LoginRequired => StatusCode::SEE_OTHER,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Refused { status, .. } => *status,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -95,6 +100,11 @@ impl ResponseError for AppError {
                 return HttpResponse::ServiceUnavailable()
                     .insert_header((actix_web::http::header::RETRY_AFTER, "5"))
                     .finish();
+            }
+            Self::Refused { status, html } => {
+                return HttpResponse::build(*status)
+                    .content_type(super::HTML)
+                    .body(html.clone());
             }
             Self::LoginRequired => {
                 return HttpResponse::SeeOther()

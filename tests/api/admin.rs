@@ -4,7 +4,7 @@
 use reqwest::{Client, Response};
 
 use crate::helpers::admin::{
-    add_advisor, add_named_advisor, advisor_id, csrf, get, insert_lead, now_iso, post,
+    add_advisor, add_named_advisor, advisor_id, csrf, get, insert_lead, minutes_ago, now_iso, post,
 };
 use crate::helpers::{
     ADMIN_PASSWORD, Page, TestApp, column, fresh_database_url, location, text_of,
@@ -289,28 +289,68 @@ async fn phones_are_masked_and_each_reveal_is_recorded() {
         &[("csrf", &token)],
     )
     .await;
-    assert_eq!(revealed.status(), 200);
-    let page = Page::from(revealed).await;
-    assert_eq!(page.text("#phone"), PHONE);
+    assert_eq!(revealed.status(), 303, "post/redirect/get");
+    assert_eq!(location(&revealed), format!("/admin/leads/{id}"));
+    let page = Page::from(get(&app, &admin, &format!("/admin/leads/{id}")).await).await;
+    assert_eq!(page.text("#phone a.tel"), PHONE);
+    assert_eq!(
+        page.attr("#phone a.tel", "href"),
+        Some(format!("tel:{PHONE}"))
+    );
+    assert!(page.text("#flash").contains("号码已显示"));
     assert!(!page.text("title").contains(PHONE));
     let timeline = page.text("#timeline");
     assert!(
         timeline.contains("admin") && timeline.contains("查看了完整手机号"),
         "{timeline}"
     );
+    assert!(
+        timeline.contains("分配给"),
+        "an unassigned lead goes to whoever revealed it: {timeline}"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT count(*) FROM leads l JOIN advisors a ON a.id = l.advisor_id
+             WHERE l.id = {id} AND a.username = 'admin'"
+        ))
+        .await,
+        1
+    );
     assert_eq!(
         app.scalar(
             "SELECT count(*) FROM lead_events WHERE kind = 'phone_revealed' AND actor = 'admin'"
         )
         .await,
-        1
+        1,
+        "one audit entry per reveal"
     );
     let again = Page::from(get(&app, &admin, &format!("/admin/leads/{id}")).await).await;
     assert_eq!(
-        again.text("#phone"),
-        "138****5678",
-        "masked again by default"
+        again.text("#phone a.tel"),
+        PHONE,
+        "still shown within 10 minutes"
     );
+    assert!(!again.has("#flash"), "the flash shows once");
+    assert_eq!(
+        app.scalar(
+            "SELECT count(*) FROM lead_events WHERE kind = 'phone_revealed' AND actor = 'admin'"
+        )
+        .await,
+        1,
+        "looking again is not another reveal"
+    );
+    app.execute(&format!(
+        "UPDATE lead_events SET created_at = '{}' WHERE kind = 'phone_revealed'",
+        minutes_ago(11)
+    ))
+    .await;
+    let later = Page::from(get(&app, &admin, &format!("/admin/leads/{id}")).await).await;
+    assert_eq!(
+        later.text("#phone"),
+        "138****5678",
+        "masked again after 10 minutes"
+    );
+    assert!(later.has("#reveal"));
 }
 
 #[tokio::test]
@@ -349,15 +389,16 @@ async fn notes_statuses_assignment_and_follow_ups_round_trip() {
         &app,
         &admin,
         &format!("{path}/follow-up"),
-        &[("csrf", &token), ("date", "2026-12-01")],
+        &[("csrf", &token), ("date", "2099-12-01")],
     )
     .await;
     assert_eq!(follow.status(), 303);
     let page = Page::from(get(&app, &admin, &path).await).await;
+    assert_eq!(page.text("#flash"), "已保存");
     let timeline = page.text("#timeline");
     assert!(timeline.contains("下午三点回电"), "{timeline}");
     assert!(timeline.contains("新线索 → 已联系"), "{timeline}");
-    assert!(timeline.contains("2026-12-01"));
+    assert!(timeline.contains("2099-12-01"));
     assert!(page.text("h1").contains("已联系"));
 
     for (fields, reason) in [
@@ -365,6 +406,7 @@ async fn notes_statuses_assignment_and_follow_ups_round_trip() {
         (vec![("status", "archived")], "未知状态"),
         (vec![("text", "")], "空备注"),
         (vec![("date", "next tuesday")], "坏日期"),
+        (vec![("date", "2020-01-01")], "过去的日期"),
     ] {
         let action = if fields[0].0 == "status" {
             "status"
@@ -377,7 +419,31 @@ async fn notes_statuses_assignment_and_follow_ups_round_trip() {
         form.push(("csrf", &token));
         let response = post(&app, &admin, &format!("{path}/{action}"), &form).await;
         assert_eq!(response.status(), 422, "{reason}");
-        assert!(Page::from(response).await.has("#action-error"), "{reason}");
+        let page = Page::from(response).await;
+        let section = match action {
+            "notes" => "#note",
+            "status" => "#status",
+            _ => "#follow-up",
+        };
+        assert!(
+            page.has(&format!("{section} #action-error")),
+            "{reason}: the refusal is beside the form that caused it"
+        );
+        for (name, value) in &fields {
+            if *value == "archived" {
+                continue; // a select cannot show a value it does not offer
+            }
+            let control = format!("{section} [name=\"{name}\"]");
+            let kept = if *name == "text" {
+                page.text(&control)
+            } else if *name == "status" {
+                page.attr(&format!("{control} option[selected]"), "value")
+                    .unwrap_or_default()
+            } else {
+                page.attr(&control, "value").unwrap_or_default()
+            };
+            assert_eq!(&kept, value, "{reason}: what was typed is kept");
+        }
     }
     let huge = "备".repeat(40_000);
     let too_big = post(
@@ -388,6 +454,25 @@ async fn notes_statuses_assignment_and_follow_ups_round_trip() {
     )
     .await;
     assert_eq!(too_big.status(), 413);
+    assert!(
+        Page::from(too_big)
+            .await
+            .text("#note #action-error")
+            .contains("2000字")
+    );
+    let longest = "备".repeat(2000);
+    let longest_note = post(
+        &app,
+        &admin,
+        &format!("{path}/notes"),
+        &[("csrf", &token), ("text", &longest)],
+    )
+    .await;
+    assert_eq!(
+        longest_note.status(),
+        303,
+        "2,000 characters of Chinese fit"
+    );
     let forged = post(
         &app,
         &admin,
@@ -396,6 +481,9 @@ async fn notes_statuses_assignment_and_follow_ups_round_trip() {
     )
     .await;
     assert_eq!(forged.status(), 403);
+    let page = Page::from(forged).await;
+    assert!(page.text("#note #action-error").contains("没有保存"));
+    assert_eq!(page.text("#note textarea"), "x", "what was typed is kept");
     let missing = post(&app, &admin, &format!("{path}/notes"), &[("text", "x")]).await;
     assert_eq!(missing.status(), 403);
     let unknown_action = post(
@@ -411,7 +499,7 @@ async fn notes_statuses_assignment_and_follow_ups_round_trip() {
             "SELECT count(*) FROM lead_events WHERE lead_id = {id} AND kind = 'note'"
         ))
         .await,
-        1,
+        2,
         "nothing else changed"
     );
 

@@ -49,7 +49,8 @@ fn login_cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
+/// An admin cookie: HttpOnly, SameSite=Strict, Secure over https, for the whole site.
+pub(super) fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
     Cookie::build(name, value)
         .http_only(true)
         .same_site(SameSite::Strict)

@@ -5,6 +5,7 @@ use time::Date;
 
 use super::{local_date, local_time};
 use crate::db::lead_admin::LeadRow;
+use crate::leads::calls::UNREACHABLE_AFTER;
 use crate::leads::form::Interest;
 use crate::leads::status::LeadStatus;
 use crate::leads::workdays::Calendar;
@@ -26,6 +27,9 @@ pub struct LeadView {
     pub age: String,
     pub overdue: bool,
     pub next_follow_up: Option<String>,
+    pub call_attempts: i64,
+    /// Three unanswered calls or more since someone last answered.
+    pub unreachable: bool,
 }
 
 impl LeadView {
@@ -74,5 +78,7 @@ pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
         age: age_text(&row.created_at),
         overdue,
         next_follow_up: row.next_follow_up.clone(),
+        call_attempts: row.call_attempts,
+        unreachable: row.unanswered_calls >= UNREACHABLE_AFTER,
     }
 }

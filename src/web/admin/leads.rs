@@ -8,13 +8,16 @@ use askama::Template;
 use serde_json::{Value, json};
 use time::Duration;
 
+use super::flash::{self, Flash};
+use super::lead_form::Section;
 use super::lead_view::{LeadView, lead_view};
 use super::{Admin, Chrome, SignedIn, local_time};
-use crate::clock::shanghai_midnight_utc;
+use crate::clock::{iso_minutes_ago, shanghai_midnight_utc};
 use crate::db;
 use crate::db::lead_admin::{self, LeadFilter, LeadRow};
 use crate::form::RawFields;
 use crate::leads::brief::call_brief;
+use crate::leads::calls::{CallOutcome, REVEAL_MINUTES};
 use crate::leads::changes::parse_date;
 use crate::leads::export::csv_line;
 use crate::leads::form::Interest;
@@ -56,6 +59,7 @@ fn filter_from(query: &RawFields, me: &SignedIn) -> LeadFilter {
         band: pick("band", &["reached", "near", "far", "none"]),
         search: query.get("q").map(|q| q.chars().take(32).collect()),
         visible_to: me.visible_to(),
+        unreachable: None,
     }
 }
 
@@ -79,6 +83,13 @@ struct ListPage {
 impl ListPage {
     pub fn value(&self, name: &str) -> &str {
         self.query.get(name).map_or("", String::as_str)
+    }
+
+    /// Whether any filter narrows the list (the panel says so when closed).
+    pub fn filtering(&self) -> bool {
+        ["status", "advisor", "interest", "band", "from", "to", "q"]
+            .iter()
+            .any(|name| !self.value(name).is_empty())
     }
 }
 
@@ -170,6 +181,14 @@ fn event_text(kind: &str, detail: &Value) -> String {
             None => "清除下次跟进日期".into(),
         },
         "phone_revealed" => "查看了完整手机号".into(),
+        "call" => {
+            let outcome = CallOutcome::from_code(&s("outcome")).map_or("未知", CallOutcome::label);
+            let attempt = detail["attempt"].as_i64().unwrap_or(0);
+            match detail["note"].as_str() {
+                Some(note) => format!("通话：{outcome}（第{attempt}次拨打）备注：{note}"),
+                None => format!("通话：{outcome}（第{attempt}次拨打）"),
+            }
+        }
         other => other.to_string(),
     }
 }
@@ -177,22 +196,43 @@ fn event_text(kind: &str, detail: &Value) -> String {
 /// One consent record: when, notice version, marketing, sensitive data, IP.
 type ConsentView = (String, String, bool, bool, String);
 
+/// The full number, shown to the advisor who revealed it until `until`.
+pub struct Revealed {
+    pub phone: String,
+    /// "14:32", Shanghai time.
+    pub until: String,
+}
+
+/// Why an action was refused, beside which form and field, with what was
+/// typed.
+pub struct PageRefusal {
+    section: Section,
+    field: Option<&'static str>,
+    message: &'static str,
+    kept: RawFields,
+}
+
 #[derive(Template)]
 #[template(path = "admin/lead.html")]
 pub struct DetailPage {
     chrome: Chrome,
     lead: LeadView,
-    /// The full number, only right after a reveal.
-    revealed_phone: Option<String>,
+    revealed: Option<Revealed>,
     source: String,
     snapshot: Option<Snapshot>,
     brief: Vec<String>,
     events: Vec<EventView>,
     consents: Vec<ConsentView>,
     statuses: &'static [LeadStatus],
+    outcomes: &'static [CallOutcome],
     advisors: Vec<(i64, String)>,
-    error: Option<String>,
+    flash: Option<&'static str>,
+    refusal: Option<PageRefusal>,
     csrf: String,
+    /// Today (Shanghai), the earliest follow-up date.
+    today: String,
+    /// One-tap follow-up dates: (date, label).
+    quick_picks: Vec<(String, &'static str)>,
 }
 
 impl DetailPage {
@@ -200,7 +240,8 @@ impl DetailPage {
         crate::web::layout::signed_points(*points)
     }
 
-    /// The page of `row` as `me` sees it: masked, with no message.
+    /// The page of `row` as `me` sees it: masked unless `me` revealed the
+    /// number in the last 10 minutes, with no message.
     pub async fn load(state: &AppState, me: &SignedIn, row: &LeadRow) -> Result<Self, AppError> {
         let extra = lead_admin::extra(&state.db, row.id)
             .await?
@@ -209,33 +250,112 @@ impl DetailPage {
             .assessment_snapshot
             .as_deref()
             .and_then(|json| serde_json::from_str(json).ok());
+        let today = shanghai_today();
         Ok(DetailPage {
             chrome: me.chrome(&format!("线索 #{}", row.id)),
-            lead: lead_view(row, &state.calendar, shanghai_today()),
-            revealed_phone: None,
+            lead: lead_view(row, &state.calendar, today),
+            revealed: revealed(state, me, row).await?,
             source: source_text(&extra.source, extra.assessment_token.is_some()).to_string(),
             brief: brief(state, snapshot.as_ref()),
             snapshot,
             events: timeline(state, row.id).await?,
             consents: consents(state, row.id).await?,
             statuses: LeadStatus::ALL,
+            outcomes: CallOutcome::ALL,
             advisors: assignable_advisors(state, me).await?,
-            error: None,
+            flash: None,
+            refusal: None,
             csrf: me.csrf.clone(),
+            today: today.to_string(),
+            quick_picks: vec![
+                ((today + Duration::days(1)).to_string(), "明天"),
+                ((today + Duration::days(3)).to_string(), "3天后"),
+            ],
         })
     }
 
-    /// Shows the full number (right after a reveal).
-    pub fn reveal(mut self, phone: &str) -> Self {
-        self.revealed_phone = Some(phone.to_string());
+    /// Confirms the last action.
+    pub fn with_flash(mut self, flash: Option<Flash>) -> Self {
+        self.flash = flash.map(Flash::message);
         self
     }
 
-    /// Shows why an action was refused.
-    pub fn refused(mut self, message: &str) -> Self {
-        self.error = Some(message.to_string());
+    /// Shows why an action was refused, beside its form, with `kept` typed.
+    pub fn refused(
+        mut self,
+        section: Section,
+        field: Option<&'static str>,
+        message: &'static str,
+        kept: RawFields,
+    ) -> Self {
+        self.refusal = Some(PageRefusal {
+            section,
+            field,
+            message,
+            kept,
+        });
         self
     }
+
+    /// The refusal message if it belongs to the form `section`.
+    pub fn error_in(&self, section: &str) -> Option<&'static str> {
+        self.refusal
+            .as_ref()
+            .filter(|refusal| refusal.section.code() == section)
+            .map(|refusal| refusal.message)
+    }
+
+    /// The refusal message if it is about the field `name`.
+    pub fn field_error(&self, name: &str) -> Option<&'static str> {
+        self.refusal
+            .as_ref()
+            .filter(|refusal| refusal.field == Some(name))
+            .map(|refusal| refusal.message)
+    }
+
+    /// The id of what the error summary links to: the field, or the form.
+    pub fn error_target(&self) -> String {
+        match &self.refusal {
+            Some(PageRefusal {
+                field: Some(field), ..
+            }) => format!("call-{}", field.replace('_', "-")),
+            Some(refusal) => format!("{}-form", refusal.section.code().replace('_', "-")),
+            None => String::new(),
+        }
+    }
+
+    /// What was typed into `name` on the refused form `section`, else "".
+    pub fn kept(&self, section: &str, name: &str) -> &str {
+        self.refusal
+            .as_ref()
+            .filter(|refusal| refusal.section.code() == section)
+            .and_then(|refusal| refusal.kept.get(name))
+            .map_or("", String::as_str)
+    }
+}
+
+/// The full number if `me` revealed it in the last 10 minutes.
+async fn revealed(
+    state: &AppState,
+    me: &SignedIn,
+    row: &LeadRow,
+) -> Result<Option<Revealed>, AppError> {
+    let since = iso_minutes_ago(REVEAL_MINUTES);
+    let at = lead_admin::revealed_at(&state.db, row.id, &me.advisor.username, &since).await?;
+    Ok(at.map(|at| Revealed {
+        phone: row.phone.clone(),
+        until: local_clock_time(&at, REVEAL_MINUTES),
+    }))
+}
+
+/// "14:32": Shanghai time `minutes` after stored UTC ISO text.
+fn local_clock_time(iso: &str, minutes: i64) -> String {
+    time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339)
+        .map(|at| {
+            let at = (at + Duration::minutes(minutes)).to_offset(time::macros::offset!(+8));
+            format!("{:02}:{:02}", at.hour(), at.minute())
+        })
+        .unwrap_or_default()
 }
 
 /// Where the visitor asked for the callback.
@@ -318,9 +438,16 @@ pub async fn detail(
     state: web::Data<AppState>,
     me: SignedIn,
     id: web::Path<String>,
+    request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let row = visible_lead(&state, &me, &id).await?;
-    render(StatusCode::OK, &DetailPage::load(&state, &me, &row).await?)
+    let flash = flash::pending(&state, &request);
+    let page = DetailPage::load(&state, &me, &row).await?.with_flash(flash);
+    let mut response = render(StatusCode::OK, &page)?;
+    if flash.is_some() {
+        flash::clear(&state, &mut response)?;
+    }
+    Ok(response)
 }
 
 const CSV_HEADER: [&str; 11] = [

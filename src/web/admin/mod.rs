@@ -4,7 +4,9 @@
 
 pub mod advisors;
 pub mod auth;
+pub mod flash;
 pub mod lead_actions;
+pub mod lead_form;
 pub mod lead_view;
 pub mod leads;
 pub mod queue;
@@ -31,6 +33,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(web::resource("/admin/leads/{id}").route(web::get().to(leads::detail)))
         .service(
             web::resource("/admin/leads/{id}/reveal").route(web::post().to(lead_actions::reveal)),
+        )
+        .service(
+            web::resource("/admin/leads/{id}/calls").route(web::post().to(lead_actions::log_call)),
         )
         .service(
             web::resource("/admin/leads/{id}/notes").route(web::post().to(lead_actions::add_note)),

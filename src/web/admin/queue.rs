@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use time::{Date, Duration};
 
+use super::flash::{self, Flash};
 use super::lead_view::{LeadView, lead_view};
 use super::{Chrome, SignedIn};
 use crate::clock::shanghai_midnight_utc;
@@ -22,15 +23,24 @@ struct QueuePage {
     fresh: Vec<LeadView>,
     overdue: Vec<LeadView>,
     follow_ups: Vec<LeadView>,
+    /// Open leads that did not answer three times: tried later, apart.
+    unreachable: Vec<LeadView>,
     counts: Vec<(&'static str, &'static str, i64)>,
+    flash: Option<&'static str>,
     chart: String,
 }
 
-pub async fn today(state: web::Data<AppState>, me: SignedIn) -> Result<HttpResponse, AppError> {
+pub async fn today(
+    state: web::Data<AppState>,
+    me: SignedIn,
+    request: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let today = shanghai_today();
+    let flash = flash::pending(&state, &request);
     let filter = LeadFilter {
         status: Some(LeadStatus::New),
         visible_to: me.visible_to(),
+        unreachable: Some(false),
         ..LeadFilter::default()
     };
     let (new_leads, _) = lead_admin::list(&state.db, &filter, 200, 0).await?;
@@ -39,6 +49,11 @@ pub async fn today(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespo
         .map(|row| lead_view(row, &state.calendar, today))
         .partition(|view| view.overdue);
     let follow_ups = lead_admin::follow_ups_due(&state.db, &today.to_string(), me.visible_to())
+        .await?
+        .iter()
+        .map(|row| lead_view(row, &state.calendar, today))
+        .collect();
+    let unreachable = lead_admin::unreachable(&state.db, me.visible_to())
         .await?
         .iter()
         .map(|row| lead_view(row, &state.calendar, today))
@@ -61,10 +76,16 @@ pub async fn today(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespo
         fresh,
         overdue,
         follow_ups,
+        unreachable,
         counts,
         chart: activity_chart(first_day, &activity),
+        flash: flash.map(Flash::message),
     };
-    render(StatusCode::OK, &page)
+    let mut response = render(StatusCode::OK, &page)?;
+    if flash.is_some() {
+        flash::clear(&state, &mut response)?;
+    }
+    Ok(response)
 }
 
 /// A day's counts: self-tests, leads, first contacts.

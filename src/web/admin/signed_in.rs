@@ -97,7 +97,7 @@ pub async fn signed_in(state: &AppState, request: &HttpRequest) -> Result<Signed
     })
 }
 
-fn app_state(request: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+pub(super) fn app_state(request: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
     request
         .app_data::<web::Data<AppState>>()
         .cloned()

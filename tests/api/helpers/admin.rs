@@ -78,6 +78,13 @@ pub fn now_iso() -> String {
         .unwrap()
 }
 
+/// `minutes` ago, as the app stores times.
+pub fn minutes_ago(minutes: i64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
 /// GET with a signed-in browser.
 pub async fn get(app: &TestApp, browser: &Client, path: &str) -> Response {
     browser.get(app.url(path)).send().await.unwrap()

@@ -169,6 +169,14 @@ impl TestApp {
             .expect(sql)
     }
 
+    /// Runs one statement (no parameters), e.g. to age a row.
+    pub async fn execute(&self, sql: &str) {
+        hujifen::db::query(sql)
+            .execute(&self.db)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub async fn assessment_count(&self) -> i64 {
         self.scalar("SELECT count(*) FROM assessments").await
     }
