@@ -7,6 +7,7 @@ mod notify;
 mod admin;
 mod api;
 mod architecture;
+mod calls;
 mod consultations;
 mod guides;
 mod hardening;

@@ -7,7 +7,8 @@
 use actix_web::{HttpResponse, web};
 
 use super::flash::{Flash, redirect_with};
-use super::lead_form::{LeadForm, Section};
+use super::lead_form::LeadForm;
+use super::lead_page::Section;
 use crate::clock::shanghai_midnight_utc;
 use crate::db;
 use crate::db::lead_admin::{self, Change};

@@ -11,7 +11,8 @@ use askama::Template;
 use futures_util::future::LocalBoxFuture;
 
 use super::SignedIn;
-use super::leads::{DetailPage, visible_lead};
+use super::lead_page::{DetailPage, Section};
+use super::leads::visible_lead;
 use super::signed_in::{app_state, signed_in};
 use crate::db::lead_admin::LeadRow;
 use crate::form::RawFields;
@@ -25,44 +26,6 @@ pub const LEAD_FORM_LIMIT: usize = 64 * 1024;
 
 const TOO_LARGE: Refusal = "提交的内容过长（备注最多2000字），本次没有保存";
 const BAD_TOKEN: Refusal = "页面已过期或无法确认是您本人提交，本次没有保存。请重新提交";
-
-/// Where on the lead page an action's form is, so its refusal shows there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    Reveal,
-    Call,
-    Note,
-    Status,
-    Assign,
-    FollowUp,
-}
-
-impl Section {
-    /// The action's last path segment (`/admin/leads/{id}/calls`).
-    fn of_action(action: &str) -> Option<Self> {
-        Some(match action {
-            "reveal" => Self::Reveal,
-            "calls" => Self::Call,
-            "notes" => Self::Note,
-            "status" => Self::Status,
-            "assign" => Self::Assign,
-            "follow-up" => Self::FollowUp,
-            _ => return None,
-        })
-    }
-
-    /// The name the template asks about.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Reveal => "reveal",
-            Self::Call => "call",
-            Self::Note => "note",
-            Self::Status => "status",
-            Self::Assign => "assign",
-            Self::FollowUp => "follow_up",
-        }
-    }
-}
 
 /// A checked form on a lead the signed-in advisor may see.
 pub struct LeadForm {

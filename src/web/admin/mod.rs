@@ -7,6 +7,7 @@ pub mod auth;
 pub mod flash;
 pub mod lead_actions;
 pub mod lead_form;
+pub mod lead_page;
 pub mod lead_view;
 pub mod leads;
 pub mod queue;

@@ -115,6 +115,9 @@ pub async fn post(
         .unwrap()
 }
 
+/// The password of every advisor `add_advisor` adds.
+pub const ADVISOR_PASSWORD: &str = "an advisor password 2026";
+
 /// Adds an advisor (role advisor, display name = username) through the
 /// admin page; returns its id.
 pub async fn add_advisor(app: &TestApp, admin: &Client, username: &str) -> i64 {
@@ -139,7 +142,7 @@ pub async fn add_named_advisor(
             ("display_name", display_name),
             ("email", ""),
             ("role", "advisor"),
-            ("password", "an advisor password 2026"),
+            ("password", ADVISOR_PASSWORD),
         ],
     )
     .await;
