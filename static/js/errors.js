@@ -9,6 +9,12 @@
   }
   summaries[0].setAttribute('tabindex', '-1');
   summaries[0].focus();
+  // A form whose action ends in a fragment (the admin's `#call`) comes
+  // back at that fragment, and scrolling to it moves focus to the page once
+  // loading ends: focus the summary again then.
+  window.addEventListener('load', function () {
+    if (document.activeElement === document.body) summaries[0].focus();
+  });
 
   function labelFor(target) {
     if (target.tagName === 'FIELDSET') {

@@ -177,16 +177,80 @@ test('a visitor requests a callback from the result page', async () => {
 
 test('an advisor signs in and opens the lead', async () => {
   const { context, page, problems } = await phone();
-  await page.goto(`${base}/admin/login`);
-  await page.fill('#username', 'admin');
-  await page.fill('#password', ADMIN_PASSWORD);
-  await Promise.all([page.waitForURL(/\/admin$/), page.click('.login-form button[type=submit]')]);
+  await signIn(page);
   assert.equal((await page.textContent('h1')).trim(), '今日队列');
   await Promise.all([page.waitForURL(/\/admin\/leads\/\d+$/), page.click('#new tr.lead-row a')]);
   assert.equal((await page.textContent('#phone')).trim(), '138****5678');
   assert.match(await page.textContent('#snapshot'), /126/);
-  await Promise.all([page.waitForLoadState('load'), page.click('#reveal')]);
-  assert.equal((await page.textContent('#phone')).trim(), PHONE);
+  await Promise.all([page.waitForNavigation(), page.click('#reveal')]);
+  assert.equal((await page.textContent('#phone a.tel')).trim(), PHONE);
+  assert.equal(await page.getAttribute('#phone a.tel', 'href'), `tel:${PHONE}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+async function signIn(page) {
+  await page.goto(`${base}/admin/login`);
+  await page.fill('#username', 'admin');
+  await page.fill('#password', ADMIN_PASSWORD);
+  await Promise.all([page.waitForURL(/\/admin$/), page.click('.login-form button[type=submit]')]);
+}
+
+/** Whether the page scrolls sideways at 360 px. */
+async function scrollWidth(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth);
+}
+
+test('the admin pages at 360 px: labelled, cards that open with a tap, no axe violations', async () => {
+  // axe is injected as an inline script, which the site's CSP refuses.
+  const { context, page, problems } = await phone({ bypassCSP: true });
+  await page.goto(`${base}/admin/login`);
+  assert.deepEqual(await axeProblems(page), [], 'login');
+  await signIn(page);
+  for (const path of ['/admin', '/admin/leads', '/admin/advisors']) {
+    await page.goto(`${base}${path}`);
+    assert.ok(await scrollWidth(page) <= 360, `${path}: no horizontal scrolling`);
+    assert.deepEqual(await axeProblems(page), [], path);
+    await keepScreenshot(page, `admin${path.replaceAll('/', '-')}`);
+  }
+
+  await page.goto(`${base}/admin/leads`);
+  const card = page.locator('tr.lead-row').first();
+  const box = await card.boundingBox();
+  assert.ok(box.height >= 44 && box.width >= 300, `a card is a big tap target (${box.width}×${box.height})`);
+  const label = await card.locator('td.phone').evaluate((cell) => getComputedStyle(cell, '::before').content);
+  assert.equal(label, '"手机"', 'column names stay visible on a card');
+  // The filters follow the list and stick to the bottom of the screen
+  // when the list is longer than it: always in view, in a thumb's reach.
+  const summary = await page.locator('#filters > summary').boundingBox();
+  assert.ok(summary.y + summary.height <= 740, `the filters are in view (${summary.y})`);
+  assert.ok(summary.height >= 44, 'the filters open with a big tap target');
+  assert.deepEqual(await page.locator('#filters').evaluate((panel) => {
+    const style = getComputedStyle(panel);
+    return [style.position, style.bottom];
+  }), ['sticky', '0px']);
+  // A tap anywhere on the card (here its far corner, away from the #id
+  // link) opens the lead.
+  const corner = { x: box.width - 12, y: box.height - 12 };
+  await Promise.all([page.waitForURL(/\/admin\/leads\/\d+$/), card.click({ position: corner })]);
+
+  assert.deepEqual(await axeProblems(page), [], 'a lead');
+  await keepScreenshot(page, 'admin-lead');
+  // A refused call: the reason is beside the form, in view, focused.
+  await Promise.all([page.waitForNavigation(), page.click('#call-form button.primary')]);
+  const summaryBox = await page.locator('#call-form .error-summary').boundingBox();
+  assert.ok(summaryBox.y >= 0 && summaryBox.y < 740, `the refusal is in view (${summaryBox.y})`);
+  assert.equal(await page.evaluate(() => document.activeElement.className), 'error-summary');
+  assert.deepEqual(await axeProblems(page), [], 'a refused call');
+  await keepScreenshot(page, 'admin-lead-refused');
+  // A call: an outcome, a quick-pick date, saved with a flash.
+  await page.check('input[name=outcome][value=no_answer]');
+  await page.click('.quick-pick >> text=明天');
+  assert.match(await page.inputValue('#call-follow-up'), /^\d{4}-\d{2}-\d{2}$/);
+  await Promise.all([page.waitForNavigation(), page.click('#call-form button.primary')]);
+  assert.equal((await page.textContent('#flash')).trim(), '已保存');
+  assert.match(await page.textContent('#timeline'), /通话：未接通（第1次拨打）/);
+  assert.deepEqual(await axeProblems(page), [], 'a lead after a call');
   assert.deepEqual(problems, []);
   await context.close();
 });
