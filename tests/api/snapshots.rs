@@ -25,7 +25,7 @@ fn walk(element: ElementRef<'_>, depth: usize, lines: &mut Vec<String>) {
     attributes.sort();
     let attributes: String = attributes
         .iter()
-        .map(|(name, value)| format!(" {name}=\"{value}\""))
+        .map(|(name, value)| format!(" {name}=\"{}\"", unhashed(value)))
         .collect();
     lines.push(format!("{indent}<{}{attributes}>", value.name()));
     for child in element.children() {
@@ -43,6 +43,23 @@ fn walk(element: ElementRef<'_>, depth: usize, lines: &mut Vec<String>) {
             }
             _ => {}
         }
+    }
+}
+
+/// A static file's URL without its content hash (`errors.4ba00490.js` ->
+/// `errors.js`), so editing a script does not change every snapshot.
+fn unhashed(value: &str) -> String {
+    if !value.starts_with("/static/") {
+        return value.to_string();
+    }
+    let parts: Vec<&str> = value.split('.').collect();
+    match parts.as_slice() {
+        [stem @ .., hash, extension]
+            if hash.len() == 8 && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            format!("{}.{extension}", stem.join("."))
+        }
+        _ => value.to_string(),
     }
 }
 
