@@ -17,6 +17,7 @@ mod probe_data;
 mod probe_http;
 mod process;
 mod readiness;
+mod robots;
 mod schema;
 mod self_test;
 mod snapshots;
