@@ -101,6 +101,7 @@ async fn run(target: &str, grouped: bool, leads: usize, concurrency: usize) -> a
         secrets.clone(),
         rules,
         limits.clone(),
+        Vec::new(),
     );
     let gate = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let started = Instant::now();
@@ -118,7 +119,7 @@ async fn run(target: &str, grouped: bool, leads: usize, concurrency: usize) -> a
             let outcome = if grouped {
                 writer.submit(job).await
             } else {
-                hujifen::db::leads::submit(&pool, &secrets, &rules, &limits, &job).await
+                hujifen::db::leads::submit(&pool, &secrets, &rules, &limits, &[], &job).await
             };
             drop(permit);
             outcome

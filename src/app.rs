@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use crate::guides::Guides;
 use crate::leads::workdays::Calendar;
-use crate::notify::email::Mailer;
+use crate::notify::outbox::Channels;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
 use crate::views::ViewCounter;
@@ -27,7 +27,7 @@ pub struct Application {
     server: Server,
     address: SocketAddr,
     state: Data<AppState>,
-    mailer: Arc<Mailer>,
+    channels: Arc<Channels>,
     workers: Workers,
 }
 
@@ -60,7 +60,7 @@ impl Application {
             settings.first_admin.password.as_deref(),
         )
         .await?;
-        let mailer = Arc::new(Mailer::from_settings(&settings)?);
+        let channels = Arc::new(Channels::from_settings(&settings)?);
         let workers = Workers::new();
         let (leads, assessments) = workers.start_writers(&pool, &secrets, &settings);
         let guide_pages = web::guides::prerender(&settings, &guides)?;
@@ -107,7 +107,7 @@ impl Application {
             server,
             address,
             state,
-            mailer,
+            channels,
             workers,
         })
     }
@@ -140,7 +140,7 @@ impl Application {
             interrupt: signal(SignalKind::interrupt())?,
         };
         let mut workers = self.workers;
-        workers.start(&self.state, self.mailer);
+        workers.start(&self.state, self.channels);
         let stopper = tokio::spawn(stop_on_signal(
             signals,
             self.server.handle(),

@@ -39,6 +39,17 @@ pub fn iso_minutes_ago(minutes: i64) -> String {
     iso_text(time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes))
 }
 
+/// A stored timestamp text (`iso_now`'s format, RFC 3339) as a time; None
+/// when it is not one.
+pub fn parse_iso(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// The date in Shanghai of a stored timestamp text.
+pub fn shanghai_date_of(text: &str) -> Option<time::Date> {
+    parse_iso(text).map(|at| at.to_offset(time::macros::offset!(+8)).date())
+}
+
 fn iso_text(at: time::OffsetDateTime) -> String {
     let utc = at.to_offset(time::UtcOffset::UTC);
     format!(
@@ -64,5 +75,18 @@ mod tests {
             shanghai_midnight_utc(date!(2026 - 11 - 28)),
             "2026-11-27T16:00:00.000Z"
         );
+    }
+
+    #[test]
+    fn a_stored_time_has_its_shanghai_date() {
+        assert_eq!(
+            shanghai_date_of("2026-11-27T16:00:00.000Z"),
+            Some(date!(2026 - 11 - 28))
+        );
+        assert_eq!(
+            shanghai_date_of("2026-11-27T15:59:59.999Z"),
+            Some(date!(2026 - 11 - 27))
+        );
+        assert_eq!(shanghai_date_of("yesterday"), None);
     }
 }

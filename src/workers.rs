@@ -1,8 +1,8 @@
 //! Every background task of the server, started and stopped in one place:
-//! the group-commit writers, the outbox worker, the page-view flusher and
-//! the daily retention job. The task bodies live with their logic
-//! (`db::group_commit`, `notify::outbox`, `views`, `db::privacy`); here are
-//! their schedules and their shutdown.
+//! the group-commit writers, the outbox worker, the page-view flusher, the
+//! daily retention job and the overdue-lead check. The task bodies live with
+//! their logic (`db::group_commit`, `notify::outbox`, `views`,
+//! `db::privacy`, `db::alerts`); here are their schedules and their shutdown.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use crate::db::assessments::AssessmentWriter;
 use crate::db::group_commit::WriterTasks;
 use crate::db::leads::LeadWriter;
-use crate::notify::email::Mailer;
+use crate::notify::outbox::Channels;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
 use crate::web::AppState;
@@ -47,6 +47,8 @@ struct Jobs {
     outbox: JoinHandle<()>,
     views: JoinHandle<()>,
     retention: JoinHandle<()>,
+    /// Only when a robot is configured: nobody else is told of overdue leads.
+    overdue: Option<JoinHandle<()>>,
 }
 
 impl Workers {
@@ -68,19 +70,23 @@ impl Workers {
             secrets.clone(),
             settings.limits.codes,
             settings.limits.submit.clone(),
+            settings.robots.channels(),
         );
         (leads, AssessmentWriter::start(&self.writers, pool.clone()))
     }
 
     /// Starts the periodic tasks over the serving state.
-    pub fn start(&mut self, state: &Data<AppState>, mailer: Arc<Mailer>) {
+    pub fn start(&mut self, state: &Data<AppState>, channels: Arc<Channels>) {
         let (stop, stopped) = watch::channel(false);
-        let outbox = tokio::spawn(deliver_outbox(state.clone(), mailer, stopped));
+        let outbox = tokio::spawn(deliver_outbox(state.clone(), channels, stopped));
+        let overdue = (!state.settings.robots.channels().is_empty())
+            .then(|| tokio::spawn(announce_overdue_leads(state.clone(), stop.subscribe())));
         self.jobs = Some(Jobs {
             state: state.clone(),
             outbox,
             views: tokio::spawn(flush_views_every(state.clone(), VIEW_FLUSH_INTERVAL)),
             retention: tokio::spawn(retention_daily(state.clone(), stop.subscribe())),
+            overdue,
             stop,
         });
     }
@@ -105,6 +111,9 @@ impl Workers {
             );
         }
         jobs.retention.abort();
+        if let Some(overdue) = jobs.overdue {
+            overdue.abort();
+        }
         if tokio::time::timeout(WRITERS_DRAIN_WAIT, self.writers.drain())
             .await
             .is_err()
@@ -122,7 +131,7 @@ impl Workers {
 /// new lead wakes it (`outbox_wake`) or every `HUJIFEN_OUTBOX_POLL_MS`.
 async fn deliver_outbox(
     state: Data<AppState>,
-    mailer: Arc<Mailer>,
+    channels: Arc<Channels>,
     mut stop: watch::Receiver<bool>,
 ) {
     let outbox = state.settings.outbox;
@@ -130,7 +139,8 @@ async fn deliver_outbox(
         if *stop.borrow() {
             break;
         }
-        if let Err(error) = crate::notify::outbox::process_due(&state.db, &mailer, &outbox).await {
+        if let Err(error) = crate::notify::outbox::process_due(&state.db, &channels, &outbox).await
+        {
             tracing::error!(%error, "outbox worker could not read the outbox");
         }
         tokio::select! {
@@ -209,4 +219,57 @@ async fn apply_retention(state: &AppState) {
         ),
         Err(error) => tracing::error!(%error, "retention job failed; will retry tomorrow"),
     }
+}
+
+/// How far back overdue leads are looked for: a robot switched on later
+/// does not flood its group with old leads.
+const OVERDUE_LOOKBACK_DAYS: i64 = 14;
+
+/// Announces leads that became overdue, every `HUJIFEN_OVERDUE_CHECK_MS`.
+/// Every instance checks; each lead is announced once (`db::alerts`).
+async fn announce_overdue_leads(state: Data<AppState>, mut stop: watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(state.settings.robots.overdue_check);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => {}
+            _ = stop.changed() => return,
+        }
+        match announce_overdue(&state).await {
+            Ok(0) => {}
+            Ok(announced) => {
+                tracing::info!(announced, "overdue leads announced");
+                state.outbox_wake.notify_one();
+            }
+            Err(error) => tracing::error!(%error, "overdue check failed; will retry"),
+        }
+    }
+}
+
+/// One check: the leads overdue today that nobody announced yet.
+async fn announce_overdue(state: &AppState) -> Result<usize, sqlx::Error> {
+    let channels = state.settings.robots.channels();
+    let today = crate::clock::shanghai_today();
+    let since = crate::clock::iso_days_ago(OVERDUE_LOOKBACK_DAYS);
+    let mut announced = 0;
+    for lead in crate::db::alerts::overdue_candidates(&state.db, &since).await? {
+        let overdue = crate::clock::shanghai_date_of(&lead.created_at).is_some_and(|submitted| {
+            state
+                .calendar
+                .lead_is_overdue(true, submitted, false, today)
+        });
+        if overdue
+            && crate::db::alerts::announce_overdue(
+                &state.db,
+                &lead,
+                &channels,
+                crate::clock::unix_now(),
+            )
+            .await?
+        {
+            tracing::info!(lead_id = lead.id, "overdue lead announced");
+            announced += 1;
+        }
+    }
+    Ok(announced)
 }

@@ -7,6 +7,7 @@ use super::group_commit::{WriterConnection, WriterTasks};
 use super::{Conn, Db, Lock, query};
 
 use super::verification::CodeCheck;
+use crate::leads::alerts::{AlertChannel, AlertEvent, LeadAlert};
 use crate::leads::codes::CodeRules;
 use crate::leads::form::CallbackRequest;
 use crate::leads::limits::{Refusal, SubmitLimits, Usage, decide};
@@ -40,16 +41,26 @@ pub enum SubmitOutcome {
     CodeLocked,
 }
 
-/// Checks and stores one request in its own transaction.
+/// Checks and stores one request in its own transaction; a new lead is
+/// announced to the robots in `alerts`.
 pub async fn submit(
     db: &Db,
     secrets: &Secrets,
     rules: &CodeRules,
     limits: &SubmitLimits,
+    alerts: &[AlertChannel],
     submission: &Submission,
 ) -> Result<SubmitOutcome, sqlx::Error> {
     let mut transaction = db.begin_write(&submit_locks(submission)).await?;
-    let outcome = submit_in(&mut transaction.conn(), secrets, rules, limits, submission).await?;
+    let outcome = submit_in(
+        &mut transaction.conn(),
+        secrets,
+        rules,
+        limits,
+        alerts,
+        submission,
+    )
+    .await?;
     transaction.commit().await?;
     Ok(outcome)
 }
@@ -77,6 +88,7 @@ pub async fn submit_in(
     secrets: &Secrets,
     rules: &CodeRules,
     limits: &SubmitLimits,
+    alerts: &[AlertChannel],
     submission: &Submission,
 ) -> Result<SubmitOutcome, sqlx::Error> {
     let request = &submission.request;
@@ -109,7 +121,7 @@ pub async fn submit_in(
             join_lead(conn, lead_id, submission).await?;
             (lead_id, true)
         }
-        None => (create_lead(conn, submission).await?, false),
+        None => (create_lead(conn, alerts, submission).await?, false),
     };
     record_submission(conn, submission, lead_id, repeat, key_to_store).await?;
     Ok(if repeat {
@@ -235,15 +247,20 @@ async fn join_lead(
     add_event(conn, lead_id, "repeat_request", &detail, None).await
 }
 
-/// A new lead with its `created` event; returns its id.
-async fn create_lead(conn: &mut Conn<'_>, submission: &Submission) -> Result<i64, sqlx::Error> {
+/// A new lead with its `created` event and its alerts to the robots in
+/// `alerts`; returns its id.
+async fn create_lead(
+    conn: &mut Conn<'_>,
+    alerts: &[AlertChannel],
+    submission: &Submission,
+) -> Result<i64, sqlx::Error> {
     let request = &submission.request;
     let interest = request.interest.code();
-    let lead_id: i64 = query(
+    let (lead_id, created_at): (i64, String) = query(
         "INSERT INTO leads (name, phone, interest, organisation, source, assessment_token,
              assessment_snapshot, total, consent_version, consent_at, marketing)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         RETURNING id",
+         RETURNING id, created_at",
     )
     .bind(&request.name)
     .bind(request.phone.as_str())
@@ -256,10 +273,19 @@ async fn create_lead(conn: &mut Conn<'_>, submission: &Submission) -> Result<i64
     .bind(submission.notice_version)
     .bind(crate::clock::iso_now())
     .bind(request.marketing)
-    .scalar(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
     let detail = json!({ "interest": interest, "source": submission.source });
     add_event(conn, lead_id, "created", &detail, None).await?;
+    let alert = LeadAlert::new(
+        AlertEvent::NewLead,
+        lead_id,
+        interest,
+        submission.total.map(i64::from),
+        request.phone.as_str(),
+        &created_at,
+    );
+    super::alerts::enqueue(conn, alerts, &alert, submission.now).await?;
     Ok(lead_id)
 }
 
@@ -347,6 +373,8 @@ struct WriterState {
     secrets: Secrets,
     rules: CodeRules,
     limits: SubmitLimits,
+    /// The robots told of each new lead.
+    alerts: Vec<AlertChannel>,
 }
 
 impl LeadWriter {
@@ -356,12 +384,14 @@ impl LeadWriter {
         secrets: Secrets,
         rules: CodeRules,
         limits: SubmitLimits,
+        alerts: Vec<AlertChannel>,
     ) -> Self {
         let state = WriterState {
             writer: WriterConnection::new(db),
             secrets,
             rules,
             limits,
+            alerts,
         };
         let jobs = super::group_commit::spawn(tasks, MAX_BATCH, state, write_batch);
         Self { jobs }
@@ -384,6 +414,7 @@ async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
         secrets,
         rules,
         limits,
+        alerts,
     } = &mut state;
     let together = async {
         let mut transaction = writer.get().await?.begin(true).await?;
@@ -399,7 +430,7 @@ async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
         for job in &batch {
             let mut conn = transaction.conn();
             query("SAVEPOINT lead").execute(&mut conn).await?;
-            match submit_in(&mut conn, secrets, rules, limits, &job.submission).await {
+            match submit_in(&mut conn, secrets, rules, limits, alerts, &job.submission).await {
                 Ok(outcome) => outcomes.push(Ok(outcome)),
                 Err(error) => {
                     query("ROLLBACK TO lead").execute(&mut conn).await?;
@@ -423,7 +454,8 @@ async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
             tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
             writer.discard();
             for job in batch {
-                let outcome = submit(writer.db(), secrets, rules, limits, &job.submission).await;
+                let outcome =
+                    submit(writer.db(), secrets, rules, limits, alerts, &job.submission).await;
                 let _ = job.reply.send(outcome);
             }
         }

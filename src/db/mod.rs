@@ -5,6 +5,7 @@
 //! backends (`sql`) with the differences in `dialect`.
 
 pub mod advisors;
+pub mod alerts;
 pub mod assessments;
 pub mod dialect;
 pub mod group_commit;

@@ -1,6 +1,7 @@
 //! Lead rules: phone and name parsing, verification codes, rate-limit
 //! decisions, and the callback form. Pure: no web, no database, no clock.
 
+pub mod alerts;
 pub mod brief;
 pub mod calls;
 pub mod changes;

@@ -1,6 +1,7 @@
 //! Messages that leave the site: SMS codes to visitors, email to advisors
-//! (through the outbox).
+//! and lead alerts to their group-chat robots (both through the outbox).
 
 pub mod email;
 pub mod outbox;
+pub mod robots;
 pub mod sms;

@@ -1,12 +1,41 @@
 //! Delivery of the outbox: what is due is sent, what fails is tried again
-//! later with a doubling wait, what went out is marked. The worker that
-//! calls this on a schedule lives in `workers`.
+//! later with a doubling wait, what went out is marked. Email rows go to
+//! the mailer, robot rows to their robot. The worker that calls this on a
+//! schedule lives in `workers`.
 
 use std::time::Duration;
 
-use crate::db::outbox;
+use crate::db::outbox::{self, OutboxMessage};
+use crate::leads::alerts::AlertChannel;
 use crate::notify::email::Mailer;
-use crate::settings::OutboxSettings;
+use crate::notify::robots::Robots;
+use crate::settings::{OutboxSettings, Settings};
+
+/// Where outbox rows go: advisor and operator email, and the group-chat robots.
+pub struct Channels {
+    pub mailer: Mailer,
+    pub robots: Robots,
+}
+
+impl Channels {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        Ok(Self {
+            mailer: Mailer::from_settings(settings)?,
+            robots: Robots::from_settings(settings)?,
+        })
+    }
+
+    /// Sends one row by its kind; Err means try again later.
+    async fn deliver(&self, pool: &crate::db::Db, message: &OutboxMessage) -> Result<(), String> {
+        match AlertChannel::of_outbox_kind(&message.kind) {
+            Some(channel) => self.robots.deliver(channel, message).await,
+            None => {
+                let email = self.mailer.compose(message)?;
+                self.mailer.send(pool, &email).await
+            }
+        }
+    }
+}
 
 /// The longest wait between two tries.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
@@ -21,18 +50,14 @@ pub fn backoff(first: Duration, attempts: i64) -> Duration {
 /// claimed first, so with several instances each goes out once.
 pub async fn process_due(
     pool: &crate::db::Db,
-    mailer: &Mailer,
+    channels: &Channels,
     settings: &OutboxSettings,
 ) -> Result<usize, sqlx::Error> {
     let mut sent = 0;
     let now = crate::clock::unix_now();
     let retry = settings.retry;
     for message in outbox::claim_due(pool, now, 20, settings.claim_seconds).await? {
-        let result = match mailer.compose(&message) {
-            Ok(email) => mailer.send(pool, &email).await,
-            Err(error) => Err(error),
-        };
-        match result {
+        match channels.deliver(pool, &message).await {
             Ok(()) => {
                 outbox::mark_sent(pool, message.id, crate::clock::unix_now()).await?;
                 sent += 1;
@@ -47,7 +72,7 @@ pub async fn process_due(
                 } else {
                     next
                 };
-                tracing::warn!(outbox_id = message.id, attempts = message.attempts + 1, %error, "email not sent; will retry");
+                tracing::warn!(outbox_id = message.id, kind = %message.kind, attempts = message.attempts + 1, %error, "outbox message not sent; will retry");
                 outbox::mark_failed(pool, message.id, next, &error).await?;
             }
         }

@@ -2,6 +2,7 @@
 //! struct per concern, each read by its own `from_lookup`.
 
 mod limits;
+mod robots;
 mod server;
 mod sms;
 
@@ -13,6 +14,7 @@ use anyhow::{Context, anyhow};
 use crate::scoring::ReferenceWages;
 
 pub use limits::{CaptchaSettings, LimitSettings};
+pub use robots::{DingTalkRobot, RobotSettings};
 pub use server::{ServerSettings, host_name, normalise_public_url};
 pub use sms::{AliyunSettings, SmsSetting, SmsSettings};
 
@@ -29,6 +31,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub mail: MailSettings,
     pub outbox: OutboxSettings,
+    /// The group-chat robots told of new and overdue leads.
+    pub robots: RobotSettings,
     pub retention: RetentionSettings,
 }
 
@@ -52,6 +56,7 @@ impl Settings {
             limits: LimitSettings::from_lookup(&lookup)?,
             mail: MailSettings::from_lookup(&lookup),
             outbox: OutboxSettings::from_lookup(&lookup)?,
+            robots: RobotSettings::from_lookup(&lookup)?,
             retention: RetentionSettings::from_lookup(&lookup)?,
         })
     }

@@ -18,6 +18,7 @@ mod probe_data;
 mod probe_http;
 mod process;
 mod readiness;
+mod robots;
 mod schema;
 mod self_test;
 mod snapshots;

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// Runs the binary to serve in `folder` with `env`; it must exit by itself.
-fn start(folder: &Path, env: &[(&str, &str)]) -> Output {
+pub(crate) fn start(folder: &Path, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_hujifen"));
     command
         .current_dir(folder)
@@ -31,7 +31,7 @@ fn start(folder: &Path, env: &[(&str, &str)]) -> Output {
 }
 
 /// Exit 1, and stderr is one line starting with `Error: ` and containing `part`.
-fn assert_refused(output: &Output, part: &str) {
+pub(crate) fn assert_refused(output: &Output, part: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");

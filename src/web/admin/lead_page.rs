@@ -267,7 +267,7 @@ async fn revealed(
 
 /// "14:32": Shanghai time `minutes` after stored UTC ISO text.
 fn local_clock_time(iso: &str, minutes: i64) -> String {
-    time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339)
+    crate::clock::parse_iso(iso)
         .map(|at| {
             let at = (at + Duration::minutes(minutes)).to_offset(time::macros::offset!(+8));
             format!("{:02}:{:02}", at.hour(), at.minute())

@@ -3,7 +3,8 @@
 
 use time::Date;
 
-use super::{local_date, local_time};
+use super::local_time;
+use crate::clock::shanghai_date_of;
 use crate::db::lead_admin::LeadRow;
 use crate::leads::calls::UNREACHABLE_AFTER;
 use crate::leads::form::Interest;
@@ -60,7 +61,7 @@ fn age_text(created_iso: &str) -> String {
 pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
     let still_new = row.status == LeadStatus::New.code();
     let attempted = row.call_attempts > 0;
-    let overdue = local_date(&row.created_at)
+    let overdue = shanghai_date_of(&row.created_at)
         .is_some_and(|submitted| calendar.lead_is_overdue(still_new, submitted, attempted, today));
     LeadView {
         id: row.id,

@@ -124,10 +124,3 @@ pub fn local_time(iso: &str) -> String {
         })
         .unwrap_or_else(|_| iso.to_string())
 }
-
-/// The Shanghai date of stored UTC ISO text.
-pub fn local_date(iso: &str) -> Option<time::Date> {
-    time::OffsetDateTime::parse(iso, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.to_offset(time::macros::offset!(+8)).date())
-}
