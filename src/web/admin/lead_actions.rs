@@ -24,8 +24,14 @@ async fn apply(
     what: &'static str,
 ) -> Result<(), AppError> {
     let actor = &form.me.advisor.username;
-    lead_admin::apply(&state.db, form.lead.id, actor, change).await?;
-    tracing::info!(advisor = %actor, lead_id = form.lead.id, change = what, "lead updated");
+    let lead_id = form.lead.id;
+    lead_admin::apply(&state.db, lead_id, actor, change).await?;
+    // A reveal is a security event of its own in the log (SECURITY.md).
+    if what == "reveal" {
+        tracing::info!(advisor = %actor, lead_id, "phone revealed");
+    } else {
+        tracing::info!(advisor = %actor, lead_id, change = what, "lead updated");
+    }
     Ok(())
 }
 
