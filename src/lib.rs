@@ -9,6 +9,7 @@ pub mod db;
 pub mod form;
 pub mod guides;
 pub mod leads;
+pub mod logging;
 pub mod notify;
 pub mod scoring;
 pub mod secrets;

@@ -1,16 +1,17 @@
 //! The `hujifen` binary: serves the site, or manages advisors. Settings come
 //! from the environment (see README.md).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
-
-use tracing_subscriber::EnvFilter;
 
 use hujifen::app::Application;
 use hujifen::settings::Settings;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Dropped when main returns, after the server stopped: every queued
+    // line is written out first.
+    let _log = hujifen::logging::init();
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -25,25 +26,6 @@ async fn main() -> ExitCode {
 }
 
 async fn run() -> anyhow::Result<()> {
-    // One JSON object a line for machines (a service's log, a file); readable
-    // text on a terminal. HUJIFEN_LOG_FORMAT=json|text overrides.
-    let filter =
-        EnvFilter::try_from_env("HUJIFEN_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let json = match std::env::var("HUJIFEN_LOG_FORMAT").as_deref() {
-        Ok("json") => true,
-        Ok("text") => false,
-        _ => !std::io::stdout().is_terminal(),
-    };
-    if json {
-        tracing_subscriber::fmt()
-            .json()
-            .with_current_span(true)
-            .with_span_list(false)
-            .with_env_filter(filter)
-            .init();
-    } else {
-        tracing_subscriber::fmt().with_env_filter(filter).init();
-    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let settings = Settings::from_env()?;
     match args.first().map(String::as_str) {

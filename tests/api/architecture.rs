@@ -22,6 +22,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("vocabulary", &[]),
     ("form", &[]),
     ("clock", &[]),
+    ("logging", &[]),
     ("secrets", &[]),
     ("tokens", &["secrets"]),
     ("scoring", &["form", "vocabulary"]),

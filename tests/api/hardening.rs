@@ -847,3 +847,35 @@ async fn the_retention_job_anonymises_old_leads_and_purges_counters() {
     assert!(names.iter().any(|row| row.contains("已匿名")));
     let _ = location;
 }
+
+/// The log is written off the request path (issue 19), yet every request's
+/// line reaches the log when SIGTERM follows at once.
+#[tokio::test]
+async fn no_log_line_is_lost_on_sigterm() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut server = ServerProcess::start(folder.path(), &[("HUJIFEN_DRAIN_SECONDS", "0")]);
+    let client = client();
+    const REQUESTS: usize = 400;
+    for batch in 0..REQUESTS / 40 {
+        let sent = (0..40).map(|i| {
+            let (client, url) = (&client, server.url(&format!("/healthz?n={batch}-{i}")));
+            async move { client.get(url).send().await.unwrap().status() }
+        });
+        for status in futures_util::future::join_all(sent).await {
+            assert_eq!(status, 200);
+        }
+    }
+    server.terminate();
+    let status = server.wait_for_exit(Duration::from_secs(20));
+    assert!(status.is_some_and(|s| s.success()), "a clean exit");
+    let log = server.log_text();
+    let logged = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| {
+            line["fields"]["message"] == "request" && line["fields"]["path"] == "/healthz"
+        })
+        .count();
+    assert_eq!(logged, REQUESTS, "one line per request, none lost");
+    assert!(!log.contains("dropped"), "nothing dropped: {log}");
+}
