@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod rules;
 pub mod self_test;
 pub mod seo;
+pub mod share_image;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, guard, web};
