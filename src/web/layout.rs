@@ -1,13 +1,56 @@
 //! What the base layout needs from every page: title, description, canonical
-//! link, Open Graph and structured data; and the offers shown site-wide.
+//! link, Open Graph and structured data, who runs the site; and the offers
+//! shown site-wide.
+
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::settings::Settings;
+use crate::settings::{OperatorSettings, Settings};
 
 pub const SITE_NAME: &str = "沪积分";
 
+/// What every page shows the same way, whoever asks: the site's address,
+/// who runs it (the footer, `/privacy`) and its share card. Built once at
+/// start from the settings and shared, never a global: one process may run
+/// several apps with different settings (the tests do).
+#[derive(Debug)]
+pub struct Site {
+    /// `HUJIFEN_PUBLIC_URL`, without a trailing slash.
+    pub public_url: String,
+    pub operator: OperatorSettings,
+    /// The share card's absolute URL, for `og:image`.
+    pub share_card: String,
+}
+
+impl Site {
+    pub fn new(settings: &Settings) -> Arc<Self> {
+        Arc::new(Self::at(
+            &settings.server.public_url,
+            settings.operator.clone(),
+        ))
+    }
+
+    fn at(public_url: &str, operator: OperatorSettings) -> Self {
+        Self {
+            public_url: public_url.to_string(),
+            operator,
+            share_card: format!(
+                "{public_url}{}",
+                super::assets::href(super::assets::SHARE_CARD)
+            ),
+        }
+    }
+
+    /// A site with no address and no operator: for a page rendered
+    /// outside a running app (an error page in a unit test).
+    pub fn unnamed() -> Arc<Self> {
+        Arc::new(Self::at("", OperatorSettings::default()))
+    }
+}
+
 pub struct PageMeta {
+    pub site: Arc<Site>,
     pub title: String,
     pub description: String,
     /// Absolute URL from `HUJIFEN_PUBLIC_URL`; None on private pages.
@@ -24,15 +67,16 @@ pub struct PageMeta {
 impl PageMeta {
     /// A public page that search engines should index.
     pub fn public(
-        settings: &Settings,
+        site: &Arc<Site>,
         path: &str,
         title: impl Into<String>,
         description: impl Into<String>,
     ) -> Self {
         Self {
+            canonical: Some(format!("{}{path}", site.public_url)),
+            site: Arc::clone(site),
             title: title.into(),
             description: description.into(),
-            canonical: Some(format!("{}{path}", settings.server.public_url)),
             og_type: "website",
             json_ld: Vec::new(),
             noindex: false,
@@ -41,8 +85,13 @@ impl PageMeta {
     }
 
     /// A page that is nobody's search result (results, errors).
-    pub fn private(title: impl Into<String>, description: impl Into<String>) -> Self {
+    pub fn private(
+        site: &Arc<Site>,
+        title: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
         Self {
+            site: Arc::clone(site),
             title: title.into(),
             description: description.into(),
             canonical: None,

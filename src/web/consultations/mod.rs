@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited, with_retry_after};
 use super::client_ip::{client_ip, client_keys_of};
-use super::layout::{PageMeta, SITE_NAME};
+use super::layout::{PageMeta, SITE_NAME, Site};
 use super::{AppError, AppState, looks_like_token, render_private};
 use crate::db;
 use crate::db::assessments::StoredAssessment;
@@ -65,17 +65,17 @@ fn heading(interest: Interest) -> (&'static str, &'static str) {
     }
 }
 
-fn page(callback: CallbackForm, settings: &crate::settings::Settings) -> ConsultationPage {
+fn page(callback: CallbackForm, site: &std::sync::Arc<Site>) -> ConsultationPage {
     let (heading, intro) = heading(callback.interest);
     let meta = if callback.errors.is_empty() && callback.notice.is_none() {
         PageMeta::public(
-            settings,
+            site,
             "/consultation",
             format!("{heading} - {SITE_NAME}"),
             intro,
         )
     } else {
-        PageMeta::private(format!("{heading} - {SITE_NAME}"), intro)
+        PageMeta::private(site, format!("{heading} - {SITE_NAME}"), intro)
     };
     ConsultationPage {
         meta,
@@ -121,7 +121,7 @@ pub async fn show(
         StatusCode::OK,
         &page(
             CallbackForm::blank(interest, assessment, "consultation"),
-            &state.settings,
+            &state.site,
         ),
     )
 }
@@ -148,11 +148,12 @@ fn form_again(
             &assessment,
             &stored.profile,
             &state.settings,
+            &state.site,
         );
         result.callback = callback;
         return render_private(status, &result);
     }
-    render_private(status, &page(callback, &state.settings))
+    render_private(status, &page(callback, &state.site))
 }
 
 /// Answers a request for a code: JSON for scripts, the form again otherwise.
@@ -176,7 +177,7 @@ impl CodeReply<'_> {
         if self.raw.get("source").map(String::as_str) == Some("privacy") {
             return render_private(
                 status,
-                &crate::web::privacy::RequestsPage::new(self.raw, errors, notice),
+                &crate::web::privacy::RequestsPage::new(&self.state.site, self.raw, errors, notice),
             );
         }
         let attached = self.found.as_ref().map(|(a, _)| a.clone());
@@ -586,11 +587,15 @@ struct ThanksPage {
     meta: PageMeta,
 }
 
-pub async fn thanks() -> Result<HttpResponse, AppError> {
+pub async fn thanks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     render_private(
         StatusCode::OK,
         &ThanksPage {
-            meta: PageMeta::private(format!("提交成功 - {SITE_NAME}"), "您的服务申请已提交。"),
+            meta: PageMeta::private(
+                &state.site,
+                format!("提交成功 - {SITE_NAME}"),
+                "您的服务申请已提交。",
+            ),
         },
     )
 }
