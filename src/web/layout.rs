@@ -132,6 +132,9 @@ pub fn signed_points(points: i32) -> String {
 }
 
 /// A free offer; each leads to the consultation form with its interest.
+/// Every offer is delivered by an advisor's call back, so each blurb says
+/// what the call brings, and the list says a mainland mobile is needed
+/// (`OFFERS_NEED_A_PHONE`).
 pub struct Offer {
     pub title: &'static str,
     pub blurb: &'static str,
@@ -141,25 +144,30 @@ pub struct Offer {
 pub const OFFERS: [Offer; 4] = [
     Offer {
         title: "积分落户指南免费领",
-        blurb: "从居住证积分到落户，一份路线图讲清每一步",
+        blurb: "顾问回电，用一份路线图讲清从居住证积分到落户的每一步",
         interest: "guide",
     },
     Offer {
         title: "最新最全内部资料免费领",
-        blurb: "整理好的材料清单和常见退件原因，一次看全",
+        blurb: "顾问回电后发你整理好的材料清单和常见退件原因",
         interest: "materials",
     },
     Offer {
         title: "专业顾问一对一定制规划",
-        blurb: "按你的情况算清还差几分、怎样最快补上",
+        blurb: "顾问回电，按你的情况算清还差几分、怎样最快补上",
         interest: "planning",
     },
     Offer {
         title: "最新资讯每天分享",
-        blurb: "政策调整、社平工资更新，第一时间告诉你",
+        blurb: "政策调整、社平工资更新，顾问第一时间打电话告诉你",
         interest: "news",
     },
 ];
+
+/// Said under every list of offers: how they are delivered, and so what
+/// a visitor must leave to get one.
+pub const OFFERS_NEED_A_PHONE: &str =
+    "以上服务均由顾问电话回访提供，领取需留下中国大陆手机号，顾问会在1个工作日内回电。";
 
 #[cfg(test)]
 mod tests {
