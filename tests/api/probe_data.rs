@@ -337,7 +337,12 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
             "created_at",
             "first_contacted_at",
             "last_activity_at",
-            "anonymised_at"
+            "anonymised_at",
+            "call_attempts",
+            "unanswered_calls",
+            "first_attempt_at",
+            "last_call_at",
+            "overdue_announced_at"
         ]
     );
     let indexes: Vec<String> = column(
