@@ -68,6 +68,7 @@ fn benches(c: &mut Criterion) {
         |b| b.iter(|| evaluate(black_box(&profile), black_box(on), &wages)),
     );
     let settings = Settings::from_lookup(|_| None).expect("default settings");
+    let site = hujifen::web::layout::Site::new(&settings);
     let token = "0123456789abcdef0123456789abcdef";
     c.bench_function("render the result page", |b| {
         b.iter(|| {
@@ -76,12 +77,13 @@ fn benches(c: &mut Criterion) {
                 black_box(&assessment),
                 &profile,
                 &settings,
+                &site,
             )
             .render()
         })
     });
     c.bench_function("render the empty form", |b| {
-        b.iter(|| FormPage::new(&settings, &RawAnswers::new(), &Default::default()).render())
+        b.iter(|| FormPage::new(&settings, &site, &RawAnswers::new(), &Default::default()).render())
     });
 }
 

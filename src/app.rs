@@ -45,8 +45,6 @@ impl Application {
         let listener = TcpListener::bind(&settings.server.listen)
             .with_context(|| format!("listening on {}", settings.server.listen))?;
         let address = listener.local_addr()?;
-        let threads = settings.server.workers;
-        let request_timeout = settings.server.request_timeout;
         let guides = Guides::load(&settings.reference_wages, crate::clock::shanghai_today())
             .map_err(|error| anyhow!("guide articles: {error}"))?;
         let views = ViewCounter::load(&pool)
@@ -63,13 +61,15 @@ impl Application {
         let channels = Arc::new(Channels::from_settings(&settings)?);
         let workers = Workers::new();
         let (leads, assessments) = workers.start_writers(&pool, &secrets, &settings);
-        let guide_pages = web::guides::prerender(&settings, &guides)?;
-        let fixed_pages = web::FixedPages::render(&settings, &guides)?;
+        let site = web::layout::Site::new(&settings);
+        let guide_pages = web::guides::prerender(&site, &guides)?;
+        let fixed_pages = web::FixedPages::render(&settings, &site, &guides)?;
         let state = Data::new(AppState {
             db: pool.clone(),
             sitemap: web::seo::sitemap_xml(&settings.server.public_url, &guides),
             robots: web::seo::robots_txt(&settings.server.public_url),
             settings,
+            site,
             guides,
             guide_pages,
             fixed_pages,
@@ -91,14 +91,14 @@ impl Application {
                 .wrap(Compress::default())
                 .configure(web::routes)
         })
-        .workers(threads)
+        .workers(state.settings.server.workers)
         // Signals are ours (`stop_on_signal`): SIGTERM drains first.
         .disable_signals()
         // The stop: stop accepting, let in-flight requests finish, at most
         // 5 s so the stop itself (with the final flushes) stays within 10 s.
         .shutdown_timeout(5)
         // A client has this long to send its request head (slowloris).
-        .client_request_timeout(request_timeout)
+        .client_request_timeout(state.settings.server.request_timeout)
         .client_disconnect_timeout(Duration::from_secs(2))
         .keep_alive(Duration::from_secs(15))
         .listen(listener)?

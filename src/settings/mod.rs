@@ -2,6 +2,7 @@
 //! struct per concern, each read by its own `from_lookup`.
 
 mod limits;
+mod operator;
 mod robots;
 mod server;
 mod sms;
@@ -14,6 +15,7 @@ use anyhow::{Context, anyhow};
 use crate::scoring::ReferenceWages;
 
 pub use limits::{CaptchaSettings, LimitSettings};
+pub use operator::OperatorSettings;
 pub use robots::{DingTalkRobot, RobotSettings};
 pub use server::{ServerSettings, host_name, normalise_public_url};
 pub use sms::{AliyunSettings, SmsSetting, SmsSettings};
@@ -34,6 +36,7 @@ pub struct Settings {
     /// The group-chat robots told of new and overdue leads.
     pub robots: RobotSettings,
     pub retention: RetentionSettings,
+    pub operator: OperatorSettings,
 }
 
 impl Settings {
@@ -58,6 +61,7 @@ impl Settings {
             outbox: OutboxSettings::from_lookup(&lookup)?,
             robots: RobotSettings::from_lookup(&lookup)?,
             retention: RetentionSettings::from_lookup(&lookup)?,
+            operator: OperatorSettings::from_lookup(&lookup),
         })
     }
 }
@@ -285,6 +289,22 @@ mod tests {
         assert_eq!(s.limits.submit, SubmitLimits::default());
         assert_eq!(s.limits.codes, CodeRules::default());
         assert_eq!(s.limits.captcha.ttl_seconds, 120);
+        assert_eq!(s.operator, OperatorSettings::default());
+        assert!(!s.operator.is_named());
+    }
+
+    #[test]
+    fn the_operator_is_read_trimmed_and_blank_is_unset() {
+        let s = settings(&[
+            ("HUJIFEN_OPERATOR", "  上海某某咨询有限公司 "),
+            ("HUJIFEN_ICP", "沪ICP备12345678号-1"),
+            ("HUJIFEN_CONTACT", "   "),
+        ])
+        .unwrap();
+        assert_eq!(s.operator.name.as_deref(), Some("上海某某咨询有限公司"));
+        assert_eq!(s.operator.icp.as_deref(), Some("沪ICP备12345678号-1"));
+        assert_eq!(s.operator.contact, None);
+        assert!(s.operator.is_named());
     }
 
     #[test]

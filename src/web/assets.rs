@@ -33,14 +33,25 @@ const FILES: &[(&str, &[u8], &str)] = &[
     asset!("js/self-test.js", "text/javascript; charset=utf-8"),
     asset!("js/errors.js", "text/javascript; charset=utf-8"),
     asset!("js/admin.js", "text/javascript; charset=utf-8"),
+    // Drawn at build time (build.rs), not kept in static/.
+    (SHARE_CARD, super::share_image::PNG, "image/png"),
 ];
+
+/// The path of the share card (`og:image`) among the static files.
+pub const SHARE_CARD: &str = "img/share-card.png";
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     FILES
         .iter()
         .map(|&(path, bytes, content_type)| Asset {
             path,
-            body: Precompressed::new(bytes),
+            // Like the Compress middleware: images but SVG are compressed
+            // in their own format.
+            body: if content_type.starts_with("image/") && content_type != "image/svg+xml" {
+                Precompressed::compressed_already(bytes)
+            } else {
+                Precompressed::new(bytes)
+            },
             content_type,
             hashed_path: hashed_name(path, bytes),
         })
@@ -110,6 +121,10 @@ mod tests {
         assert_eq!(
             href("css/site.css"),
             format!("/static/{}", ASSETS[0].hashed_path)
+        );
+        assert!(
+            href(SHARE_CARD).starts_with("/static/img/share-card.")
+                && href(SHARE_CARD).ends_with(".png")
         );
     }
 }

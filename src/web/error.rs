@@ -1,12 +1,14 @@
 //! One error type for handlers, and the site's error pages.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
 use super::body::BodyError;
-use super::layout::{PageMeta, SITE_NAME};
+use super::layout::{PageMeta, SITE_NAME, Site};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -128,7 +130,7 @@ pub struct ErrorPage<'a> {
 }
 
 impl<'a> ErrorPage<'a> {
-    pub fn for_status(status: StatusCode, request_id: &'a str) -> Self {
+    pub fn for_status(status: StatusCode, request_id: &'a str, site: &Arc<Site>) -> Self {
         let (title, message) = match status.as_u16() {
             403 => (
                 "无权访问",
@@ -155,7 +157,7 @@ impl<'a> ErrorPage<'a> {
             ),
         };
         Self {
-            meta: PageMeta::private(format!("{title} - {SITE_NAME}"), message),
+            meta: PageMeta::private(site, format!("{title} - {SITE_NAME}"), message),
             status: status.as_u16(),
             title,
             message,
@@ -269,7 +271,12 @@ pub fn error_body(
     if wants_json(request) {
         return ("application/json", json_body(status, request_id));
     }
-    let page = ErrorPage::for_status(status, request_id);
+    // The app's site, so the footer names the operator; there is always
+    // one in a running app, none in a unit test's bare request.
+    let site = request
+        .app_data::<actix_web::web::Data<super::AppState>>()
+        .map_or_else(Site::unnamed, |state| Arc::clone(&state.site));
+    let page = ErrorPage::for_status(status, request_id, &site);
     let rendered = if request.path().starts_with("/admin") {
         AdminErrorPage::from(page).render()
     } else {

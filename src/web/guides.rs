@@ -6,8 +6,9 @@ use askama::Template;
 use serde_json::json;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
+use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME, Site};
 use super::precompressed::{GzipSplice, Precompressed, encoded, wants_gzip};
 use super::{AppError, AppState, HTML};
 use crate::guides::{Guide, Guides, Section};
@@ -39,15 +40,15 @@ pub struct RenderedGuide {
 const VIEWS_PLACEHOLDER: u64 = u64::MAX;
 
 fn article_page<'a>(
-    settings: &crate::settings::Settings,
+    site: &Arc<Site>,
     guides: &'a Guides,
     guide: &'a Guide,
     views: u64,
 ) -> ArticlePage<'a> {
     let path = guide.path();
-    let canonical = format!("{}{path}", settings.server.public_url);
+    let canonical = format!("{}{path}", site.public_url);
     let mut meta = PageMeta::public(
-        settings,
+        site,
         &path,
         format!("{} - {SITE_NAME}", guide.title),
         guide.description.clone(),
@@ -97,12 +98,12 @@ fn article_page<'a>(
 
 /// Renders every guide page once (at start).
 pub fn prerender(
-    settings: &crate::settings::Settings,
+    site: &Arc<Site>,
     guides: &Guides,
 ) -> anyhow::Result<HashMap<String, RenderedGuide>> {
     let mut pages = HashMap::new();
     for guide in guides.all() {
-        let html = article_page(settings, guides, guide, VIEWS_PLACEHOLDER).render()?;
+        let html = article_page(site, guides, guide, VIEWS_PLACEHOLDER).render()?;
         let marker = VIEWS_PLACEHOLDER.to_string();
         let (before, after) = html
             .split_once(&marker)
@@ -159,13 +160,10 @@ struct IndexPage<'a> {
 }
 
 /// The guide index changes only with a release: rendered and gzipped at start.
-pub fn render_index(
-    settings: &crate::settings::Settings,
-    guides: &Guides,
-) -> anyhow::Result<Precompressed> {
+pub fn render_index(site: &Arc<Site>, guides: &Guides) -> anyhow::Result<Precompressed> {
     let page = IndexPage {
         meta: PageMeta::public(
-            settings,
+            site,
             "/guide",
             format!("上海居住证积分政策指南：条件、流程、材料与计分 - {SITE_NAME}"),
             "上海居住证积分政策解读合集：申请条件、办理流程、所需材料、各项指标怎么计分、社保基数与社平工资、常见问题。",

@@ -20,6 +20,7 @@ pub mod privacy;
 pub mod rules;
 pub mod self_test;
 pub mod seo;
+pub mod share_image;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, guard, web};
@@ -42,6 +43,8 @@ pub use error::AppError;
 pub struct AppState {
     pub db: crate::db::Db,
     pub settings: Settings,
+    /// The address, operator and share card every page shows.
+    pub site: Arc<layout::Site>,
     pub guides: Guides,
     /// Every guide page, rendered at start.
     pub guide_pages: std::collections::HashMap<String, guides::RenderedGuide>,
@@ -122,12 +125,16 @@ pub struct FixedPages {
 }
 
 impl FixedPages {
-    pub fn render(settings: &Settings, guides: &Guides) -> anyhow::Result<Self> {
+    pub fn render(
+        settings: &Settings,
+        site: &Arc<layout::Site>,
+        guides: &Guides,
+    ) -> anyhow::Result<Self> {
         Ok(Self {
-            home: pages::render_home(settings, guides)?,
-            guide_index: guides::render_index(settings, guides)?,
-            self_test_form: self_test::render_form(settings)?,
-            rules: rules::render_rules(settings, shanghai_today())?,
+            home: pages::render_home(site, guides)?,
+            guide_index: guides::render_index(site, guides)?,
+            self_test_form: self_test::render_form(settings, site)?,
+            rules: rules::render_rules(settings, site, shanghai_today())?,
         })
     }
 }

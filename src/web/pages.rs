@@ -1,16 +1,16 @@
 //! Plain pages: home, health, not found.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME};
+use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME, Site};
 use super::precompressed::Precompressed;
 use super::{AppError, AppState, HTML};
 use crate::guides::{Guide, Guides};
-use crate::settings::Settings;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -21,10 +21,10 @@ struct HomePage<'a> {
 }
 
 /// The home page changes only with a release: rendered and gzipped at start.
-pub fn render_home(settings: &Settings, guides: &Guides) -> anyhow::Result<Precompressed> {
+pub fn render_home(site: &Arc<Site>, guides: &Guides) -> anyhow::Result<Precompressed> {
     let page = HomePage {
         meta: PageMeta::public(
-            settings,
+            site,
             "/",
             format!("{SITE_NAME} · 30秒测一测，你的上海居住证积分够120分吗？"),
             "按《上海市居住证积分管理办法》逐项计算年龄、学历、职称、社保年限和基数等指标，30秒得出你的积分和差距，并讲清申请条件、流程和材料。",

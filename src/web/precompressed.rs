@@ -26,14 +26,24 @@ pub fn wants_gzip(request: &HttpRequest) -> bool {
 /// The same bytes plain and gzipped.
 pub struct Precompressed {
     plain: Bytes,
-    gzip: Bytes,
+    /// None for a format compressed already (a PNG): sent as it is.
+    gzip: Option<Bytes>,
 }
 
 impl Precompressed {
     pub fn new(plain: impl Into<Bytes>) -> Self {
         let plain = plain.into();
-        let gzip = GzipSplice::new(&plain, b"").with_middle(b"");
+        let gzip = Some(GzipSplice::new(&plain, b"").with_middle(b""));
         Self { plain, gzip }
+    }
+
+    /// Bytes compressed in their own format: gzip would gain little and
+    /// make every client, crawlers included, undo two layers.
+    pub fn compressed_already(bytes: impl Into<Bytes>) -> Self {
+        Self {
+            plain: bytes.into(),
+            gzip: None,
+        }
     }
 
     /// A 200 with the body the client asked for.
@@ -43,9 +53,10 @@ impl Precompressed {
         content_type: &'static str,
         cache_control: Option<&'static str>,
     ) -> HttpResponse {
-        let gzip = wants_gzip(request);
-        let body = if gzip { &self.gzip } else { &self.plain };
-        encoded(gzip, content_type, cache_control, body.clone())
+        match self.gzip.as_ref().filter(|_| wants_gzip(request)) {
+            Some(gzip) => encoded(true, content_type, cache_control, gzip.clone()),
+            None => encoded(false, content_type, cache_control, self.plain.clone()),
+        }
     }
 
     pub fn plain(&self) -> &Bytes {
@@ -226,6 +237,20 @@ mod tests {
         let text = "User-agent: *\n".repeat(50);
         let page = Precompressed::new(text.clone());
         assert_eq!(page.plain(), text.as_bytes());
-        assert_eq!(gunzip(&page.gzip), text.as_bytes());
+        assert_eq!(
+            gunzip(page.gzip.as_ref().expect("gzipped")),
+            text.as_bytes()
+        );
+    }
+
+    #[test]
+    fn what_is_compressed_already_is_sent_as_it_is() {
+        let file = Precompressed::compressed_already(&b"\x89PNG\r\n\x1a\n"[..]);
+        let request = TestRequest::default()
+            .insert_header((header::ACCEPT_ENCODING, "gzip"))
+            .to_http_request();
+        let response = file.respond(&request, "image/png", None);
+        assert!(!response.headers().contains_key(header::CONTENT_ENCODING));
+        assert_eq!(file.plain().as_ref(), b"\x89PNG\r\n\x1a\n");
     }
 }

@@ -1,11 +1,13 @@
 //! `/privacy`: the 个人信息处理规则 that consent records point to.
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::body::{BODY_LIMIT, form_fields, read_limited};
-use super::layout::{PageMeta, SITE_NAME};
+use super::layout::{PageMeta, SITE_NAME, Site};
 use super::{AppError, AppState, render, render_private};
 use crate::db;
 use crate::db::privacy::{Action, Outcome};
@@ -33,7 +35,7 @@ pub async fn show(state: web::Data<AppState>) -> Result<HttpResponse, AppError> 
         StatusCode::OK,
         &PrivacyPage {
             meta: PageMeta::public(
-                &state.settings,
+                &state.site,
                 "/privacy",
                 format!("个人信息处理规则 - {SITE_NAME}"),
                 "沪积分如何收集、使用、保存和删除你提交的个人信息，以及你如何查阅、更正、删除和撤回同意。",
@@ -72,9 +74,15 @@ pub struct RequestsPage {
 }
 
 impl RequestsPage {
-    pub fn new(values: RawFields, errors: FieldErrors, notice: Option<String>) -> Self {
+    pub fn new(
+        site: &Arc<Site>,
+        values: RawFields,
+        errors: FieldErrors,
+        notice: Option<String>,
+    ) -> Self {
         Self {
             meta: PageMeta::private(
+                site,
                 format!("查询、撤回或删除我的信息 - {SITE_NAME}"),
                 "验证手机号后，查看我们保存的你的信息，撤回接收资讯的同意，或删除你的回电申请。",
             ),
@@ -99,10 +107,10 @@ impl RequestsPage {
     }
 }
 
-pub async fn requests_form() -> Result<HttpResponse, AppError> {
+pub async fn requests_form(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     render_private(
         StatusCode::OK,
-        &RequestsPage::new(RawFields::new(), FieldErrors::default(), None),
+        &RequestsPage::new(&state.site, RawFields::new(), FieldErrors::default(), None),
     )
 }
 
@@ -139,10 +147,14 @@ fn parse_request(fields: &RawFields) -> Result<(Phone, String, Action), FieldErr
 }
 
 /// The form again, 422, with its messages.
-fn refuse(fields: RawFields, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+fn refuse(
+    site: &Arc<Site>,
+    fields: RawFields,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
     render_private(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &RequestsPage::new(fields, errors, None),
+        &RequestsPage::new(site, fields, errors, None),
     )
 }
 
@@ -188,7 +200,7 @@ pub async fn request(
     let fields = form_fields(&read_limited(payload, BODY_LIMIT).await?);
     let (phone, code, action) = match parse_request(&fields) {
         Ok(request) => request,
-        Err(errors) => return refuse(fields, errors),
+        Err(errors) => return refuse(&state.site, fields, errors),
     };
     let client = super::client_ip::client_ip(&http, state.settings.server.trusted_proxy);
     let outcome = db::privacy::request(
@@ -209,11 +221,11 @@ pub async fn request(
         Outcome::Code(_) => {
             let mut errors = FieldErrors::default();
             errors.add("code", crate::leads::codes::WRONG_OR_EXPIRED);
-            return refuse(fields, errors);
+            return refuse(&state.site, fields, errors);
         }
     };
     tracing::info!(action = action.code(), leads = held.len(), to = %phone, "privacy request handled");
-    let mut page = RequestsPage::new(RawFields::new(), FieldErrors::default(), None);
+    let mut page = RequestsPage::new(&state.site, RawFields::new(), FieldErrors::default(), None);
     page.result = Some(result_text(
         action,
         held.len(),

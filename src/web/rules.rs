@@ -2,10 +2,12 @@
 //! changed and its public sources, and the reference-wage table; all from
 //! the data the engine scores with. Rendered and gzipped at start.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::layout::{PageMeta, SITE_NAME};
+use super::layout::{PageMeta, SITE_NAME, Site};
 use super::precompressed::Precompressed;
 use super::{AppState, HTML};
 use crate::scoring::{Revision, Revisions};
@@ -28,11 +30,15 @@ impl RulesPage<'_> {
     }
 }
 
-pub fn render_rules(settings: &Settings, today: time::Date) -> anyhow::Result<Precompressed> {
+pub fn render_rules(
+    settings: &Settings,
+    site: &Arc<Site>,
+    today: time::Date,
+) -> anyhow::Result<Precompressed> {
     let revisions = Revisions::bundled();
     let page = RulesPage {
         meta: PageMeta::public(
-            settings,
+            site,
             "/rules",
             format!("规则与更新记录 - {SITE_NAME}"),
             "本站计分所依据的上海居住证积分规则、此后每次调整的生效日期与公开来源，以及各时期的社平工资和社保基数档次。",

@@ -12,6 +12,7 @@ mod consultations;
 mod guides;
 mod hardening;
 mod instances;
+mod operator;
 mod pages;
 mod plan;
 mod probe_data;

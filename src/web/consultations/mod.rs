@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited, with_retry_after};
 use super::client_ip::{client_ip, client_keys_of};
-use super::layout::{PageMeta, SITE_NAME};
+use super::layout::{PageMeta, SITE_NAME, Site};
 use super::{AppError, AppState, looks_like_token, render_private};
 use crate::db;
 use crate::db::assessments::StoredAssessment;
@@ -40,42 +40,42 @@ fn heading(interest: Interest) -> (&'static str, &'static str) {
     match interest {
         Interest::Callback => (
             "预约顾问免费回电",
-            "留下称呼和手机号，顾问会在1个工作日内回电，帮你核对每一项积分、规划达到120分的路径。",
+            "留下称呼和中国大陆手机号，顾问会在1个工作日内回电，帮你核对每一项积分、规划达到120分的路径。",
         ),
         Interest::Guide => (
             "免费领取积分落户指南",
-            "留下称呼和手机号，顾问会把从居住证积分到落户的路线图发给你，并解答你的问题。",
+            "留下称呼和中国大陆手机号，顾问会在1个工作日内回电，讲清从居住证积分到落户的路线图，并解答你的问题。",
         ),
         Interest::Materials => (
             "免费领取积分申请资料",
-            "留下称呼和手机号，顾问会把整理好的材料清单和常见退件原因发给你。",
+            "留下称呼和中国大陆手机号，顾问会在1个工作日内回电，把整理好的材料清单和常见退件原因发给你。",
         ),
         Interest::Planning => (
             "预约一对一积分规划",
-            "留下称呼和手机号，顾问会按你的情况算清还差几分、怎样最快补上。",
+            "留下称呼和中国大陆手机号，顾问会在1个工作日内回电，按你的情况算清还差几分、怎样最快补上。",
         ),
         Interest::News => (
             "订阅积分政策资讯",
-            "留下称呼和手机号，政策调整、社平工资更新时第一时间告诉你。",
+            "留下称呼和中国大陆手机号，顾问会先回电确认，此后政策调整、社平工资更新时第一时间电话告诉你。",
         ),
         Interest::Institution => (
             "机构入驻合作",
-            "人力资源、企业服务等机构可以申请入驻合作：留下机构名称和联系人，我们会尽快联系你。",
+            "人力资源、企业服务等机构可以申请入驻合作：留下机构名称、联系人称呼和中国大陆手机号，我们会在1个工作日内回电。",
         ),
     }
 }
 
-fn page(callback: CallbackForm, settings: &crate::settings::Settings) -> ConsultationPage {
+fn page(callback: CallbackForm, site: &std::sync::Arc<Site>) -> ConsultationPage {
     let (heading, intro) = heading(callback.interest);
     let meta = if callback.errors.is_empty() && callback.notice.is_none() {
         PageMeta::public(
-            settings,
+            site,
             "/consultation",
             format!("{heading} - {SITE_NAME}"),
             intro,
         )
     } else {
-        PageMeta::private(format!("{heading} - {SITE_NAME}"), intro)
+        PageMeta::private(site, format!("{heading} - {SITE_NAME}"), intro)
     };
     ConsultationPage {
         meta,
@@ -121,7 +121,7 @@ pub async fn show(
         StatusCode::OK,
         &page(
             CallbackForm::blank(interest, assessment, "consultation"),
-            &state.settings,
+            &state.site,
         ),
     )
 }
@@ -148,11 +148,12 @@ fn form_again(
             &assessment,
             &stored.profile,
             &state.settings,
+            &state.site,
         );
         result.callback = callback;
         return render_private(status, &result);
     }
-    render_private(status, &page(callback, &state.settings))
+    render_private(status, &page(callback, &state.site))
 }
 
 /// Answers a request for a code: JSON for scripts, the form again otherwise.
@@ -176,7 +177,7 @@ impl CodeReply<'_> {
         if self.raw.get("source").map(String::as_str) == Some("privacy") {
             return render_private(
                 status,
-                &crate::web::privacy::RequestsPage::new(self.raw, errors, notice),
+                &crate::web::privacy::RequestsPage::new(&self.state.site, self.raw, errors, notice),
             );
         }
         let attached = self.found.as_ref().map(|(a, _)| a.clone());
@@ -586,11 +587,15 @@ struct ThanksPage {
     meta: PageMeta,
 }
 
-pub async fn thanks() -> Result<HttpResponse, AppError> {
+pub async fn thanks(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     render_private(
         StatusCode::OK,
         &ThanksPage {
-            meta: PageMeta::private(format!("提交成功 - {SITE_NAME}"), "您的服务申请已提交。"),
+            meta: PageMeta::private(
+                &state.site,
+                format!("提交成功 - {SITE_NAME}"),
+                "您的服务申请已提交。",
+            ),
         },
     )
 }

@@ -8,7 +8,7 @@ use crate::scoring::input::RawAnswers;
 use crate::scoring::{Award, ContributionTier, Education, FieldErrors, Qualification};
 use crate::scoring::{ReferenceWages, Revisions, YearMonth, tables};
 use crate::settings::Settings;
-use crate::web::layout::{PageMeta, SITE_NAME};
+use crate::web::layout::{PageMeta, SITE_NAME, Site};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
@@ -452,7 +452,12 @@ pub struct FormPage {
 }
 
 impl FormPage {
-    pub fn new(settings: &Settings, raw: &RawAnswers, errors: &FieldErrors) -> Self {
+    pub fn new(
+        settings: &Settings,
+        site: &std::sync::Arc<Site>,
+        raw: &RawAnswers,
+        errors: &FieldErrors,
+    ) -> Self {
         let figures = Figures::today(&settings.reference_wages);
         let sections = SECTIONS
             .iter()
@@ -482,7 +487,7 @@ impl FormPage {
         };
         FormPage {
             meta: PageMeta::public(
-                settings,
+                site,
                 "/self-test",
                 title,
                 "回答几个问题，按上海居住证积分规则算出你的分数、与120分的差距，以及每一项得分的理由。无需姓名和电话。",
@@ -505,10 +510,19 @@ mod tests {
         Settings::from_lookup(|_| None).unwrap_or_else(|error| panic!("default settings: {error}"))
     }
 
+    fn empty_form() -> FormPage {
+        FormPage::new(
+            &settings(),
+            &Site::unnamed(),
+            &RawAnswers::new(),
+            &FieldErrors::default(),
+        )
+    }
+
     /// Every code the form offers is one the contract accepts.
     #[test]
     fn every_offered_choice_parses() {
-        let page = FormPage::new(&settings(), &RawAnswers::new(), &FieldErrors::default());
+        let page = empty_form();
         let mut offered = 0;
         for field in page.sections.iter().flat_map(|s| &s.fields) {
             for choice in &field.choices {
@@ -531,7 +545,7 @@ mod tests {
 
     #[test]
     fn every_contract_field_is_on_the_form_once() {
-        let page = FormPage::new(&settings(), &RawAnswers::new(), &FieldErrors::default());
+        let page = empty_form();
         let mut names: Vec<&str> = page
             .sections
             .iter()

@@ -18,8 +18,11 @@ pub use form::FormPage;
 pub use result::ResultPage;
 
 /// The empty form is the same for everyone: rendered and gzipped at start.
-pub fn render_form(settings: &crate::settings::Settings) -> anyhow::Result<Precompressed> {
-    let page = FormPage::new(settings, &RawAnswers::new(), &FieldErrors::default());
+pub fn render_form(
+    settings: &crate::settings::Settings,
+    site: &std::sync::Arc<crate::web::layout::Site>,
+) -> anyhow::Result<Precompressed> {
+    let page = FormPage::new(settings, site, &RawAnswers::new(), &FieldErrors::default());
     Ok(Precompressed::new(askama::Template::render(&page)?))
 }
 
@@ -48,7 +51,7 @@ pub async fn form(
     let raw: RawAnswers = answer_fields(&stored.profile).into_iter().collect();
     render_private(
         StatusCode::OK,
-        &FormPage::new(&state.settings, &raw, &FieldErrors::default()),
+        &FormPage::new(&state.settings, &state.site, &raw, &FieldErrors::default()),
     )
 }
 
@@ -64,7 +67,7 @@ pub async fn submit(
         Err(errors) => {
             return render_private(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &FormPage::new(&state.settings, &raw, &errors),
+                &FormPage::new(&state.settings, &state.site, &raw, &errors),
             );
         }
     };
@@ -94,6 +97,12 @@ pub async fn result(
         .ok_or(AppError::NotFound)?;
     let wages = &state.settings.reference_wages;
     let assessment = replay(&stored.profile, &stored.recorded, wages);
-    let page = ResultPage::new(&token, &assessment, &stored.profile, &state.settings);
+    let page = ResultPage::new(
+        &token,
+        &assessment,
+        &stored.profile,
+        &state.settings,
+        &state.site,
+    );
     render_private(StatusCode::OK, &page)
 }

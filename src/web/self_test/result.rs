@@ -11,7 +11,7 @@ use crate::scoring::wages::chinese_date;
 use crate::scoring::{Assessment, EligibilityNote, Item, Profile, Verdict, tables};
 use crate::settings::Settings;
 use crate::web::callback_form::{AttachedAssessment, CallbackForm};
-use crate::web::layout::{PageMeta, SITE_NAME};
+use crate::web::layout::{PageMeta, SITE_NAME, Site};
 
 const BASIC: &[&str] = &["age", "education", "qualification", "insurance_years"];
 const DEDUCTIONS: &[&str] = &[
@@ -81,7 +81,13 @@ pub struct ResultPage<'a> {
 }
 
 impl<'a> ResultPage<'a> {
-    pub fn new(token: &'a str, a: &'a Assessment, answers: &Profile, settings: &Settings) -> Self {
+    pub fn new(
+        token: &'a str,
+        a: &'a Assessment,
+        answers: &Profile,
+        settings: &Settings,
+        site: &std::sync::Arc<Site>,
+    ) -> Self {
         let callback = CallbackForm::blank(
             Interest::Callback,
             Some(AttachedAssessment {
@@ -97,8 +103,9 @@ impl<'a> ResultPage<'a> {
             None => "测评日期早于已收录的社平工资期间".to_string(),
         };
         let (suggestions, more_suggestions) = suggestion_views(a);
-        let result_url = format!("{}/self-test/{token}", settings.server.public_url);
+        let result_url = format!("{}/self-test/{token}", site.public_url);
         let mut meta = PageMeta::private(
+            site,
             format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
             share_text(a),
         );
