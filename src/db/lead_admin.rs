@@ -52,6 +52,26 @@ const ROW_COLUMNS: &str =
     a.display_name AS advisor_name, l.total, l.created_at, l.first_contacted_at, l.next_follow_up,
     l.call_attempts, l.unanswered_calls";
 
+/// `SELECT` of a `LeadRow`, from its FROM clause on.
+fn rows_select() -> String {
+    format!("SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id")
+}
+
+/// `select` (which names `leads l`) over the leads `visible_to` may see,
+/// ready for more `AND …`.
+fn visible(select: &str, visible_to: Option<i64>) -> Query<'static> {
+    let mut query = Query::build();
+    query.push(select);
+    push_filter(
+        &mut query,
+        &LeadFilter {
+            visible_to,
+            ..LeadFilter::default()
+        },
+    );
+    query
+}
+
 fn push_filter(query: &mut Query<'_>, filter: &LeadFilter) {
     query.push(" WHERE 1 = 1");
     if let Some(status) = filter.status {
@@ -140,9 +160,7 @@ pub async fn list(
     push_filter(&mut count, filter);
     let total: i64 = count.scalar(db).await?;
     let mut query = Query::build();
-    query.push(&format!(
-        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
-    ));
+    query.push(&rows_select());
     push_filter(&mut query, filter);
     query
         .push(" ORDER BY l.id DESC LIMIT ")
@@ -154,12 +172,10 @@ pub async fn list(
 }
 
 pub async fn row(db: &Db, id: i64) -> Result<Option<LeadRow>, sqlx::Error> {
-    query(&format!(
-        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id WHERE l.id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(db)
-    .await
+    query(&format!("{} WHERE l.id = $1", rows_select()))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -446,15 +462,7 @@ pub async fn next_to_call(
     today: &str,
     today_start: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let mut query = Query::build();
-    query.push("SELECT l.id FROM leads l");
-    push_filter(
-        &mut query,
-        &LeadFilter {
-            visible_to,
-            ..LeadFilter::default()
-        },
-    );
+    let mut query = visible("SELECT l.id FROM leads l", visible_to);
     query
         .push(" AND l.id <> ")
         .push_bind(current)
@@ -474,17 +482,7 @@ pub async fn next_to_call(
 
 /// Open leads nobody answered the last three (or more) times.
 pub async fn unreachable(db: &Db, visible_to: Option<i64>) -> Result<Vec<LeadRow>, sqlx::Error> {
-    let mut query = Query::build();
-    query.push(&format!(
-        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
-    ));
-    push_filter(
-        &mut query,
-        &LeadFilter {
-            visible_to,
-            ..LeadFilter::default()
-        },
-    );
+    let mut query = visible(&rows_select(), visible_to);
     query.push(&format!(
         " AND l.status IN ({}) AND l.unanswered_calls >= {UNREACHABLE_AFTER}
          ORDER BY l.last_call_at, l.id LIMIT 100",
@@ -498,15 +496,7 @@ pub async fn status_counts(
     db: &Db,
     visible_to: Option<i64>,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let mut query = Query::build();
-    query.push("SELECT l.status, count(*) FROM leads l");
-    push_filter(
-        &mut query,
-        &LeadFilter {
-            visible_to,
-            ..LeadFilter::default()
-        },
-    );
+    let mut query = visible("SELECT l.status, count(*) FROM leads l", visible_to);
     query.push(" GROUP BY l.status");
     query.fetch_all(db).await
 }
@@ -517,17 +507,7 @@ pub async fn follow_ups_due(
     today: &str,
     visible_to: Option<i64>,
 ) -> Result<Vec<LeadRow>, sqlx::Error> {
-    let mut query = Query::build();
-    query.push(&format!(
-        "SELECT {ROW_COLUMNS} FROM leads l LEFT JOIN advisors a ON a.id = l.advisor_id"
-    ));
-    push_filter(
-        &mut query,
-        &LeadFilter {
-            visible_to,
-            ..LeadFilter::default()
-        },
-    );
+    let mut query = visible(&rows_select(), visible_to);
     query
         .push(&format!(
             " AND l.status IN ({}) AND l.next_follow_up IS NOT NULL AND l.next_follow_up <= ",
