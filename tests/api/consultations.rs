@@ -674,21 +674,15 @@ async fn the_honeypot_drops_bots_silently() {
 #[tokio::test]
 async fn the_attached_self_test_keeps_sensitive_answers_out_unless_shared() {
     let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
-    let response = app
-        .post_form(
-            "/self-test",
-            &[
-                ("age", "33"),
-                ("education", "bachelor_degree"),
-                ("insurance_months", "36"),
-                ("contribution_tier", "none"),
-                ("detention_count", "1"),
-            ],
-        )
+    let token = app
+        .result_token(&[
+            ("age", "33"),
+            ("education", "bachelor_degree"),
+            ("insurance_months", "36"),
+            ("contribution_tier", "none"),
+            ("detention_count", "1"),
+        ])
         .await;
-    let token = location(&response)
-        .trim_start_matches("/self-test/")
-        .to_string();
     let result = Page::from(app.get(&format!("/self-test/{token}")).await).await;
     let hidden: Vec<(String, String)> = result
         .hidden_fields("#callback-form")

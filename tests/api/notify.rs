@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
@@ -16,22 +15,7 @@ use hujifen::notify::sms::{AliyunSender, CodeMessage, SmsError, SmsSender, aliyu
 use hujifen::settings::AliyunSettings;
 
 use crate::helpers::TestApp;
-
-/// Waits up to `seconds` for `check` to hold.
-async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
+use crate::helpers::eventually;
 
 /// What the sink received: the RCPT TO lines and the DATA of each message.
 type Inbox = Arc<Mutex<Vec<(Vec<String>, String)>>>;

@@ -9,7 +9,8 @@ use std::time::Duration;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, location};
+use crate::helpers::TestApp;
+use crate::helpers::eventually;
 
 const DINGTALK_SECRET: &str = "SECfake0123456789abcdef";
 const WECOM_KEY: &str = "wecom-fake-key";
@@ -187,22 +188,6 @@ async fn spawn_app(robot: &FakeRobot, extra: &[(&str, &str)]) -> TestApp {
     TestApp::spawn_with(&all).await
 }
 
-/// Waits up to `seconds` for `check` to hold.
-async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
-    while tokio::time::Instant::now() < deadline {
-        if check().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
 async fn leave_a_lead(app: &TestApp, form_path: &str, name: &str, phone: &str) -> i64 {
     let response = app.leave_callback(form_path, name, phone, &[]).await;
     assert_eq!(response.status(), 303);
@@ -232,20 +217,14 @@ fn dingtalk_sign(timestamp: &str) -> String {
 async fn a_new_lead_reaches_each_robot_once_masked_and_signed() {
     let robot = FakeRobot::start().await;
     let app = spawn_app(&robot, &[]).await;
-    let result = app
-        .post_form(
-            "/self-test",
-            &[
-                ("age", "33"),
-                ("education", "bachelor_degree"),
-                ("insurance_months", "36"),
-                ("contribution_tier", "none"),
-            ],
-        )
+    let token = app
+        .result_token(&[
+            ("age", "33"),
+            ("education", "bachelor_degree"),
+            ("insurance_months", "36"),
+            ("contribution_tier", "none"),
+        ])
         .await;
-    let token = location(&result)
-        .trim_start_matches("/self-test/")
-        .to_string();
     let form = format!("/consultation?interest=planning&assessment={token}");
     let lead_id = leave_a_lead(&app, &form, "张三丰", "13812345678").await;
     let total = app

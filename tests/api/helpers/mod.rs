@@ -177,6 +177,16 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 
+    /// Takes the self-test with `answers` (they must be valid) and returns
+    /// the result's token.
+    pub async fn result_token(&self, answers: &[(&str, &str)]) -> String {
+        let response = self.post_form("/self-test", answers).await;
+        assert_eq!(response.status(), 303, "the answers are valid");
+        location(&response)
+            .trim_start_matches("/self-test/")
+            .to_string()
+    }
+
     pub async fn assessment_count(&self) -> i64 {
         self.scalar("SELECT count(*) FROM assessments").await
     }
@@ -271,4 +281,20 @@ pub fn location(response: &Response) -> String {
         .to_str()
         .expect("ASCII location")
         .to_string()
+}
+
+/// Waits up to `seconds` for `check` to hold (a background worker's work).
+pub async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
 }
