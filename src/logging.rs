@@ -8,7 +8,7 @@
 //! for `tracing`, with a bounded, lossy queue that counts what it drops and
 //! a guard that writes out the queue when the process ends.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::{BufWriter, IsTerminal, Write};
 
 use tracing::field::{Field, Visit};
@@ -170,27 +170,37 @@ fn write_timestamp(writer: &mut Writer<'_>, at: time::OffsetDateTime) -> fmt::Re
 /// A JSON string: quotes, backslashes and control characters escaped.
 fn write_json_string(writer: &mut impl fmt::Write, text: &str) -> fmt::Result {
     writer.write_char('"')?;
-    let mut plain = 0;
-    for (index, c) in text.char_indices() {
-        let escaped = match c {
-            '"' => "\\\"",
-            '\\' => "\\\\",
-            '\n' => "\\n",
-            '\r' => "\\r",
-            '\t' => "\\t",
-            c if c < ' ' => "",
-            _ => continue,
-        };
-        writer.write_str(&text[plain..index])?;
-        if escaped.is_empty() {
-            write!(writer, "\\u{:04x}", u32::from(c))?;
-        } else {
-            writer.write_str(escaped)?;
-        }
-        plain = index + c.len_utf8();
-    }
-    writer.write_str(&text[plain..])?;
+    JsonEscaped(writer).write_str(text)?;
     writer.write_char('"')
+}
+
+/// Writes what it is given into a JSON string's inside, escaped; so a
+/// `Debug` value is formatted straight into the line, with no `String`.
+struct JsonEscaped<'w, W: fmt::Write>(&'w mut W);
+
+impl<W: fmt::Write> fmt::Write for JsonEscaped<'_, W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let mut plain = 0;
+        for (index, c) in text.char_indices() {
+            let escaped = match c {
+                '"' => "\\\"",
+                '\\' => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                c if c < ' ' => "",
+                _ => continue,
+            };
+            self.0.write_str(&text[plain..index])?;
+            if escaped.is_empty() {
+                write!(self.0, "\\u{:04x}", u32::from(c))?;
+            } else {
+                self.0.write_str(escaped)?;
+            }
+            plain = index + c.len_utf8();
+        }
+        self.0.write_str(&text[plain..])
+    }
 }
 
 /// An event's fields as JSON members: numbers and booleans as they are,
@@ -243,8 +253,11 @@ impl Visit for FieldsVisitor<'_, '_> {
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let text = format!("{value:?}");
-        self.member(field, |w| write_json_string(w, &text));
+        self.member(field, |w| {
+            w.write_char('"')?;
+            write!(JsonEscaped(w), "{value:?}")?;
+            w.write_char('"')
+        });
     }
 }
 
@@ -267,5 +280,14 @@ mod tests {
             let back: String = serde_json::from_str(&out).unwrap();
             assert_eq!(back, text, "{out}");
         }
+    }
+
+    #[test]
+    fn debug_values_are_escaped_as_they_are_formatted() {
+        let mut out = String::from("\"");
+        write!(JsonEscaped(&mut out), "{:?}", "say \"hi\"\n").unwrap();
+        out.push('"');
+        let back: String = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, "\"say \\\"hi\\\"\\n\"");
     }
 }

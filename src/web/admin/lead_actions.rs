@@ -16,22 +16,18 @@ use crate::leads::calls::{self, CallForm};
 use crate::leads::changes::{self, UNKNOWN_ADVISOR};
 use crate::web::{AppError, AppState, shanghai_today};
 
-/// Records `change`; the advisor goes back to the lead, which confirms it.
+/// Records `change` and logs `event` ("phone revealed" is a security
+/// event of SECURITY.md); the advisor goes back to the lead.
 async fn apply(
     state: &AppState,
     form: &LeadForm,
     change: Change<'_>,
-    what: &'static str,
+    event: &'static str,
 ) -> Result<(), AppError> {
     let actor = &form.me.advisor.username;
     let lead_id = form.lead.id;
     lead_admin::apply(&state.db, lead_id, actor, change).await?;
-    // A reveal is a security event of its own in the log (SECURITY.md).
-    if what == "reveal" {
-        tracing::info!(advisor = %actor, lead_id, "phone revealed");
-    } else {
-        tracing::info!(advisor = %actor, lead_id, change = what, "lead updated");
-    }
+    tracing::info!(advisor = %actor, lead_id, "{event}");
     Ok(())
 }
 
@@ -64,7 +60,7 @@ pub async fn log_call(
                 .await);
         }
     };
-    apply(&state, &form, Change::Call(&call), "call").await?;
+    apply(&state, &form, Change::Call(&call), "call logged").await?;
     if form.field("then") != "next" {
         return back_to_lead(&state, &form, Flash::Saved);
     }
@@ -90,7 +86,7 @@ pub async fn reveal(state: web::Data<AppState>, form: LeadForm) -> Result<HttpRe
         advisor_id: me.id,
         advisor_name: &me.display_name,
     };
-    apply(&state, &form, change, "reveal").await?;
+    apply(&state, &form, change, "phone revealed").await?;
     back_to_lead(&state, &form, Flash::Revealed)
 }
 
@@ -101,7 +97,7 @@ pub async fn add_note(
 ) -> Result<HttpResponse, AppError> {
     let text = form.field("text");
     match changes::note(&text) {
-        Ok(text) => apply(&state, &form, Change::Note(text), "note").await?,
+        Ok(text) => apply(&state, &form, Change::Note(text), "note added").await?,
         Err(message) => return Err(form.refuse(&state, Section::Note, None, message).await),
     }
     back_to_lead(&state, &form, Flash::Saved)
@@ -116,7 +112,7 @@ pub async fn set_status(
         Ok((status, reason)) => {
             let reason = reason.as_deref();
             let change = Change::Status { status, reason };
-            apply(&state, &form, change, "status").await?;
+            apply(&state, &form, change, "status changed").await?;
         }
         Err(message) => return Err(form.refuse(&state, Section::Status, None, message).await),
     }
@@ -149,7 +145,7 @@ pub async fn assign(state: web::Data<AppState>, form: LeadForm) -> Result<HttpRe
         advisor_id,
         advisor_name: advisor.as_ref().map(|a| a.display_name.as_str()),
     };
-    apply(&state, &form, change, "assign").await?;
+    apply(&state, &form, change, "lead assigned").await?;
     back_to_lead(&state, &form, Flash::Saved)
 }
 
@@ -162,7 +158,7 @@ pub async fn set_follow_up(
         Ok(date) => {
             let date = date.map(|d| d.to_string());
             let change = Change::FollowUp(date.as_deref());
-            apply(&state, &form, change, "follow-up").await?;
+            apply(&state, &form, change, "follow-up set").await?;
         }
         Err(message) => {
             return Err(form.refuse(&state, Section::FollowUp, None, message).await);
