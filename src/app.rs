@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::web::Data;
 use actix_web::{App, HttpServer};
 use anyhow::{Context, anyhow};
@@ -84,12 +84,12 @@ impl Application {
             ready: Arc::new(AtomicBool::new(true)),
         });
         let app_state = state.clone();
+        let guide_paths: Vec<String> = state.guide_pages.keys().cloned().collect();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
                 .wrap(from_fn(web::middleware::site))
-                .wrap(Compress::default())
-                .configure(web::routes)
+                .configure(|config| web::routes(config, &guide_paths))
         })
         .workers(state.settings.server.workers)
         // Signals are ours (`stop_on_signal`): SIGTERM drains first.

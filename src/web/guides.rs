@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::layout::{OFFERS, Offer, PageMeta, SITE_NAME, Site};
-use super::precompressed::{GzipSplice, Precompressed, encoded, wants_gzip};
+use super::precompressed::{GzipSplice, Precompressed, Spliced, encoded, wants_gzip};
 use super::{AppError, AppState, HTML};
 use crate::guides::{Guide, Guides, Section};
 
@@ -29,8 +29,10 @@ struct ArticlePage<'a> {
 }
 
 /// A guide page rendered once at start, split where the view count goes:
-/// serving it is two copies and a number, plain or gzipped.
+/// serving it is the pieces around a number, plain or gzipped.
 pub struct RenderedGuide {
+    /// "/guide/{slug}", the key of its view count.
+    path: String,
     before_views: web::Bytes,
     after_views: web::Bytes,
     gzip: GzipSplice,
@@ -96,7 +98,7 @@ fn article_page<'a>(
     }
 }
 
-/// Renders every guide page once (at start).
+/// Renders every guide page once (at start), keyed by its path.
 pub fn prerender(
     site: &Arc<Site>,
     guides: &Guides,
@@ -109,8 +111,9 @@ pub fn prerender(
             .split_once(&marker)
             .ok_or_else(|| anyhow::anyhow!("{}: no place for the view count", guide.slug))?;
         pages.insert(
-            guide.slug.clone(),
+            guide.path(),
             RenderedGuide {
+                path: guide.path(),
                 before_views: web::Bytes::copy_from_slice(before.as_bytes()),
                 after_views: web::Bytes::copy_from_slice(after.as_bytes()),
                 gzip: GzipSplice::new(before.as_bytes(), after.as_bytes()),
@@ -120,33 +123,31 @@ pub fn prerender(
     Ok(pages)
 }
 
+/// A guide page: its route is its own path (see `routes`).
 pub async fn article(
     state: web::Data<AppState>,
     request: HttpRequest,
-    slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let page = state
         .guide_pages
-        .get(slug.as_str())
+        .get(request.match_info().as_str())
         .ok_or(AppError::NotFound)?;
-    let path = format!("/guide/{slug}");
     let views = if request.method() == Method::GET {
-        state.views.record(&path)
+        state.views.record(&page.path)
     } else {
-        state.views.total(&path)
+        state.views.total(&page.path)
     };
-    let count = views.to_string();
+    let count = web::Bytes::from(views.to_string());
     let gzip = wants_gzip(&request);
     let body = if gzip {
-        page.gzip.with_middle(count.as_bytes())
+        page.gzip.with_middle(&count)
     } else {
-        let mut body = web::BytesMut::with_capacity(
-            page.before_views.len() + count.len() + page.after_views.len(),
-        );
-        body.extend_from_slice(&page.before_views);
-        body.extend_from_slice(count.as_bytes());
-        body.extend_from_slice(&page.after_views);
-        body.freeze()
+        Spliced::new([
+            page.before_views.clone(),
+            count,
+            page.after_views.clone(),
+            web::Bytes::new(),
+        ])
     };
     Ok(encoded(gzip, HTML, None, body))
 }
