@@ -45,6 +45,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "form",
             "guides",
             "leads",
+            "logging",
             "notify",
             "scoring",
             "secrets",
