@@ -326,26 +326,13 @@ pub async fn finish_send(db: &Db, send_id: i64, delivered: bool) -> Result<(), s
 }
 
 /// The latest code sent to a phone.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct StoredCode {
     pub id: i64,
     pub code_hmac: String,
     pub created_at: i64,
     pub wrong_entries: i64,
     pub used_at: Option<i64>,
-}
-
-pub async fn latest_code(
-    conn: &mut Conn<'_>,
-    phone: &str,
-) -> Result<Option<StoredCode>, sqlx::Error> {
-    query(
-        "SELECT id, code_hmac, created_at, wrong_entries, used_at FROM verification_codes
-         WHERE phone = $1 ORDER BY id DESC LIMIT 1",
-    )
-    .bind(phone)
-    .fetch_optional(conn)
-    .await
 }
 
 /// Counts a wrong entry against the code, and against the phone from this
@@ -406,8 +393,7 @@ pub async fn consume_code_from(
     entered: &str,
     now: i64,
 ) -> Result<CodeCheck, sqlx::Error> {
-    let code = latest_code(&mut *conn, phone).await?;
-    let (wrong_today, _, _) = wrong_today(&mut *conn, phone, client, now).await?;
+    let (code, wrong_today) = code_and_wrong_today(&mut *conn, phone, client, now).await?;
     let state = code.as_ref().map(|code| CodeState {
         age_seconds: now - code.created_at,
         wrong_entries: u32::try_from(code.wrong_entries).unwrap_or(u32::MAX),
@@ -426,6 +412,56 @@ pub async fn consume_code_from(
         (CodeVerdict::Locked, _) => CodeCheck::Locked,
         _ => CodeCheck::Missing,
     })
+}
+
+/// The phone's latest code and its wrong entries of the last 24 hours, in
+/// one statement: a code check runs for every callback request inside the
+/// group-commit writer, where each statement is a round trip to SQLite's
+/// thread.
+async fn code_and_wrong_today(
+    conn: &mut Conn<'_>,
+    phone: &str,
+    client: &str,
+    now: i64,
+) -> Result<(Option<StoredCode>, WrongToday), sqlx::Error> {
+    type Row = (
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        i64,
+        i64,
+    );
+    let (id, code_hmac, created_at, wrong_entries, used_at, by_client, by_phone): Row = query(
+        "SELECT code.id, code.code_hmac, code.created_at, code.wrong_entries, code.used_at,
+                (SELECT count(*) FROM wrong_code_entries
+                  WHERE phone = $1 AND client = $2 AND at > $3),
+                (SELECT count(*) FROM wrong_code_entries WHERE phone = $1 AND at > $3)
+         FROM (SELECT 1 AS one) AS always
+         LEFT JOIN verification_codes AS code
+           ON code.id = (SELECT max(id) FROM verification_codes WHERE phone = $1)",
+    )
+    .bind(phone)
+    .bind(client)
+    .bind(now - 86_400)
+    .fetch_one(conn)
+    .await?;
+    let code = match (id, code_hmac, created_at, wrong_entries) {
+        (Some(id), Some(code_hmac), Some(created_at), Some(wrong_entries)) => Some(StoredCode {
+            id,
+            code_hmac,
+            created_at,
+            wrong_entries,
+            used_at,
+        }),
+        _ => None,
+    };
+    let wrong_today = WrongToday {
+        by_client: u32::try_from(by_client).unwrap_or(u32::MAX),
+        by_phone: u32::try_from(by_phone).unwrap_or(u32::MAX),
+    };
+    Ok((code, wrong_today))
 }
 
 /// The lock a code check takes (`consume_code_from`): the phone's, which
