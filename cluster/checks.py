@@ -177,9 +177,10 @@ def send_code(browser, base, phone, altcha):
 
 
 def sms_lines():
+    # As in mails(): a line still being appended is read next time.
     try:
         with open(SMS_FILE, encoding="utf-8") as file:
-            return [json.loads(line) for line in file if line.strip()]
+            return [json.loads(line) for line in file if line.endswith("\n") and line.strip()]
     except FileNotFoundError:
         return []
 
@@ -344,9 +345,11 @@ def an_advisor_session_works_on_both():
 
 
 def mails():
+    # A line without its newline is still being written by the sink: a read
+    # racing its append sees a prefix of it. It is read on the next poll.
     try:
         with open(MAIL_FILE, encoding="utf-8") as file:
-            return [json.loads(line) for line in file if line.strip()]
+            return [json.loads(line) for line in file if line.endswith("\n") and line.strip()]
     except FileNotFoundError:
         return []
 
