@@ -55,51 +55,111 @@ async fn stop_asked(stop: &mut watch::Receiver<bool>) {
     }
 }
 
-/// Starts the task; returns the queue to send jobs to. The handler owns
+/// Where a writer runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// A task on the runtime that spawns it.
+    Task,
+    /// A thread of its own, held to one CPU, for a SQLite writer. SQLite
+    /// runs each connection on a thread the connection starts, and a new
+    /// thread keeps its parent's CPU: the writer's connection, opened on
+    /// this thread, then runs on that CPU too. Every statement is a hand-off
+    /// between the two threads: on one CPU a switch, across two a wake-up
+    /// of the other CPU, which on a VM cost more than the statement
+    /// (`bench/run`, lead inserts: 11,029/s on one core, 3,036/s unpinned).
+    PinnedThread,
+}
+
+/// Starts the writer; returns the queue to send jobs to. The handler owns
 /// `state` while it writes a batch and hands it back for the next one.
-/// The task ends when `tasks` drains: its queue is closed and what is in
+/// The writer ends when `tasks` drains: its queue is closed and what is in
 /// it still written.
 pub fn spawn<J, S, F, Fut>(
     tasks: &WriterTasks,
     max_batch: usize,
-    mut state: S,
-    mut handle: F,
+    placement: Placement,
+    state: S,
+    handle: F,
 ) -> mpsc::Sender<J>
 where
     J: Send + 'static,
     S: Send + 'static,
     F: FnMut(S, Vec<J>) -> Fut + Send + 'static,
-    Fut: Future<Output = S> + Send,
+    Fut: Future<Output = S> + Send + 'static,
 {
-    let (sender, mut queue) = mpsc::channel::<J>(4096);
-    let mut stop = tasks.stop.subscribe();
-    let task = tokio::spawn(async move {
-        loop {
-            let first = tokio::select! {
-                biased;
-                job = queue.recv() => job,
-                () = stop_asked(&mut stop) => {
-                    queue.close();
-                    queue.recv().await
-                }
-            };
-            let Some(first) = first else { break };
-            let mut batch = vec![first];
-            while batch.len() < max_batch {
-                match queue.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            state = handle(state, batch).await;
-        }
-    });
+    let (sender, queue) = mpsc::channel::<J>(4096);
+    let writer = write_until_drained(queue, tasks.stop.subscribe(), max_batch, state, handle);
+    let task = match placement {
+        Placement::Task => tokio::spawn(writer),
+        Placement::PinnedThread => on_pinned_thread(writer),
+    };
     tasks
         .handles
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .push(task);
     sender
+}
+
+async fn write_until_drained<J, S, F, Fut>(
+    mut queue: mpsc::Receiver<J>,
+    mut stop: watch::Receiver<bool>,
+    max_batch: usize,
+    mut state: S,
+    mut handle: F,
+) where
+    F: FnMut(S, Vec<J>) -> Fut,
+    Fut: Future<Output = S>,
+{
+    loop {
+        let first = tokio::select! {
+            biased;
+            job = queue.recv() => job,
+            () = stop_asked(&mut stop) => {
+                queue.close();
+                queue.recv().await
+            }
+        };
+        let Some(first) = first else { break };
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        state = handle(state, batch).await;
+    }
+}
+
+/// Runs `writer` on a new thread held to the last CPU this process may use,
+/// with a single-threaded runtime of its own; the handle resolves when it
+/// ends. Should the thread or its runtime not start (the process is out of
+/// threads), the queue's receiver is dropped with the writer: every submit
+/// then fails with an error the visitor sees, nothing is acknowledged.
+fn on_pinned_thread(writer: impl Future<Output = ()> + Send + 'static) -> JoinHandle<()> {
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    let started = std::thread::Builder::new()
+        .name("hujifen-writer".into())
+        .spawn(move || {
+            if let Some(cpu) = core_affinity::get_core_ids().and_then(|cpus| cpus.last().copied()) {
+                core_affinity::set_for_current(cpu);
+            }
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime.block_on(writer),
+                Err(error) => tracing::error!(%error, "no runtime for a writer thread"),
+            }
+            let _ = done.send(());
+        });
+    if let Err(error) = started {
+        tracing::error!(%error, "no writer thread");
+    }
+    tokio::spawn(async move {
+        let _ = finished.await;
+    })
 }
 
 /// A writer's own connection, taken out of the pool once and kept. SQLite
@@ -157,6 +217,7 @@ mod tests {
         let jobs = spawn(
             &WriterTasks::default(),
             2,
+            Placement::Task,
             seen,
             |seen, batch: Vec<u32>| async move {
                 let _ = seen.send(batch);
@@ -176,10 +237,16 @@ mod tests {
     async fn a_drain_writes_what_is_queued_then_refuses_more() {
         let tasks = WriterTasks::default();
         let (seen, mut written) = mpsc::unbounded_channel();
-        let jobs = spawn(&tasks, 10, seen, |seen, batch: Vec<u32>| async move {
-            let _ = seen.send(batch);
-            seen
-        });
+        let jobs = spawn(
+            &tasks,
+            10,
+            Placement::Task,
+            seen,
+            |seen, batch: Vec<u32>| async move {
+                let _ = seen.send(batch);
+                seen
+            },
+        );
         // The writer has not run yet (single-threaded runtime): both wait.
         jobs.send(1).await.unwrap();
         jobs.send(2).await.unwrap();

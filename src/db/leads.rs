@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use super::group_commit::{WriterConnection, WriterTasks};
+use super::group_commit::{Placement, WriterConnection, WriterTasks};
 use super::{Conn, Db, Lock, query};
 
 use super::verification::CodeCheck;
@@ -439,7 +439,13 @@ impl LeadWriter {
             limits,
             alerts,
         };
-        let jobs = super::group_commit::spawn(tasks, MAX_BATCH, state, write_batch);
+        let jobs = super::group_commit::spawn(
+            tasks,
+            MAX_BATCH,
+            Placement::PinnedThread,
+            state,
+            write_batch,
+        );
         Self(Route::Grouped(jobs))
     }
 

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
-use sqlx::{Arguments, Decode, FromRow, Postgres, Sqlite, Type};
+use sqlx::{Arguments, ConnectOptions, Decode, FromRow, Postgres, Sqlite, Type};
 
 /// The database: a SQLite file (the default) or PostgreSQL (for N instances).
 #[derive(Clone, Debug)]
@@ -71,7 +71,10 @@ impl Db {
     /// writers keep one).
     pub async fn detached(&self) -> Result<Owned, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(pool) => Owned::Sqlite(pool.acquire().await?.detach()),
+            // A new connection, not an idle one of the pool: its SQLite
+            // thread starts from the caller's and keeps its CPU (see
+            // `group_commit::Placement`).
+            Db::Sqlite(pool) => Owned::Sqlite(pool.connect_options().connect().await?),
             Db::Postgres(pool) => Owned::Postgres(pool.acquire().await?.detach()),
         })
     }
