@@ -95,33 +95,6 @@ struct Pending {
     reply: tokio::sync::oneshot::Sender<Result<(), sqlx::Error>>,
 }
 
-fn insert_rows(rows: &[Pending]) -> Query<'_> {
-    let mut insert = Query::build();
-    insert.push(
-        "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard) VALUES ",
-    );
-    for (index, row) in rows.iter().enumerate() {
-        if index > 0 {
-            insert.push(", ");
-        }
-        insert
-            .push("(")
-            .push_bind(row.token.as_str())
-            .push(", ")
-            .push_bind(row.rule_set.as_str())
-            .push(", ")
-            .push_bind(row.answers.as_str())
-            .push(", ")
-            .push_bind(row.result.as_str())
-            .push(", ")
-            .push_bind(row.total)
-            .push(", ")
-            .push_bind(row.reaches_standard)
-            .push(")");
-    }
-    insert
-}
-
 async fn insert_row(conn: &mut Conn<'_>, row: &Pending) -> Result<(), sqlx::Error> {
     query(
         "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard)
@@ -138,23 +111,35 @@ async fn insert_row(conn: &mut Conn<'_>, row: &Pending) -> Result<(), sqlx::Erro
     Ok(())
 }
 
-/// Rows a multi-row INSERT takes. SQLite looks a numbered parameter's name
-/// up by a linear scan, so binding n parameters costs n²: one INSERT of a
-/// whole batch (up to 6,144 parameters) spent 6% of a self-test POST there,
-/// and every batch size was a statement of its own to prepare. Chunks of
-/// this size keep both small, at one round trip per 16 rows.
-const ROWS_PER_INSERT: usize = 16;
-
-/// The batch in one transaction (one fsync), as multi-row INSERTs of
-/// `ROWS_PER_INSERT` rows. When it fails, each row is tried alone so every
-/// request gets its own true answer.
+/// One multi-row INSERT: atomic by itself, and one round trip to SQLite's
+/// thread for the whole batch. When it fails, each row is tried alone so
+/// every request gets its own true answer.
 async fn write_batch(mut writer: WriterConnection, batch: Vec<Pending>) -> WriterConnection {
     let together = async {
-        let mut transaction = writer.get().await?.begin(true).await?;
-        for rows in batch.chunks(ROWS_PER_INSERT) {
-            insert_rows(rows).execute(transaction.conn()).await?;
+        let mut insert = Query::build();
+        insert.push(
+            "INSERT INTO assessments (token, rule_set, answers, result, total, reaches_standard) VALUES ",
+        );
+        for (index, row) in batch.iter().enumerate() {
+            if index > 0 {
+                insert.push(", ");
+            }
+            insert
+                .push("(")
+                .push_bind(row.token.as_str())
+                .push(", ")
+                .push_bind(row.rule_set.as_str())
+                .push(", ")
+                .push_bind(row.answers.as_str())
+                .push(", ")
+                .push_bind(row.result.as_str())
+                .push(", ")
+                .push_bind(row.total)
+                .push(", ")
+                .push_bind(row.reaches_standard)
+                .push(")");
         }
-        transaction.commit().await
+        insert.execute(writer.get().await?.conn()).await.map(|_| ())
     };
     match together.await {
         Ok(()) => {
