@@ -14,10 +14,9 @@ use std::io::{BufWriter, IsTerminal, Write};
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
-use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::format::Writer;
-use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -61,8 +60,8 @@ impl LogGuard {
 /// (default: JSON unless stdout is a terminal).
 pub fn init() -> LogGuard {
     // `Targets`, not `EnvFilter`: the same `target=level` directives, decided
-    // once per call site. `EnvFilter` also tracks span scopes for its span
-    // directives, a lock and a thread-local stack on every request's span.
+    // once per call site, without `EnvFilter`'s bookkeeping for span
+    // directives.
     let filter = std::env::var("HUJIFEN_LOG")
         .ok()
         .and_then(|directives| directives.parse::<Targets>().ok())
@@ -88,8 +87,7 @@ pub fn init() -> LogGuard {
     let lines = tracing_subscriber::fmt::layer().with_writer(writer);
     let log = tracing_subscriber::registry().with(filter);
     if json {
-        log.with(lines.fmt_fields(JsonMembers).event_format(JsonLine))
-            .init();
+        log.with(lines.event_format(JsonLine)).init();
     } else {
         let text = tracing_subscriber::fmt::format();
         log.with(
@@ -140,6 +138,11 @@ tokio::task_local! {
     static REQUEST: RequestId;
 }
 
+/// The request being polled on this thread, if any.
+fn current_request() -> Option<RequestId> {
+    REQUEST.try_with(|id| *id).ok()
+}
+
 /// Runs a request's future with its id known to the log: each line logged
 /// from it gets `"span":{"id":…,"name":"request"}`, the shape a `tracing`
 /// span gave. A task-local costs a swap per poll; a span per request (a
@@ -164,7 +167,7 @@ where
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
-        if let Ok(request) = REQUEST.try_with(|id| *id) {
+        if let Some(request) = current_request() {
             write!(writer, "[{}] ", request.as_str())?;
         }
         self.0.format_event(context, writer, event)
@@ -172,10 +175,10 @@ where
 }
 
 /// One JSON object a line, in the shape of `tracing-subscriber`'s JSON
-/// format with the current span (`timestamp`, `level`, `fields`, `target`,
-/// `span`), written straight to the line. Its own format re-parses the
-/// span's stored JSON for every event; on the request path, where every
-/// request logs a line inside its span, that was most of the log's cost.
+/// format (`timestamp`, `level`, `fields`, `target`, and for a line logged
+/// by a request `"span":{"id":…,"name":"request"}`), written straight to
+/// the line. The site opens no `tracing` spans: a request's id comes from
+/// `in_request`, and other spans' fields are not logged.
 struct JsonLine;
 
 impl<S, N> FormatEvent<S, N> for JsonLine
@@ -185,7 +188,7 @@ where
 {
     fn format_event(
         &self,
-        context: &FmtContext<'_, S, N>,
+        _: &FmtContext<'_, S, N>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
@@ -202,67 +205,12 @@ where
         fields.result?;
         writer.write_str("},\"target\":")?;
         write_json_string(&mut writer, meta.target())?;
-        if let Ok(request) = REQUEST.try_with(|id| *id) {
+        if let Some(request) = current_request() {
             writer.write_str(",\"span\":{\"id\":\"")?;
             writer.write_str(request.as_str())?;
             writer.write_str("\",\"name\":\"request\"}")?;
-            return writeln!(writer, "}}");
-        }
-        let span = event
-            .parent()
-            .and_then(|id| context.span(id))
-            .or_else(|| context.lookup_current());
-        if let Some(span) = span {
-            // The span's fields are stored as JSON members by `JsonMembers`:
-            // spliced in as they are, with the span's name added.
-            let extensions = span.extensions();
-            let inner = extensions
-                .get::<FormattedFields<N>>()
-                .map(|fields| fields.fields.as_str())
-                .unwrap_or("");
-            writer.write_str(",\"span\":{")?;
-            if !inner.is_empty() {
-                writer.write_str(inner)?;
-                writer.write_char(',')?;
-            }
-            writer.write_str("\"name\":")?;
-            write_json_string(&mut writer, span.name())?;
-            writer.write_char('}')?;
         }
         writeln!(writer, "}}")
-    }
-}
-
-/// A span's fields as JSON members (`"id":"…"`), stored with the span when
-/// it starts and spliced into each of its events' lines by `JsonLine`.
-/// `JsonFields` builds a map of JSON values and serialises it for every
-/// span, that is for every request.
-struct JsonMembers;
-
-impl<'writer> FormatFields<'writer> for JsonMembers {
-    fn format_fields<R: RecordFields>(
-        &self,
-        mut writer: Writer<'writer>,
-        fields: R,
-    ) -> fmt::Result {
-        let mut members = FieldsVisitor {
-            writer: &mut writer,
-            first: true,
-            result: Ok(()),
-        };
-        fields.record(&mut members);
-        members.result
-    }
-
-    fn add_fields(
-        &self,
-        current: &'writer mut FormattedFields<Self>,
-        fields: &tracing::span::Record<'_>,
-    ) -> fmt::Result {
-        if !current.fields.is_empty() {
-            current.fields.push(',');
-        }
-        self.format_fields(current.as_writer(), fields)
     }
 }
 
