@@ -31,8 +31,6 @@ struct ArticlePage<'a> {
 /// A guide page rendered once at start, split where the view count goes:
 /// serving it is the pieces around a number, plain or gzipped.
 pub struct RenderedGuide {
-    /// "/guide/{slug}", the key of its view count.
-    path: String,
     before_views: web::Bytes,
     after_views: web::Bytes,
     gzip: GzipSplice,
@@ -113,7 +111,6 @@ pub fn prerender(
         pages.insert(
             guide.path(),
             RenderedGuide {
-                path: guide.path(),
                 before_views: web::Bytes::copy_from_slice(before.as_bytes()),
                 after_views: web::Bytes::copy_from_slice(after.as_bytes()),
                 gzip: GzipSplice::new(before.as_bytes(), after.as_bytes()),
@@ -128,14 +125,15 @@ pub async fn article(
     state: web::Data<AppState>,
     request: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let page = state
+    // The page's path is its key here and the key of its view count.
+    let (path, page) = state
         .guide_pages
-        .get(request.match_info().as_str())
+        .get_key_value(request.match_info().as_str())
         .ok_or(AppError::NotFound)?;
     let views = if request.method() == Method::GET {
-        state.views.record(&page.path)
+        state.views.record(path)
     } else {
-        state.views.total(&page.path)
+        state.views.total(path)
     };
     let count = web::Bytes::from(views.to_string());
     let gzip = wants_gzip(&request);
