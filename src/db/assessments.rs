@@ -163,12 +163,7 @@ impl AssessmentWriter {
     pub fn start(tasks: &WriterTasks, db: Db) -> Self {
         // Six bound values a row: 1024 rows stay far below SQLite's limit
         // (and PostgreSQL's 65535).
-        // A PostgreSQL connection belongs to the runtime it was opened on:
-        // only a SQLite writer gets a thread of its own.
-        let placement = match db.backend() {
-            super::Backend::Sqlite => Placement::PinnedThread,
-            super::Backend::Postgres => Placement::Task,
-        };
+        let placement = Placement::for_writer_on(&db);
         let writer = WriterConnection::new(db);
         let jobs = super::group_commit::spawn(tasks, 1024, placement, writer, write_batch);
         Self { jobs }

@@ -70,6 +70,17 @@ pub enum Placement {
     PinnedThread,
 }
 
+impl Placement {
+    /// A SQLite writer gets a pinned thread; a PostgreSQL connection belongs
+    /// to the runtime it was opened on, so that writer stays a task.
+    pub fn for_writer_on(db: &Db) -> Self {
+        match db.backend() {
+            super::Backend::Sqlite => Self::PinnedThread,
+            super::Backend::Postgres => Self::Task,
+        }
+    }
+}
+
 /// Starts the writer; returns the queue to send jobs to. The handler owns
 /// `state` while it writes a batch and hands it back for the next one.
 /// The writer ends when `tasks` drains: its queue is closed and what is in

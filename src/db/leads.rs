@@ -384,16 +384,48 @@ pub struct LeadWriter(Route);
 #[derive(Clone)]
 enum Route {
     Grouped(tokio::sync::mpsc::Sender<Job>),
-    Direct(Arc<Direct>),
+    Direct { db: Db, checks: Arc<Checks> },
 }
 
-/// What a request written on its own needs.
-struct Direct {
-    db: Db,
+/// What checking and storing a request takes besides the database.
+struct Checks {
     secrets: Secrets,
     rules: CodeRules,
     limits: SubmitLimits,
+    /// The robots told of each new lead.
     alerts: Vec<AlertChannel>,
+}
+
+impl Checks {
+    /// The request in a transaction of its own.
+    async fn submit(&self, db: &Db, submission: &Submission) -> Result<SubmitOutcome, sqlx::Error> {
+        submit(
+            db,
+            &self.secrets,
+            &self.rules,
+            &self.limits,
+            &self.alerts,
+            submission,
+        )
+        .await
+    }
+
+    /// The request in the caller's transaction (see `submit_in`).
+    async fn submit_in(
+        &self,
+        conn: &mut Conn<'_>,
+        submission: &Submission,
+    ) -> Result<SubmitOutcome, sqlx::Error> {
+        submit_in(
+            conn,
+            &self.secrets,
+            &self.rules,
+            &self.limits,
+            &self.alerts,
+            submission,
+        )
+        .await
+    }
 }
 
 struct Job {
@@ -404,14 +436,10 @@ struct Job {
 /// The most requests one transaction takes.
 const MAX_BATCH: usize = 512;
 
-/// What the writer keeps between batches.
+/// What the group-commit writer keeps between batches.
 struct WriterState {
     writer: WriterConnection,
-    secrets: Secrets,
-    rules: CodeRules,
-    limits: SubmitLimits,
-    /// The robots told of each new lead.
-    alerts: Vec<AlertChannel>,
+    checks: Checks,
 }
 
 impl LeadWriter {
@@ -423,29 +451,22 @@ impl LeadWriter {
         limits: SubmitLimits,
         alerts: Vec<AlertChannel>,
     ) -> Self {
-        if db.backend() == super::Backend::Postgres {
-            return Self(Route::Direct(Arc::new(Direct {
-                db,
-                secrets,
-                rules,
-                limits,
-                alerts,
-            })));
-        }
-        let state = WriterState {
-            writer: WriterConnection::new(db),
+        let checks = Checks {
             secrets,
             rules,
             limits,
             alerts,
         };
-        let jobs = super::group_commit::spawn(
-            tasks,
-            MAX_BATCH,
-            Placement::PinnedThread,
-            state,
-            write_batch,
-        );
+        if db.backend() == super::Backend::Postgres {
+            let checks = Arc::new(checks);
+            return Self(Route::Direct { db, checks });
+        }
+        let placement = Placement::for_writer_on(&db);
+        let state = WriterState {
+            writer: WriterConnection::new(db),
+            checks,
+        };
+        let jobs = super::group_commit::spawn(tasks, MAX_BATCH, placement, state, write_batch);
         Self(Route::Grouped(jobs))
     }
 
@@ -459,28 +480,13 @@ impl LeadWriter {
                     .map_err(|_| sqlx::Error::PoolClosed)?;
                 answer.await.map_err(|_| sqlx::Error::PoolClosed)?
             }
-            Route::Direct(direct) => {
-                let Direct {
-                    db,
-                    secrets,
-                    rules,
-                    limits,
-                    alerts,
-                } = direct.as_ref();
-                submit(db, secrets, rules, limits, alerts, &submission).await
-            }
+            Route::Direct { db, checks } => checks.submit(db, &submission).await,
         }
     }
 }
 
 async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
-    let WriterState {
-        writer,
-        secrets,
-        rules,
-        limits,
-        alerts,
-    } = &mut state;
+    let WriterState { writer, checks } = &mut state;
     let together = async {
         let mut transaction = writer.get().await?.begin(true).await?;
         // Every lock of the batch in one call (sorted there), before any
@@ -498,8 +504,7 @@ async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut conn = transaction.conn();
         for job in &batch {
-            let outcome = submit_in(&mut conn, secrets, rules, limits, alerts, &job.submission);
-            outcomes.push(outcome.await?);
+            outcomes.push(checks.submit_in(&mut conn, &job.submission).await?);
         }
         transaction.commit().await?;
         Ok::<_, sqlx::Error>(outcomes)
@@ -516,8 +521,7 @@ async fn write_batch(mut state: WriterState, batch: Vec<Job>) -> WriterState {
             tracing::warn!(%error, size = batch.len(), "group commit failed; writing one by one");
             writer.discard();
             for job in batch {
-                let outcome =
-                    submit(writer.db(), secrets, rules, limits, alerts, &job.submission).await;
+                let outcome = checks.submit(writer.db(), &job.submission).await;
                 let _ = job.reply.send(outcome);
             }
         }
