@@ -47,6 +47,17 @@ pub async fn sends_today(db: &Db, now: i64) -> Result<u32, sqlx::Error> {
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
+/// How long a wrong code entry counts against its phone: a day.
+const WRONG_ENTRY_SECONDS: i64 = 86_400;
+
+/// Counts of wrong entries as the code rules take them.
+fn wrong_today_of(by_client: i64, by_phone: i64) -> WrongToday {
+    WrongToday {
+        by_client: u32::try_from(by_client).unwrap_or(u32::MAX),
+        by_phone: u32::try_from(by_phone).unwrap_or(u32::MAX),
+    }
+}
+
 /// Wrong code entries for a phone over the last 24 hours, from this client
 /// and from everyone, with the age of the oldest of each (for when the lock
 /// opens again).
@@ -64,14 +75,11 @@ async fn wrong_today(
         )
         .bind(phone)
         .bind(client)
-        .bind(now - 86_400)
+        .bind(now - WRONG_ENTRY_SECONDS)
         .fetch_one(conn)
         .await?;
     Ok((
-        WrongToday {
-            by_client: u32::try_from(by_client).unwrap_or(u32::MAX),
-            by_phone: u32::try_from(by_phone).unwrap_or(u32::MAX),
-        },
+        wrong_today_of(by_client, by_phone),
         client_oldest.map(|at| now - at),
         phone_oldest.map(|at| now - at),
     ))
@@ -202,7 +210,7 @@ async fn wrong_code_lock(
     let day = |limit| Rule {
         window: Window {
             limit,
-            seconds: 86_400,
+            seconds: WRONG_ENTRY_SECONDS,
         },
         message,
     };
@@ -444,7 +452,7 @@ async fn code_and_wrong_today(
     )
     .bind(phone)
     .bind(client)
-    .bind(now - 86_400)
+    .bind(now - WRONG_ENTRY_SECONDS)
     .fetch_one(conn)
     .await?;
     let code = match (id, code_hmac, created_at, wrong_entries) {
@@ -457,11 +465,7 @@ async fn code_and_wrong_today(
         }),
         _ => None,
     };
-    let wrong_today = WrongToday {
-        by_client: u32::try_from(by_client).unwrap_or(u32::MAX),
-        by_phone: u32::try_from(by_phone).unwrap_or(u32::MAX),
-    };
-    Ok((code, wrong_today))
+    Ok((code, wrong_today_of(by_client, by_phone)))
 }
 
 /// The lock a code check takes (`consume_code_from`): the phone's, which
