@@ -176,13 +176,19 @@ def send_code(browser, base, phone, altcha):
     )
 
 
-def sms_lines():
-    # As in mails(): a line still being appended is read next time.
+def json_lines(path):
+    """The complete lines of a JSON-lines file that another process appends
+    to: a line without its newline is still being written (a read racing
+    the append sees a prefix of it) and is read on the next poll."""
     try:
-        with open(SMS_FILE, encoding="utf-8") as file:
+        with open(path, encoding="utf-8") as file:
             return [json.loads(line) for line in file if line.endswith("\n") and line.strip()]
     except FileNotFoundError:
         return []
+
+
+def sms_lines():
+    return json_lines(SMS_FILE)
 
 
 def last_code(phone, within=3.0):
@@ -345,13 +351,7 @@ def an_advisor_session_works_on_both():
 
 
 def mails():
-    # A line without its newline is still being written by the sink: a read
-    # racing its append sees a prefix of it. It is read on the next poll.
-    try:
-        with open(MAIL_FILE, encoding="utf-8") as file:
-            return [json.loads(line) for line in file if line.endswith("\n") and line.strip()]
-    except FileNotFoundError:
-        return []
+    return json_lines(MAIL_FILE)
 
 
 def new_lead_mails():
