@@ -30,6 +30,10 @@ pub struct ReferenceWageUsed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to: Option<YearMonth>,
     pub yuan: u32,
+    /// The last month a public notice confirms the figure for. Absent in
+    /// results stored before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_to: Option<YearMonth>,
 }
 
 impl From<&WagePeriod> for ReferenceWageUsed {
@@ -38,6 +42,7 @@ impl From<&WagePeriod> for ReferenceWageUsed {
             from: period.from,
             to: period.to,
             yuan: period.yuan,
+            verified_to: Some(period.verified_to),
         }
     }
 }
@@ -48,6 +53,9 @@ impl ReferenceWageUsed {
             from: self.from,
             to: self.to,
             yuan: self.yuan,
+            verified_to: self
+                .verified_to
+                .unwrap_or_else(|| WagePeriod::default_verified_to(self.from, self.to)),
         }
     }
 }
@@ -100,6 +108,40 @@ pub struct Assessment {
     /// The papers this profile needs (filled by `evaluate`).
     #[serde(default)]
     pub materials: Vec<MaterialGroup>,
+    /// The most realistic combinations of steps that close the gap when no
+    /// single step does (filled by `evaluate`).
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    /// Items that count only with a document the visitor may lack.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<Dependency>,
+}
+
+/// An item that counts only with a document (a 推荐函, a 认定).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dependency {
+    pub code: String,
+    pub label: String,
+    /// The document, in Chinese.
+    pub document: String,
+    pub points: i32,
+    /// The total without this item.
+    pub total_without: i32,
+}
+
+/// Steps that close the gap together (DESIGN.md `routes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Route {
+    /// The codes of the steps, as in `suggestions`.
+    pub steps: Vec<String>,
+    /// What the steps add together, at the month they all count.
+    pub points: i32,
+    /// The month from now they all count.
+    pub months: u32,
+    /// The total then.
+    pub total: i32,
+    /// The steps in a line, in Chinese.
+    pub summary: String,
 }
 
 impl Assessment {
@@ -128,11 +170,18 @@ impl Assessment {
                 later.join("；")
             ));
         }
-        let used = self.reference_wage.clone();
+        // Whether a figure was verified further is no reason to recompute.
+        let used = self.reference_wage.clone().map(|used| ReferenceWageUsed {
+            verified_to: None,
+            ..used
+        });
         let period_on = |date| {
             wages
                 .period_for(YearMonth::of(date))
-                .map(ReferenceWageUsed::from)
+                .map(|period| ReferenceWageUsed {
+                    verified_to: None,
+                    ..ReferenceWageUsed::from(period)
+                })
         };
         let (then, now) = (period_on(self.assessed_on), period_on(today));
         let describe = |wage: &Option<ReferenceWageUsed>| {
@@ -145,6 +194,22 @@ impl Assessment {
                 "此结果按当时的社平工资（{}）计算，现行数据为{}。",
                 describe(&used),
                 describe(&now)
+            )
+        })
+    }
+}
+
+impl Assessment {
+    /// One line when the assessment month lies past the last month a public
+    /// notice confirms the reference wage for (RULES.md §5), in Chinese.
+    pub fn wage_unverified(&self) -> Option<String> {
+        let used = self.reference_wage.as_ref()?.period();
+        let month = YearMonth::of(self.assessed_on);
+        used.unverified_in(month).then(|| {
+            format!(
+                "{}起的积分用社平工资尚未见公开通知，暂按{}元/月计算；新的通知公布并录入后，档次的金额和结果可能变化。",
+                used.verified_to.plus_months(1).chinese(),
+                used.yuan
             )
         })
     }
@@ -186,6 +251,12 @@ pub struct Suggestion {
     pub months: u32,
     #[serde(default)]
     pub effort: Effort,
+    /// Closes the gap by itself at its month (never with `needs`).
+    #[serde(default)]
+    pub closes: bool,
+    /// The codes of the steps it only scores together with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<String>,
 }
 
 /// What a stored result records besides its answers: enough to score them

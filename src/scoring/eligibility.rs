@@ -42,7 +42,7 @@ pub fn notes(profile: &Profile, total: i32, vetoed: bool) -> Vec<EligibilityNote
             "veto",
             Some(!vetoed),
             if vetoed {
-                "有一票否决记录（严重刑事犯罪或违反计划生育政策），不能申请积分".into()
+                "有一票否决记录，不能申请积分".into()
             } else {
                 "无一票否决记录".into()
             },

@@ -2,7 +2,7 @@
 //! tables. Scores only; the plan (`plan`) and the call that does both
 //! (`evaluate`) build on it.
 
-use super::assessment::{Assessment, Item, Projection, ReferenceWageUsed};
+use super::assessment::{Assessment, Dependency, Item, Projection, ReferenceWageUsed};
 use super::eligibility;
 use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::revisions::{DatedRules, Revisions};
@@ -59,8 +59,13 @@ fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
     talent_items(profile, &mut items);
     work_items(profile, basis, period, &mut items);
     deduction_items(profile, &mut items);
-    let vetoed = veto_items(profile, &mut items);
+    let vetoed = veto_items(profile, &basis.rules, &mut items);
     summarise(profile, basis, period, items, vetoed)
+}
+
+/// Whether a veto of the rules in force applies to the answers.
+pub fn vetoed(profile: &Profile, rules: &DatedRules) -> bool {
+    profile.serious_criminal || (profile.family_planning_violation && rules.family_planning_veto)
 }
 
 /// The recognised talents, the shortage major and the investment items.
@@ -108,14 +113,22 @@ fn work_items(
     items: &mut Vec<Item>,
 ) {
     if profile.contribution_tier != ContributionTier::None {
-        items.push(contribution_item(profile.contribution_tier, period));
-    } else if profile.unknown.contribution_tier {
-        items.push(item(
-            "contribution_base",
-            "缴纳职工社会保险费基数",
-            0,
-            "不确定近4年社保缴费基数达到哪一档，按0分估算；最高一档可计120分".into(),
+        items.push(contribution_item(
+            profile.contribution_tier,
+            profile.insurance_months,
+            basis.on,
+            period,
         ));
+    } else if profile.unknown.contribution_tier {
+        let months = profile.insurance_months;
+        let note = if months < t::tier_months_required(ContributionTier::X3) {
+            format!(
+                "不确定近4年社保缴费基数达到哪一档；社保只交了{months}个月，还不够任何一档的月数（3倍档要求近36个月内累计24个月，其余各档要求近48个月内累计36个月），此项暂计0分"
+            )
+        } else {
+            "不确定近4年社保缴费基数达到哪一档，按0分估算；最高一档可计120分".to_string()
+        };
+        items.push(item("contribution_base", "缴纳职工社会保险费基数", 0, note));
     }
     if profile.public_service_years > 0 {
         items.push(public_service_item(profile.public_service_years));
@@ -184,8 +197,10 @@ fn deduction_items(profile: &Profile, items: &mut Vec<Item>) {
     }
 }
 
-/// 一票否决指标: listed at 0 points; true when any applies.
-fn veto_items(profile: &Profile, items: &mut Vec<Item>) -> bool {
+/// 一票否决指标: listed at 0 points; true when any applies. A
+/// family-planning record on a date the 2023 text is in force vetoes nothing
+/// and is listed with the reason.
+fn veto_items(profile: &Profile, rules: &DatedRules, items: &mut Vec<Item>) -> bool {
     let vetoes = [
         (
             "serious_criminal",
@@ -200,13 +215,21 @@ fn veto_items(profile: &Profile, items: &mut Vec<Item>) -> bool {
     ];
     let mut vetoed = false;
     for (code, label, present) in vetoes {
-        if present {
+        if !present {
+            continue;
+        }
+        if code == "family_planning" && !rules.family_planning_veto {
+            items.push(item(code, label, 0, FAMILY_PLANNING_REMOVED.into()));
+        } else {
             vetoed = true;
             items.push(item(code, label, 0, veto_note(code)));
         }
     }
     vetoed
 }
+
+/// The note of a family-planning answer under the 2023 text (RULES.md §4).
+pub const FAMILY_PLANNING_REMOVED: &str = "2023年起施行的办法已删除此项：不再一票否决，也不计分";
 
 /// The total (floored at 0), the verdict and the rest of the summary.
 fn summarise(
@@ -218,10 +241,11 @@ fn summarise(
 ) -> Assessment {
     let sum: i32 = items.iter().map(|item| item.points).sum();
     let total = sum.max(0);
+    let depends_on = dependencies(&items, sum);
     let reaches_standard = total >= t::STANDARD;
     let eligibility = eligibility::notes(profile, total, vetoed);
     let eligible = reaches_standard && !vetoed && eligibility::all_met(&eligibility);
-    let blockers = verdict::blockers(profile);
+    let blockers = verdict::blockers(profile, &basis.rules);
     let verdict = verdict::verdict(reaches_standard, eligible, &blockers);
 
     Assessment {
@@ -245,7 +269,33 @@ fn summarise(
         projection: Projection::default(),
         suggestions: Vec::new(),
         materials: Vec::new(),
+        routes: Vec::new(),
+        depends_on,
     }
+}
+
+/// The items that count only with a document the visitor may not have yet,
+/// and what the total is without each.
+fn dependencies(items: &[Item], sum: i32) -> Vec<Dependency> {
+    items
+        .iter()
+        .filter(|item| item.points > 0)
+        .filter_map(|item| {
+            let document = match item.code.as_str() {
+                "lingang" => "临港新片区管委会出具的推荐函",
+                "entrepreneur" => "创业人才的认定",
+                "innovation_intermediary" => "创新创业中介服务人才的认定",
+                _ => return None,
+            };
+            Some(Dependency {
+                code: item.code.clone(),
+                label: item.label.clone(),
+                document: document.into(),
+                points: item.points,
+                total_without: (sum - item.points).max(0),
+            })
+        })
+        .collect()
 }
 
 fn item(code: &str, label: &str, points: i32, note: String) -> Item {
@@ -274,8 +324,11 @@ fn education_and_qualification(profile: &Profile) -> (Item, Item) {
     let education_name = profile.education.label();
     let qualification = profile.qualification;
     let qualification_name = qualification.label();
-    let base_missing =
-        t::qualification_needs_base(qualification) && !profile.qualification_base_met;
+    // With fewer than 6 months paid the condition cannot hold, whatever
+    // was answered (RULES.md §2).
+    let too_few_months = profile.insurance_months < t::TITLE_BASE_MONTHS;
+    let base_missing = t::qualification_needs_base(qualification)
+        && (!profile.qualification_base_met || too_few_months);
     let qualification_points = if base_missing {
         0
     } else {
@@ -299,6 +352,18 @@ fn education_and_qualification(profile: &Profile) -> (Item, Item) {
     };
     let qualification_note = if qualification == Qualification::None {
         "无职称或技能等级（初级职称不计分）".to_string()
+    } else if base_missing && too_few_months {
+        format!(
+            "{qualification_name}须近12个月内至少6个月社保缴费基数不低于上年度社平工资（1倍）；社保只交了{}个月，此条件暂不能满足，计0分{}；再缴{}个月且基数达标后可计{}分",
+            profile.insurance_months,
+            if education_points > 0 {
+                "，按教育背景计分"
+            } else {
+                ""
+            },
+            t::TITLE_BASE_MONTHS - profile.insurance_months,
+            t::qualification_points(qualification)
+        )
     } else if base_missing && profile.unknown.qualification_base_met {
         format!(
             "不确定是否满足社保基数条件（近12个月内6个月基数不低于社平工资1倍），按不满足估算计0分；满足时{qualification_name}可计{}分",
@@ -315,7 +380,8 @@ fn education_and_qualification(profile: &Profile) -> (Item, Item) {
         )
     } else if qualification_counts {
         format!(
-            "{qualification_name}计{qualification_points}分（须在本市工作期间取得且与现岗位相符），高于教育背景，按此项计分"
+            "{qualification_name}计{qualification_points}分（须与现岗位相符{}），高于教育背景，按此项计分",
+            qualification_source_note(qualification)
         )
     } else {
         format!(
@@ -355,15 +421,26 @@ fn insurance_item(months: u32) -> Item {
     )
 }
 
+/// Where a certificate may come from (RULES.md §2, the 2023 wording).
+fn qualification_source_note(qualification: Qualification) -> &'static str {
+    match qualification {
+        Qualification::IntermediateTitle | Qualification::SeniorTitle => {
+            "；一般须在本市工作期间取得，通过全国统考取得的也可"
+        }
+        Qualification::None => "",
+        _ => {
+            "；凭职业资格证书或职业技能等级证书，所属职业须在本市公布的目录内；外省市取得的三级及以上证书经核验后可计（以受理部门为准）"
+        }
+    }
+}
+
 /// RULES.md §6, a practice note rather than a score change.
-const PART_TIME_DEGREE_NOTE: &str = "非全日制学历：实务中须在本市或本人户籍地所在省份就读才被认可";
+const PART_TIME_DEGREE_NOTE: &str = "非全日制学历：实务中须在本市（含外地高校在沪备案的学习中心）、本人户籍地所在省份，或就读期间工作并缴纳社保的省份就读（“三地一致”）才被认可";
 
 fn veto_note(code: &str) -> String {
     let base = "一票否决：有此记录不能申请积分，无论分数多少";
     if code == "family_planning" {
-        format!(
-            "{base}。此项仍写在2017年的办法中，但据多家2025–2026年的实务说明，2022年年中以来已不再核查，以受理部门为准"
-        )
+        format!("{base}（2017年的办法；2023年起施行的办法已删除此项）")
     } else {
         base.to_string()
     }
@@ -429,9 +506,15 @@ fn investment_item(tax_avg_wan: f64, local_hires_avg: f64) -> Item {
     item("investment", "投资纳税或带动本地就业", points, note)
 }
 
-fn contribution_item(tier: ContributionTier, period: Option<&WagePeriod>) -> Item {
-    let points = t::contribution_points(tier);
-    let threshold = match (t::contribution_multiple_tenths(tier), period) {
+/// The tier claimed counts only as far as the months paid carry it
+/// (RULES.md §3); the note says why and from which month it would count.
+fn contribution_item(
+    claimed: ContributionTier,
+    insurance_months: u32,
+    on: time::Date,
+    period: Option<&WagePeriod>,
+) -> Item {
+    let threshold = |tier| match (t::contribution_multiple_tenths(tier), period) {
         (Some(multiple), Some(period)) => format!(
             "（{}社平工资{}元/月，对应{}元/月）",
             period.chinese(),
@@ -440,10 +523,31 @@ fn contribution_item(tier: ContributionTier, period: Option<&WagePeriod>) -> Ite
         ),
         _ => String::new(),
     };
-    let note = format!(
-        "{}{threshold}，计{points}分（取达到的最高档）",
-        tier.label()
-    );
+    let carried = t::tier_carried(claimed, insurance_months);
+    let points = t::contribution_points(carried);
+    let note = if carried == claimed {
+        format!(
+            "{}{}，计{points}分（取达到的最高档）",
+            claimed.label(),
+            threshold(claimed)
+        )
+    } else {
+        let required = t::tier_months_required(claimed);
+        let missing = required - insurance_months;
+        let counted = if carried == ContributionTier::None {
+            "此项暂不计分".to_string()
+        } else {
+            format!("目前按{}计{points}分", carried.label())
+        };
+        format!(
+            "所选基数对应“{}”{}；但社保只交了{insurance_months}个月，这一档要求近{}个月内累计{required}个月，{counted}。再缴{missing}个月（约{}）后可计{}分",
+            claimed.label(),
+            threshold(claimed),
+            t::tier_window_months(claimed),
+            YearMonth::of(on).plus_months(missing).chinese(),
+            t::contribution_points(claimed)
+        )
+    };
     item("contribution_base", "缴纳职工社会保险费基数", points, note)
 }
 

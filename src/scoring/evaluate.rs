@@ -7,6 +7,7 @@ use super::materials;
 use super::plan;
 use super::profile::Profile;
 use super::revisions::Revisions;
+use super::steps;
 use super::verdict::Verdict;
 use super::wages::ReferenceWages;
 
@@ -14,8 +15,19 @@ use super::wages::ReferenceWages;
 /// reference wage and rule revision) and plans them: one call from stored
 /// data to the page.
 pub fn replay(profile: &Profile, recorded: &Recorded, wages: &ReferenceWages) -> Assessment {
-    let then = recorded
-        .reference_wage
+    // Results stored before `verified_to` was recorded take it from the
+    // table's period of the same figure, when it is still there.
+    let used = recorded.reference_wage.clone().map(|mut used| {
+        if used.verified_to.is_none() {
+            used.verified_to = wages
+                .periods()
+                .iter()
+                .find(|period| period.from == used.from && period.yuan == used.yuan)
+                .map(|period| period.verified_to);
+        }
+        used
+    });
+    let then = used
         .as_ref()
         .map(|used| ReferenceWages::single(used.period()));
     let revisions = Revisions::bundled();
@@ -39,7 +51,7 @@ pub fn replay(profile: &Profile, recorded: &Recorded, wages: &ReferenceWages) ->
     };
     let mut assessment = evaluate_on(profile, &basis);
     assessment.rule_set = recorded.rule_set.clone();
-    assessment.reference_wage = recorded.reference_wage.clone();
+    assessment.reference_wage = used;
     assessment
 }
 
@@ -62,10 +74,12 @@ fn add_plan(assessment: &mut Assessment, profile: &Profile, basis: &Basis) {
     let (_, _, deciding) = plan::range(profile, basis);
     assessment.deciding_unknowns = deciding;
     assessment.projection = plan::project(profile, basis);
-    assessment.suggestions = if assessment.verdict == Verdict::Short {
-        plan::suggestions(profile, basis, &assessment.projection)
-    } else {
-        Vec::new()
-    };
+    if assessment.verdict == Verdict::Short {
+        let suggestions = steps::suggestions(profile, basis, &assessment.projection);
+        if !suggestions.iter().any(|s| s.closes) {
+            assessment.routes = steps::routes(profile, basis, &assessment.projection);
+        }
+        assessment.suggestions = suggestions;
+    }
     assessment.materials = materials::checklist(profile);
 }

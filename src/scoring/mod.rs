@@ -10,15 +10,17 @@ pub mod materials;
 pub mod plan;
 mod profile;
 pub mod revisions;
+pub mod steps;
 pub mod tables;
 pub mod verdict;
 pub mod wages;
 
 pub use assessment::{
-    Assessment, Effort, Item, Projection, Recorded, ReferenceWageUsed, Suggestion,
+    Assessment, Dependency, Effort, Item, Projection, Recorded, ReferenceWageUsed, Route,
+    Suggestion,
 };
 pub use eligibility::EligibilityNote;
-pub use engine::{Basis, assess, assess_on};
+pub use engine::{Basis, assess, assess_on, vetoed};
 pub use evaluate::{evaluate, evaluate_on, replay};
 pub use input::{FieldErrors, parse_answers};
 pub use profile::{Award, ContributionTier, Education, Profile, Qualification, Unknowns};

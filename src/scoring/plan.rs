@@ -1,10 +1,10 @@
-//! The path to 120: the range when answers are unknown, the month the
-//! standard is reached if nothing changes, and the changes that would raise
-//! the total, ranked. Pure, like the rest of the engine.
+//! The path to 120: the range when answers are unknown and the month the
+//! standard is reached if nothing changes (the steps that bring it sooner
+//! are in `steps`). Pure, like the rest of the engine.
 
-use super::assessment::{Effort, Projection, Suggestion};
-use super::engine::{Basis, assess_on};
-use super::profile::{ContributionTier, Education, Profile, Qualification};
+use super::assessment::Projection;
+use super::engine::{Basis, assess_on, vetoed};
+use super::profile::{ContributionTier, Profile};
 use super::tables::{self as t};
 use super::wages::YearMonth;
 
@@ -29,17 +29,22 @@ fn total(profile: &Profile, basis: &Basis) -> i32 {
 }
 
 /// Month by month from the assessment month (only the months where time
-/// changes something are scored).
+/// changes something are scored: a year of age, a full year of
+/// contributions, the months a tier or the title base condition needs).
 pub fn project(profile: &Profile, basis: &Basis) -> Projection {
-    let vetoed = profile.serious_criminal || profile.family_planning_violation;
-    if vetoed || profile.age > t::AGE_MAX {
+    if vetoed(profile, &basis.rules) || profile.age > t::AGE_MAX {
         return Projection::default();
     }
     // The month the age passes 60 is the first month not to look at.
     let limit = (t::AGE_MAX + 1 - profile.age) * 12;
     let start = YearMonth::of(basis.on);
+    let paid = profile.insurance_months;
     (0..limit)
-        .filter(|m| m.is_multiple_of(12) || (profile.insurance_months + m).is_multiple_of(12))
+        .filter(|m| {
+            m.is_multiple_of(12)
+                || (paid + m).is_multiple_of(12)
+                || t::MONTHS_THAT_UNLOCK.contains(&(paid + m))
+        })
         .find(|m| total(&profile_after(profile, *m), basis) >= t::STANDARD)
         .map(|months| Projection {
             reaches_standard_on: Some(start.plus_months(months)),
@@ -49,7 +54,7 @@ pub fn project(profile: &Profile, basis: &Basis) -> Projection {
 }
 
 /// The lowest tier that reaches 120 with the rest of the answers as given.
-fn lowest_tier_reaching(profile: &Profile, basis: &Basis) -> Option<ContributionTier> {
+pub(super) fn lowest_tier_reaching(profile: &Profile, basis: &Basis) -> Option<ContributionTier> {
     ContributionTier::ALL[1..].iter().copied().find(|tier| {
         let with_tier = Profile {
             contribution_tier: *tier,
@@ -60,7 +65,7 @@ fn lowest_tier_reaching(profile: &Profile, basis: &Basis) -> Option<Contribution
 }
 
 /// "（不低于9116.8元/月）" for a tier, from the period of the basis.
-fn threshold_text(tier: ContributionTier, basis: &Basis) -> String {
+pub(super) fn threshold_text(tier: ContributionTier, basis: &Basis) -> String {
     match (
         basis.wages.period_for(YearMonth::of(basis.on)),
         t::contribution_multiple_tenths(tier),
@@ -118,284 +123,10 @@ pub fn range(profile: &Profile, basis: &Basis) -> (i32, i32, Vec<String>) {
     (low, high, deciding)
 }
 
-/// The value `steps` places up the order of a vocabulary, if any.
-fn steps_up<T: Copy + PartialEq>(all: &[T], value: T, steps: usize) -> Option<T> {
-    let index = all.iter().position(|v| *v == value)?;
-    all.get(index + steps).copied()
-}
-
-/// The changes that raise the total, ranked by `rank`: those that alone
-/// close the gap first, least effort then soonest; then the rest, most
-/// points first. The result page and the advisor's call brief both show
-/// this order.
-pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<Suggestion> {
-    let mut c = Candidates {
-        profile,
-        basis,
-        now: total(profile, basis),
-        list: Vec::new(),
-    };
-    verify_unknowns(&mut c);
-    study(&mut c);
-    title_base(&mut c);
-    contribution_base(&mut c);
-    places(&mut c);
-    time(&mut c, projection);
-    let gap = t::STANDARD - c.now;
-    rank(&mut c.list, gap);
-    c.list
-}
-
-/// The suggestions gathered so far, and what they are measured against.
-struct Candidates<'a> {
-    profile: &'a Profile,
-    basis: &'a Basis<'a>,
-    /// The total as answered.
-    now: i32,
-    list: Vec<Suggestion>,
-}
-
-impl Candidates<'_> {
-    /// Keeps the change when it adds points.
-    fn consider(
-        &mut self,
-        code: String,
-        action: String,
-        changed: Profile,
-        months: u32,
-        effort: Effort,
-    ) {
-        let points = total(&changed, self.basis) - self.now;
-        if points > 0 {
-            self.list.push(Suggestion {
-                code,
-                action,
-                points,
-                months,
-                effort,
-            });
-        }
-    }
-}
-
-/// An unknown answer that could decide the result: find out first.
-fn verify_unknowns(c: &mut Candidates) {
-    if c.profile.unknown.contribution_tier {
-        let tier = lowest_tier_reaching(c.profile, c.basis).unwrap_or(ContributionTier::X3);
-        c.consider(
-            "verify_contribution_tier".into(),
-            format!(
-                "在“随申办”查询本人社保缴费记录，核对近4年的缴费基数：{}（不低于{}）可计{}分",
-                tier.label(),
-                threshold_text(tier, c.basis),
-                t::contribution_points(tier)
-            ),
-            Profile {
-                contribution_tier: tier,
-                ..c.profile.clone()
-            },
-            0,
-            Effort::Verify,
-        );
-    }
-    if c.profile.unknown.shortage_major {
-        c.consider(
-            "verify_shortage_major".into(),
-            "对照本市公布的紧缺急需专业目录，核对所学全日制专业是否在内、现岗位是否相符".into(),
-            Profile {
-                shortage_major: true,
-                ..c.profile.clone()
-            },
-            0,
-            Effort::Verify,
-        );
-    }
-}
-
-/// A higher degree, a title or a skill level.
-fn study(c: &mut Candidates) {
-    for steps in 1..=2 {
-        if let Some(education) = steps_up(Education::ALL, c.profile.education, steps) {
-            c.consider(
-                format!("education_{}", education.code()),
-                format!("取得{}（取得后即可计分）", education.label()),
-                Profile {
-                    education,
-                    ..c.profile.clone()
-                },
-                0,
-                Effort::Qualify,
-            );
-        }
-    }
-
-    let base_wait = if c.profile.qualification_base_met {
-        0
-    } else {
-        6
-    };
-    for qualification in [
-        Qualification::Skill3,
-        Qualification::Skill2,
-        Qualification::IntermediateTitle,
-        Qualification::SeniorTitle,
-    ] {
-        if t::qualification_points(qualification)
-            <= t::qualification_points(c.profile.qualification)
-        {
-            continue;
-        }
-        let needs_base = t::qualification_needs_base(qualification);
-        let condition = if needs_base && !c.profile.qualification_base_met {
-            "，并满足近12个月内6个月社保基数不低于社平工资的条件"
-        } else {
-            ""
-        };
-        c.consider(
-            format!("qualification_{}", qualification.code()),
-            format!("取得与岗位相符的{}{condition}", qualification.label()),
-            Profile {
-                qualification,
-                qualification_base_met: true,
-                ..c.profile.clone()
-            },
-            if needs_base { base_wait } else { 0 },
-            Effort::Qualify,
-        );
-    }
-}
-
-/// The base condition of a title held: when unknown, check it first; when
-/// known to be unmet, the employer has to raise the base.
-fn title_base(c: &mut Candidates) {
-    if t::qualification_needs_base(c.profile.qualification) && !c.profile.qualification_base_met {
-        let (code, how, months, effort) = if c.profile.unknown.qualification_base_met {
-            (
-                "verify_qualification_base",
-                "在“随申办”查询近12个月的缴费记录：",
-                0,
-                Effort::Verify,
-            )
-        } else {
-            ("qualification_base", "近12个月内", 6, Effort::Employer)
-        };
-        c.consider(
-            code.into(),
-            format!(
-                "{how}有6个月社保缴费基数不低于{}（社平工资1倍），{}即可计分",
-                threshold_text(ContributionTier::X1, c.basis),
-                c.profile.qualification.label()
-            ),
-            Profile {
-                qualification_base_met: true,
-                ..c.profile.clone()
-            },
-            months,
-            effort,
-        );
-    }
-}
-
-/// One or two tiers more of the contribution base.
-fn contribution_base(c: &mut Candidates) {
-    for steps in 1..=2 {
-        if let Some(tier) = steps_up(ContributionTier::ALL, c.profile.contribution_tier, steps) {
-            let months = if tier == ContributionTier::X3 { 24 } else { 36 };
-            let multiple = t::contribution_multiple_tenths(tier).unwrap_or(10);
-            c.consider(
-                format!("contribution_{}", tier.code()),
-                format!(
-                    "社保缴费基数提高到不低于{}（{}倍），缴满{months}个月",
-                    threshold_text(tier, c.basis),
-                    multiple as f64 / 10.0
-                ),
-                Profile {
-                    contribution_tier: tier,
-                    ..c.profile.clone()
-                },
-                months,
-                Effort::Employer,
-            );
-        }
-    }
-}
-
-/// Working and living in 临港新片区 or a 远郊重点区域.
-fn places(c: &mut Candidates) {
-    let lingang = &c.basis.rules.lingang;
-    let lingang_from = lingang.from_years.max(1);
-    if c.profile.lingang_years < lingang_from {
-        let months = (lingang_from - c.profile.lingang_years) * 12;
-        c.consider(
-            "lingang".into(),
-            format!("在临港新片区工作并居住满{lingang_from}年（需推荐函）"),
-            Profile {
-                lingang_years: lingang_from,
-                ..c.profile.clone()
-            },
-            months,
-            Effort::Employer,
-        );
-    }
-    if c.profile.suburb_years < t::SUBURB.from_years {
-        let months = (t::SUBURB.from_years - c.profile.suburb_years) * 12;
-        c.consider(
-            "suburb".into(),
-            format!("在远郊重点区域工作并居住满{}年", t::SUBURB.from_years),
-            Profile {
-                suburb_years: t::SUBURB.from_years,
-                ..c.profile.clone()
-            },
-            months,
-            Effort::Employer,
-        );
-    }
-}
-
-/// Time alone: the month the projection reaches 120, or the next year of
-/// contributions.
-fn time(c: &mut Candidates, projection: &Projection) {
-    match projection.months {
-        Some(months) if months > 0 => c.consider(
-            "time".into(),
-            format!("保持在本市工作并正常缴纳社保{months}个月（按现有情况自然累积）"),
-            profile_after(c.profile, months),
-            months,
-            Effort::None,
-        ),
-        _ => {
-            let months = 12 - c.profile.insurance_months % 12;
-            c.consider(
-                "time".into(),
-                format!("再正常缴纳{months}个月社保（社保年限每满1年加3分）"),
-                Profile {
-                    insurance_months: c.profile.insurance_months + months,
-                    ..c.profile.clone()
-                },
-                months,
-                Effort::None,
-            );
-        }
-    }
-}
-
-/// Those that alone close `gap` first, by effort then by month, and of two
-/// alike the smaller change (a base of 0.8× before 1×); then the rest, most
-/// points first, then soonest.
-pub fn rank(list: &mut [Suggestion], gap: i32) {
-    list.sort_by_key(|s| {
-        if s.points >= gap {
-            (false, s.effort, s.months, s.points, 0)
-        } else {
-            (true, Effort::None, 0, -s.points, s.months)
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scoring::profile::Unknowns;
+    use crate::scoring::profile::{Education, Qualification, Unknowns};
     use crate::scoring::wages::ReferenceWages;
     use time::Date;
     use time::macros::date;
@@ -550,137 +281,6 @@ mod tests {
             profile_after(&none, 60).spouse_hukou_years,
             0,
             "only items above 0 grow"
-        );
-    }
-
-    #[test]
-    fn suggestions_that_close_the_gap_come_first_least_effort_first() {
-        // 50 y, 大专, 中级职称 without the base condition: 116, 4 short.
-        let p = Profile {
-            age: 50,
-            education: Education::College,
-            qualification: Qualification::IntermediateTitle,
-            insurance_months: 96,
-            contribution_tier: ContributionTier::X0_8,
-            ..Profile::default()
-        };
-        let projection = project(&p, &basis());
-        let list = suggestions(&p, &basis(), &projection);
-        let gap = 4;
-        let closing = list.iter().take_while(|s| s.points >= gap).count();
-        assert!(
-            list[closing..].iter().all(|s| s.points < gap),
-            "closers first: {list:#?}"
-        );
-        assert!(
-            list[..closing]
-                .windows(2)
-                .all(|w| (w[0].effort, w[0].months) <= (w[1].effort, w[1].months)),
-            "by effort then month: {list:#?}"
-        );
-        assert!(
-            list[closing..]
-                .windows(2)
-                .all(|w| w[0].points >= w[1].points),
-            "the rest by points: {list:#?}"
-        );
-        let code = |c: &str| {
-            list.iter()
-                .find(|s| s.code == c)
-                .unwrap_or_else(|| panic!("{c} in {list:#?}"))
-        };
-        assert_eq!(list[0].code, "time", "time alone closes 4 points");
-        assert_eq!(list[0].effort, Effort::None);
-        assert_eq!(list[1].code, "qualification_base", "{list:#?}");
-        assert_eq!(
-            code("qualification_base").points,
-            50,
-            "the title replaces 大专: +50"
-        );
-        assert_eq!(code("qualification_base").months, 6);
-        assert_eq!(code("qualification_base").effort, Effort::Employer);
-        assert_eq!(code("contribution_x1").points, 25);
-        assert_eq!(code("contribution_x1").months, 36);
-        assert_eq!(code("contribution_x2").points, 75);
-        assert_eq!(code("contribution_x2").effort, Effort::Employer);
-        assert_eq!(code("education_bachelor").points, 10);
-        assert_eq!(code("education_bachelor").effort, Effort::Qualify);
-        assert_eq!(code("qualification_senior_title").months, 6);
-        // Under the revision in force, one year in 临港 already counts: +2,
-        // not enough alone, so it comes last.
-        assert_eq!(code("lingang").points, 2);
-        assert_eq!(code("lingang").months, 12);
-        assert_eq!(list.last().unwrap().code, "lingang");
-        assert_eq!(code("suburb").points, 10);
-        assert_eq!(code("suburb").months, 60);
-        assert!(list.iter().all(|s| s.points > 0 && !s.action.is_empty()));
-    }
-
-    #[test]
-    fn a_deciding_unknown_becomes_a_check_to_make() {
-        // 30 + 60 + 9 = 99; a tier of 0.8× (25) would reach 124.
-        let p = Profile {
-            age: 30,
-            education: Education::Bachelor,
-            insurance_months: 36,
-            unknown: Unknowns {
-                contribution_tier: true,
-                shortage_major: true,
-                ..Unknowns::default()
-            },
-            ..Profile::default()
-        };
-        let list = suggestions(&p, &basis(), &project(&p, &basis()));
-        let codes: Vec<&str> = list.iter().map(|s| s.code.as_str()).collect();
-        // Time alone (7 more years) comes first; then the two checks, which
-        // ask less than the employer or a certificate.
-        assert_eq!(
-            codes[..3],
-            ["time", "verify_contribution_tier", "verify_shortage_major"],
-            "{list:#?}"
-        );
-        let tier = &list[1];
-        assert_eq!(tier.effort, Effort::Verify);
-        assert_eq!(tier.months, 0);
-        assert_eq!(tier.points, 25, "the lowest tier that reaches 120");
-        assert!(tier.action.contains("随申办") && tier.action.contains("9116.8"));
-        assert!(list[2].action.contains("紧缺急需专业目录"));
-        assert_eq!(list[2].points, 30);
-    }
-
-    #[test]
-    fn ranking_puts_closers_first() {
-        let s = |code: &str, points, months, effort| Suggestion {
-            code: code.into(),
-            action: String::new(),
-            points,
-            months,
-            effort,
-        };
-        let mut list = vec![
-            s("big_far", 100, 60, Effort::Qualify),
-            s("small", 3, 0, Effort::None),
-            s("wait", 10, 24, Effort::None),
-            s("check", 10, 0, Effort::Verify),
-            s("wait_sooner", 12, 12, Effort::None),
-            s("medium", 8, 0, Effort::Qualify),
-            s("raise_more", 50, 36, Effort::Employer),
-            s("raise", 25, 36, Effort::Employer),
-        ];
-        rank(&mut list, 10);
-        let codes: Vec<&str> = list.iter().map(|s| s.code.as_str()).collect();
-        assert_eq!(
-            codes,
-            [
-                "wait_sooner",
-                "wait",
-                "check",
-                "raise",
-                "raise_more",
-                "big_far",
-                "medium",
-                "small"
-            ]
         );
     }
 

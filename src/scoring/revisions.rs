@@ -31,6 +31,8 @@ pub struct Revision {
     pub sources: Vec<Source>,
     #[serde(default)]
     lingang_from_years: Option<u32>,
+    #[serde(default)]
+    family_planning_veto: Option<bool>,
 }
 
 impl Revision {
@@ -46,6 +48,9 @@ pub struct DatedRules {
     /// The id of the latest revision that applied.
     pub revision: String,
     pub lingang: YearlyBonus,
+    /// Whether a family-planning record vetoes the application: under the
+    /// 2017 text only; the 2023 text removed it (RULES.md §4).
+    pub family_planning_veto: bool,
     /// RULES.md §3 guard: 应届生 needs at least 大专. False only to replay
     /// results stored before revisions were recorded, which scored without
     /// it, exactly as their visitors saw them.
@@ -82,7 +87,7 @@ impl Revisions {
         let file: TableFile = toml::from_str(text).map_err(|error| error.to_string())?;
         let revisions = file.revision;
         let first = revisions.first().ok_or("the table has no revision")?;
-        if first.lingang_from_years.is_none() {
+        if first.lingang_from_years.is_none() || first.family_planning_veto.is_none() {
             return Err("the first revision must set every parameter".into());
         }
         if revisions
@@ -136,16 +141,24 @@ impl Revisions {
             .revisions
             .iter()
             .take_while(|r| r.effective <= revision.effective);
+        let upto: Vec<&Revision> = upto.collect();
         let lingang_from_years = upto
+            .iter()
             .filter_map(|r| r.lingang_from_years)
             .last()
             .unwrap_or(t::LINGANG.from_years);
+        let family_planning_veto = upto
+            .iter()
+            .filter_map(|r| r.family_planning_veto)
+            .last()
+            .unwrap_or(true);
         DatedRules {
             revision: revision.id(),
             lingang: YearlyBonus {
                 from_years: lingang_from_years,
                 ..t::LINGANG
             },
+            family_planning_veto,
             fresh_graduate_needs_college: true,
         }
     }
@@ -165,7 +178,10 @@ mod tests {
     fn bundled_table_matches_rules_md() {
         let revisions = Revisions::bundled();
         let ids: Vec<String> = revisions.all().iter().map(Revision::id).collect();
-        assert_eq!(ids, ["2018-01-01", "2023-07-01", "2024-08-21"]);
+        assert_eq!(
+            ids,
+            ["2018-01-01", "2023-01-01", "2023-07-01", "2024-08-21"]
+        );
         for revision in revisions.all() {
             assert!(
                 revision
@@ -184,7 +200,9 @@ mod tests {
         for (date, revision, from_years) in [
             (date!(2017 - 06 - 01), "2018-01-01", 3),
             (date!(2018 - 01 - 01), "2018-01-01", 3),
-            (date!(2023 - 06 - 30), "2018-01-01", 3),
+            (date!(2022 - 12 - 31), "2018-01-01", 3),
+            (date!(2023 - 01 - 01), "2023-01-01", 3),
+            (date!(2023 - 06 - 30), "2023-01-01", 3),
             (date!(2023 - 07 - 01), "2023-07-01", 3),
             (date!(2024 - 08 - 20), "2023-07-01", 3),
             (date!(2024 - 08 - 21), "2024-08-21", 1),
@@ -199,6 +217,31 @@ mod tests {
     }
 
     #[test]
+    fn the_family_planning_veto_ends_with_2022() {
+        let revisions = Revisions::bundled();
+        assert!(
+            revisions
+                .rules_on(date!(2022 - 12 - 31))
+                .family_planning_veto
+        );
+        assert!(
+            !revisions
+                .rules_on(date!(2023 - 01 - 01))
+                .family_planning_veto
+        );
+        assert!(
+            !revisions
+                .rules_on(date!(2026 - 12 - 07))
+                .family_planning_veto
+        );
+        let revision = revisions.by_id("2023-01-01").unwrap();
+        assert!(
+            revision.sources.len() >= 2,
+            "the 2023 text names its sources"
+        );
+    }
+
+    #[test]
     fn later_revisions_are_listed_for_an_old_result() {
         let revisions = Revisions::bundled();
         let later: Vec<String> = revisions
@@ -206,7 +249,7 @@ mod tests {
             .iter()
             .map(|r| r.id())
             .collect();
-        assert_eq!(later, ["2023-07-01", "2024-08-21"]);
+        assert_eq!(later, ["2023-01-01", "2023-07-01", "2024-08-21"]);
         assert!(
             revisions
                 .since("2024-08-21", date!(2026 - 12 - 02))
@@ -214,7 +257,7 @@ mod tests {
         );
         assert_eq!(
             revisions.since("2018-01-01", date!(2024 - 01 - 01)).len(),
-            1,
+            2,
             "only what is in force by the date"
         );
     }
@@ -226,14 +269,15 @@ mod tests {
                 "[[revision]]\neffective = \"{date}\"\ntitle = \"t\"\nchanges = [\"c\"]\nsources = [{{ title = \"s\", url = \"https://x\" }}]\n{extra}\n"
             )
         };
-        assert!(Revisions::parse(&one("2018-01-01", "lingang_from_years = 3")).is_ok());
+        let all = "lingang_from_years = 3\nfamily_planning_veto = true";
+        assert!(Revisions::parse(&one("2018-01-01", all)).is_ok());
         assert!(
-            Revisions::parse(&one("2018-01-01", "")).is_err(),
+            Revisions::parse(&one("2018-01-01", "lingang_from_years = 3")).is_err(),
             "first sets all"
         );
-        let unordered = one("2020-01-01", "lingang_from_years = 3") + &one("2019-01-01", "");
+        let unordered = one("2020-01-01", all) + &one("2019-01-01", "");
         assert!(Revisions::parse(&unordered).is_err());
-        assert!(Revisions::parse(&one("2018-13-01", "lingang_from_years = 3")).is_err());
+        assert!(Revisions::parse(&one("2018-13-01", all)).is_err());
         assert!(Revisions::parse(&one("2018-01-01", "lingang_from = 3")).is_err());
         assert!(Revisions::parse("revision = []").is_err());
     }

@@ -87,6 +87,46 @@ pub fn contribution_points(tier: ContributionTier) -> i32 {
     }
 }
 
+/// The Shanghai contribution months a tier needs within its window
+/// (RULES.md §3): 36 of the last 48 for 0.8×, 1× and 2×; 24 of the last 36
+/// for 3×. Nobody reaches a tier with fewer months paid in all.
+pub fn tier_months_required(tier: ContributionTier) -> u32 {
+    match tier {
+        ContributionTier::None => 0,
+        ContributionTier::X0_8 | ContributionTier::X1 | ContributionTier::X2 => 36,
+        ContributionTier::X3 => 24,
+    }
+}
+
+/// The window, in months, a tier's months are counted in.
+pub fn tier_window_months(tier: ContributionTier) -> u32 {
+    match tier {
+        ContributionTier::X3 => 36,
+        _ => 48,
+    }
+}
+
+/// The highest tier, at most the one claimed, that `insurance_months` can
+/// carry: a claimed tier the months cannot carry falls (with fewer than 24
+/// months, to none).
+pub fn tier_carried(claimed: ContributionTier, insurance_months: u32) -> ContributionTier {
+    ContributionTier::ALL
+        .iter()
+        .rev()
+        .copied()
+        .filter(|tier| *tier <= claimed)
+        .find(|tier| insurance_months >= tier_months_required(*tier))
+        .unwrap_or(ContributionTier::None)
+}
+
+/// Months of contributions in the last 12 that the 1× base condition of
+/// 技师, 高级技师 and titles needs: with fewer paid in all it cannot hold.
+pub const TITLE_BASE_MONTHS: u32 = 6;
+
+/// The counts of months paid at which an item can change besides each full
+/// year: the projection looks at these months too.
+pub const MONTHS_THAT_UNLOCK: &[u32] = &[TITLE_BASE_MONTHS, 24, 36];
+
 /// The multiple of the reference wage a tier needs, in tenths (0.8× = 8).
 pub fn contribution_multiple_tenths(tier: ContributionTier) -> Option<u32> {
     match tier {
@@ -183,6 +223,36 @@ mod tests {
         ] {
             assert_eq!(age_points(age), points, "age {age}");
         }
+    }
+
+    #[test]
+    fn a_tier_needs_its_months() {
+        use ContributionTier::*;
+        for (claimed, months, carried) in [
+            (X3, 0, None),
+            (X3, 10, None),
+            (X3, 23, None),
+            (X3, 24, X3),
+            (X3, 35, X3),
+            (X2, 24, None),
+            (X2, 35, None),
+            (X2, 36, X2),
+            (X1, 35, None),
+            (X1, 36, X1),
+            (X0_8, 35, None),
+            (X0_8, 36, X0_8),
+            (X0_8, 600, X0_8),
+            (None, 600, None),
+        ] {
+            assert_eq!(
+                tier_carried(claimed, months),
+                carried,
+                "{claimed:?} {months}"
+            );
+        }
+        assert_eq!(tier_months_required(X3), 24);
+        assert_eq!(tier_window_months(X3), 36);
+        assert_eq!(tier_window_months(X0_8), 48);
     }
 
     #[test]

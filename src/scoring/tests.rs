@@ -240,11 +240,12 @@ fn notes_carry_the_practice_of_2026() {
         ..base()
     });
     assert!(a.item("education").unwrap().note.contains("非全日制"));
+    assert!(a.item("education").unwrap().note.contains("三地一致"));
     assert!(
         a.item("family_planning")
             .unwrap()
             .note
-            .contains("2022年年中")
+            .contains("2023年起施行的办法已删除此项")
     );
     let employer = a.eligibility.iter().find(|n| n.code == "employer").unwrap();
     for words in [
@@ -386,6 +387,7 @@ fn qualification_table_with_and_without_base_condition() {
         let met = run(&Profile {
             qualification,
             qualification_base_met: true,
+            insurance_months: 6,
             ..base()
         });
         assert_eq!(
@@ -404,6 +406,26 @@ fn qualification_table_with_and_without_base_condition() {
             Some(unmet_points),
             "{qualification:?} unmet"
         );
+        // With fewer than 6 months paid the base condition cannot hold,
+        // whatever was answered (RULES.md §2).
+        let too_few = run(&Profile {
+            qualification,
+            qualification_base_met: true,
+            insurance_months: 5,
+            ..base()
+        });
+        assert_eq!(
+            points(&too_few, "qualification"),
+            Some(unmet_points),
+            "{qualification:?} with 5 months"
+        );
+        if needs_base {
+            let note = &too_few.item("qualification").unwrap().note;
+            assert!(
+                note.contains("社保只交了5个月") && note.contains("再缴1个月"),
+                "{note}"
+            );
+        }
     }
 }
 
@@ -414,6 +436,7 @@ fn education_and_qualification_count_once_the_larger() {
         education: Education::BachelorDegree,
         qualification: Qualification::SeniorTitle,
         qualification_base_met: true,
+        insurance_months: 12,
         ..base()
     });
     assert_eq!(points(&a, "education"), Some(0));
@@ -432,6 +455,7 @@ fn education_and_qualification_count_once_the_larger() {
         education: Education::Master,
         qualification: Qualification::IntermediateTitle,
         qualification_base_met: true,
+        insurance_months: 12,
         ..base()
     });
     assert_eq!(
@@ -480,6 +504,7 @@ fn contribution_tiers() {
     ] {
         let a = run(&Profile {
             contribution_tier: tier,
+            insurance_months: 48,
             ..base()
         });
         assert_eq!(points(&a, "contribution_base"), Some(expected), "{tier:?}");
@@ -499,6 +524,7 @@ fn contribution_tiers() {
 fn the_reference_period_is_the_one_of_the_assessment_month() {
     let profile = Profile {
         contribution_tier: ContributionTier::X0_8,
+        insurance_months: 36,
         ..base()
     };
     let wages = ReferenceWages::bundled();
@@ -733,32 +759,67 @@ fn veto_items_block_eligibility_but_keep_the_breakdown() {
     };
     let ok = run(&rich);
     assert!(ok.reaches_standard && ok.eligible && !ok.vetoed);
-    for profile in [
-        Profile {
+    // The family-planning veto holds under the 2017 text only.
+    let under_2017 =
+        |profile: &Profile| assess(profile, date!(2022 - 12 - 31), &ReferenceWages::bundled());
+    for a in [
+        run(&Profile {
             serious_criminal: true,
             ..rich.clone()
-        },
-        Profile {
+        }),
+        under_2017(&Profile {
             family_planning_violation: true,
             ..rich.clone()
-        },
+        }),
     ] {
-        let a = run(&profile);
+        let ok = under_2017(&rich);
         assert!(a.vetoed);
         assert!(a.reaches_standard, "the score alone still reaches 120");
         assert!(!a.eligible);
         assert_eq!(a.total, ok.total, "a veto is not a deduction");
         assert!(a.items.len() > ok.items.len());
     }
-    let a = run(&Profile {
+    let a = under_2017(&Profile {
         serious_criminal: true,
         family_planning_violation: true,
-        ..rich
+        ..rich.clone()
     });
     assert_eq!(
         &codes(&a)[codes(&a).len() - 2..],
         ["serious_criminal", "family_planning"]
     );
+}
+
+#[test]
+fn the_family_planning_veto_was_removed_from_2023() {
+    let wages = ReferenceWages::bundled();
+    // RULES.md §8: 31 y, 本科+学士, 36 months, family_planning sent as true (2026).
+    let profile = Profile {
+        age: 31,
+        education: Education::BachelorDegree,
+        insurance_months: 36,
+        family_planning_violation: true,
+        ..base()
+    };
+    for on in [date!(2023 - 01 - 01), date!(2026 - 12 - 07)] {
+        let a = evaluate(&profile, on, &wages);
+        assert_eq!(a.total, 129, "{on}");
+        assert!(!a.vetoed && a.eligible && a.blockers.is_empty(), "{on}");
+        assert_eq!(a.verdict, Verdict::Reached, "{on}");
+        let item = a.item("family_planning").unwrap();
+        assert_eq!(item.points, 0);
+        assert!(
+            item.note.contains("2023年起施行的办法已删除此项"),
+            "{}",
+            item.note
+        );
+        assert_eq!(a.projection.months, Some(0));
+    }
+    let before = evaluate(&profile, date!(2022 - 12 - 31), &wages);
+    assert!(before.vetoed && !before.eligible);
+    assert_eq!(before.verdict, Verdict::Blocked);
+    assert_eq!(before.rules_revision, "2018-01-01");
+    assert_eq!(before.projection, Projection::default());
 }
 
 #[test]
@@ -1043,7 +1104,8 @@ proptest! {
     #[test]
     fn vetoed_is_never_eligible(profile in any_profile()) {
         let a = run(&profile);
-        prop_assert_eq!(a.vetoed, profile.serious_criminal || profile.family_planning_violation);
+        // ON is under the 2023 text: only a serious criminal record vetoes.
+        prop_assert_eq!(a.vetoed, profile.serious_criminal);
         if a.vetoed {
             prop_assert!(!a.eligible);
         }
@@ -1108,4 +1170,289 @@ fn a_result_says_when_later_rules_or_wages_apply() {
         reason.contains("12434") && reason.contains("11396"),
         "{reason}"
     );
+}
+
+/// RULES.md §3: a tier needs its months. The profiles a visitor entered
+/// through the form, each once scored as reaching 120 (issue 25).
+#[test]
+fn a_tier_the_months_cannot_carry_does_not_count() {
+    let wages = ReferenceWages::bundled();
+    let on = date!(2026 - 12 - 07);
+    // 35 y, 大专, 10 months, a base of 3× or more: 80, not 200.
+    let ten_months = Profile {
+        age: 35,
+        education: Education::College,
+        insurance_months: 10,
+        contribution_tier: ContributionTier::X3,
+        ..base()
+    };
+    let a = evaluate(&ten_months, on, &wages);
+    assert_eq!(a.total, 80);
+    assert_eq!(a.verdict, Verdict::Short);
+    let item = a.item("contribution_base").unwrap();
+    assert_eq!(item.points, 0);
+    for words in [
+        "社保只交了10个月",
+        "累计24个月",
+        "再缴14个月",
+        "2028年2月",
+        "120分",
+    ] {
+        assert!(item.note.contains(words), "{words}: {}", item.note);
+    }
+    // The projection adds the tier in the month the months allow.
+    assert_eq!(a.projection.months, Some(14));
+    assert_eq!(
+        a.projection.reaches_standard_on,
+        Some("2028-02".parse().unwrap())
+    );
+    assert_eq!(a.suggestions[0].code, "time");
+    assert!(a.suggestions[0].closes);
+
+    // 28 y, 本科+学士, 24 months, 1×: 126, not 176.
+    let a = run(&Profile {
+        age: 28,
+        education: Education::BachelorDegree,
+        insurance_months: 24,
+        contribution_tier: ContributionTier::X1,
+        ..base()
+    });
+    assert_eq!((a.total, points(&a, "contribution_base")), (126, Some(0)));
+    assert!(
+        a.item("contribution_base")
+            .unwrap()
+            .note
+            .contains("累计36个月")
+    );
+
+    // 26 y, 应届硕士, 0 months, 0.8×: 140, not 165.
+    let a = run(&Profile {
+        age: 26,
+        education: Education::Master,
+        fresh_graduate: true,
+        contribution_tier: ContributionTier::X0_8,
+        ..base()
+    });
+    assert_eq!(a.total, 140);
+    assert_eq!(points(&a, "contribution_base"), Some(0));
+
+    // With 24 to 35 months only 3× can count; from 36 every tier.
+    for (months, tier, expected) in [
+        (23, ContributionTier::X3, 0),
+        (24, ContributionTier::X3, 120),
+        (35, ContributionTier::X2, 0),
+        (36, ContributionTier::X2, 100),
+        (36, ContributionTier::X0_8, 25),
+    ] {
+        let a = run(&Profile {
+            insurance_months: months,
+            contribution_tier: tier,
+            ..base()
+        });
+        assert_eq!(
+            points(&a, "contribution_base"),
+            Some(expected),
+            "{months} {tier:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unknown_tier_ranges_only_over_what_the_months_carry() {
+    let unknown_tier = |months| Profile {
+        age: 30,
+        education: Education::College,
+        insurance_months: months,
+        unknown: Unknowns {
+            contribution_tier: true,
+            ..Unknowns::default()
+        },
+        ..base()
+    };
+    let a = run(&unknown_tier(10));
+    assert_eq!(
+        (a.total_min, a.total_max),
+        (80, 80),
+        "no tier with 10 months"
+    );
+    assert!(
+        a.item("contribution_base")
+            .unwrap()
+            .note
+            .contains("社保只交了10个月")
+    );
+    let a = run(&unknown_tier(24));
+    assert_eq!((a.total_min, a.total_max), (86, 206), "3× from 24 months");
+}
+
+#[test]
+fn a_result_past_the_verified_month_says_the_figure_is_assumed() {
+    let wages = ReferenceWages::bundled();
+    let june = assess(&base(), date!(2026 - 06 - 30), &wages);
+    assert_eq!(june.wage_unverified(), None);
+    let july = assess(&base(), date!(2026 - 07 - 01), &wages);
+    let line = july.wage_unverified().unwrap();
+    assert!(
+        line.contains("2026年7月") && line.contains("11396"),
+        "{line}"
+    );
+    let json = serde_json::to_value(&july).unwrap();
+    assert_eq!(json["reference_wage"]["verified_to"], "2026-06");
+    assert_eq!(json["reference_wage"]["from"], "2023-07");
+    assert_eq!(json["reference_wage"]["yuan"], 11396);
+}
+
+#[test]
+fn a_document_the_total_depends_on_is_named() {
+    let a = run(&Profile {
+        age: 35,
+        education: Education::College,
+        insurance_months: 120,
+        lingang_years: 5,
+        ..base()
+    });
+    // 30 + 50 + 30 + 10 = 120, 110 without the 推荐函.
+    assert_eq!(a.total, 120);
+    let dependency = &a.depends_on[0];
+    assert_eq!(dependency.code, "lingang");
+    assert!(dependency.document.contains("推荐函"));
+    assert_eq!((dependency.points, dependency.total_without), (10, 110));
+    assert!(run(&base()).depends_on.is_empty());
+}
+
+/// RULES.md written out again, independently of the engine's tables and
+/// notes: the total of a profile assessed on `ON` (the 2023 text, 临港
+/// from the first year).
+fn reference_total(p: &Profile) -> i32 {
+    let months = p.insurance_months;
+    let age = match p.age {
+        18..=43 => 30,
+        44..=55 => 5 + 2 * (56 - p.age as i32),
+        56..=60 => 5,
+        _ => 0,
+    };
+    let education = match p.education {
+        Education::None => 0,
+        Education::College => 50,
+        Education::Bachelor => 60,
+        Education::BachelorDegree => 90,
+        Education::Master => 100,
+        Education::Doctor => 110,
+    };
+    let base_met = p.qualification_base_met && months >= 6;
+    let qualification = match p.qualification {
+        Qualification::None => 0,
+        Qualification::Skill5 => 15,
+        Qualification::Skill4 => 30,
+        Qualification::Skill3 => 60,
+        Qualification::Skill2 | Qualification::IntermediateTitle if base_met => 100,
+        Qualification::Skill1 | Qualification::SeniorTitle if base_met => 140,
+        _ => 0,
+    };
+    let tier = match p.contribution_tier {
+        ContributionTier::X0_8 if months >= 36 => 25,
+        ContributionTier::X1 if months >= 36 => 50,
+        ContributionTier::X2 if months >= 36 => 100,
+        ContributionTier::X3 if months >= 24 => 120,
+        _ => 0,
+    };
+    let college = p.education != Education::None;
+    let steps = |value: f64| ((value / 10.0).floor() as i32 * 10).min(120);
+    let public = if p.public_service_years >= 5 {
+        4 * p.public_service_years as i32
+    } else {
+        0
+    };
+    let suburb = if p.suburb_years >= 5 {
+        (2 * p.suburb_years as i32).min(20)
+    } else {
+        0
+    };
+    let lingang = (2 * p.lingang_years as i32).min(20);
+    let award = match p.award {
+        Award::None => 0,
+        Award::MunicipalSpecial => 30,
+        Award::MunicipalComprehensive => 60,
+        Award::Provincial => 110,
+    };
+    let sum = age
+        + education.max(qualification)
+        + 3 * (months / 12) as i32
+        + 120 * i32::from(p.entrepreneur)
+        + 120 * i32::from(p.innovation_intermediary)
+        + if p.shortage_major && college { 30 } else { 0 }
+        + steps(p.tax_avg_wan).max(steps(p.local_hires_avg))
+        + tier
+        + public
+        + suburb.max(lingang)
+        + if p.fresh_graduate && college { 10 } else { 0 }
+        + award
+        + (4 * p.spouse_hukou_years as i32).min(40)
+        - 150 * p.false_material_count as i32
+        - 50 * p.detention_count as i32
+        - 150 * p.criminal_count as i32;
+    sum.max(0)
+}
+
+proptest! {
+    #[test]
+    fn the_engine_agrees_with_the_rules_written_out_again(profile in any_profile()) {
+        prop_assert_eq!(run(&profile).total, reference_total(&profile), "{:?}", profile);
+    }
+
+    #[test]
+    fn no_item_claims_what_the_months_cannot_carry(profile in any_profile()) {
+        let a = run(&profile);
+        let months = profile.insurance_months;
+        let tier = points(&a, "contribution_base").unwrap_or(0);
+        prop_assert!(months >= 24 || tier == 0, "{} months, tier {}", months, tier);
+        prop_assert!(months >= 36 || tier == 0 || tier == 120, "{} months, tier {}", months, tier);
+        if tables::qualification_needs_base(profile.qualification) && months < 6 {
+            prop_assert_eq!(points(&a, "qualification"), Some(0));
+        }
+    }
+
+    #[test]
+    fn more_months_paid_never_lower_the_total(profile in any_profile(), more in 1u32..=48) {
+        let later = Profile { insurance_months: profile.insurance_months + more, ..profile.clone() };
+        prop_assert!(run(&later).total >= run(&profile).total);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// What the plan says can be checked against the engine: a step that
+    /// closes the gap needs nothing else, a title without the base never
+    /// closes alone, a tier waits for its months, a route reaches 120, and
+    /// the projected month is the first that does.
+    #[test]
+    fn the_plan_never_promises_what_the_rules_would_not_give(profile in any_profile()) {
+        let profile = Profile { age: profile.age.clamp(18, 60), serious_criminal: false, ..profile };
+        let a = evaluate(&profile, ON, &ReferenceWages::bundled());
+        for s in &a.suggestions {
+            prop_assert!(s.points > 0);
+            prop_assert!(!s.closes || s.needs.is_empty(), "{:?}", s);
+            if let Some(tier) = s.code.strip_prefix("contribution_") {
+                let tier = ContributionTier::from_code(tier).unwrap();
+                prop_assert!(s.months >= tables::tier_months_required(tier), "{:?}", s);
+            }
+            let title = ["qualification_skill_2", "qualification_intermediate_title", "qualification_senior_title"];
+            if title.contains(&s.code.as_str()) && !profile.qualification_base_met {
+                prop_assert!(!s.closes && !s.needs.is_empty(), "{:?}", s);
+                prop_assert!(s.months >= 6, "{:?}", s);
+            }
+        }
+        if !a.routes.is_empty() {
+            prop_assert!(a.suggestions.iter().all(|s| !s.closes));
+        }
+        for route in &a.routes {
+            prop_assert!(route.total >= 120 && route.steps.len() >= 2, "{:?}", route);
+        }
+        if let Some(months) = a.projection.months.filter(|m| *m > 0) {
+            let at = |m| assess(&plan::profile_after(&profile, m), ON, &ReferenceWages::bundled()).total;
+            prop_assert!(at(months) >= 120);
+            prop_assert!(at(months - 1) < 120);
+        }
+    }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::eligibility::RECENT_MONTHS_REQUIRED;
 use super::profile::Profile;
+use super::revisions::DatedRules;
 use super::tables as t;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -45,8 +46,9 @@ pub struct Blocker {
     pub can_change: bool,
 }
 
-/// Everything in the answers that stops an application, vetoes first.
-pub fn blockers(profile: &Profile) -> Vec<Blocker> {
+/// Everything in the answers that stops an application under `rules`,
+/// vetoes first.
+pub fn blockers(profile: &Profile, rules: &DatedRules) -> Vec<Blocker> {
     let blocker = |code: &str, kind, reason: String, outlook: String, can_change| Blocker {
         code: code.into(),
         kind,
@@ -64,12 +66,13 @@ pub fn blockers(profile: &Profile) -> Vec<Blocker> {
             false,
         ));
     }
-    if profile.family_planning_violation {
+    if profile.family_planning_violation && rules.family_planning_veto {
         list.push(blocker(
             "family_planning",
             BlockerKind::Veto,
-            "有违反计划生育政策规定的行为记录：2017年的办法将其列为一票否决".into(),
-            "据多家2025–2026年的实务说明，2022年年中以来已不再核查此项；是否仍影响申请，以受理部门为准，建议先咨询确认。".into(),
+            "有违反计划生育政策规定的行为记录：按测评日适用的2017年办法一票否决".into(),
+            "2023年起施行的办法已删除此项：2023年1月1日起测评不再否决，可按最新规则重新计算。"
+                .into(),
             true,
         ));
     }
@@ -133,6 +136,15 @@ pub fn verdict(reaches_standard: bool, eligible: bool, blockers: &[Blocker]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scoring::Revisions;
+    use time::macros::date;
+
+    fn blockers(profile: &Profile) -> Vec<Blocker> {
+        super::blockers(
+            profile,
+            &Revisions::bundled().rules_on(date!(2022 - 06 - 01)),
+        )
+    }
 
     fn profile(age: u32, months: u32) -> Profile {
         Profile {
@@ -162,7 +174,16 @@ mod tests {
             ["serious_criminal", "family_planning"]
         );
         assert!(!list[0].can_change);
-        assert!(list[1].outlook.contains("2022年年中"));
+        assert!(list[1].outlook.contains("2023年起施行的办法已删除"));
+        let today = Revisions::bundled().rules_on(date!(2026 - 12 - 07));
+        assert_eq!(
+            super::blockers(&vetoed, &today)
+                .iter()
+                .map(|b| b.code.as_str())
+                .collect::<Vec<_>>(),
+            ["serious_criminal"],
+            "no family-planning veto under the 2023 text"
+        );
         assert_eq!(verdict(true, false, &list), Verdict::Blocked);
         assert_eq!(verdict(false, false, &list), Verdict::Blocked);
 

@@ -92,9 +92,25 @@ pub struct WagePeriod {
     pub to: Option<YearMonth>,
     /// 元/月.
     pub yuan: u32,
+    /// The last month a public notice confirms the figure for (RULES.md
+    /// §5): a closed period's end unless the table says otherwise; for the
+    /// open period, what the table says (else the June after its start, as
+    /// a July notice covers a year).
+    pub verified_to: YearMonth,
 }
 
 impl WagePeriod {
+    /// What a period is verified to when the table does not say.
+    pub fn default_verified_to(from: YearMonth, to: Option<YearMonth>) -> YearMonth {
+        to.unwrap_or_else(|| from.plus_months(11))
+    }
+
+    /// Whether `month` lies past the last verified month: its figure is
+    /// assumed unchanged until the next notice is entered.
+    pub fn unverified_in(&self, month: YearMonth) -> bool {
+        month > self.verified_to
+    }
+
     pub fn contains(&self, month: YearMonth) -> bool {
         self.from <= month && self.to.is_none_or(|to| month <= to)
     }
@@ -136,6 +152,7 @@ struct PeriodRow {
     from: YearMonth,
     to: Option<YearMonth>,
     yuan: u32,
+    verified_to: Option<YearMonth>,
     #[allow(dead_code)] // documentation for people editing the file
     note: Option<String>,
 }
@@ -163,6 +180,9 @@ impl ReferenceWages {
                 from: row.from,
                 to: row.to,
                 yuan: row.yuan,
+                verified_to: row
+                    .verified_to
+                    .unwrap_or_else(|| WagePeriod::default_verified_to(row.from, row.to)),
             })
             .collect();
         if periods.is_empty() {
@@ -171,6 +191,14 @@ impl ReferenceWages {
         for (index, period) in periods.iter().enumerate() {
             if period.yuan == 0 {
                 return Err(format!("period from {} has no wage", period.from));
+            }
+            if period.verified_to < period.from
+                || period.to.is_some_and(|to| period.verified_to > to)
+            {
+                return Err(format!(
+                    "period from {} is verified to {}, outside the period",
+                    period.from, period.verified_to
+                ));
             }
             match (period.to, periods.get(index + 1)) {
                 (Some(to), _) if to < period.from => {
@@ -282,13 +310,43 @@ mod tests {
         let text = format!(
             "{}\n",
             BUNDLED_TABLE.replace(
-                "from = \"2023-07\"\nyuan = 11396",
+                "from = \"2023-07\"\nyuan = 11396\nverified_to = \"2026-06\"",
                 "from = \"2023-07\"\nto = \"2026-06\"\nyuan = 11396\n\n[[period]]\nfrom = \"2026-07\"\nyuan = 13000"
             )
         );
         let wages = ReferenceWages::parse(&text).unwrap();
         assert_eq!(wages.period_for(ym("2026-06")).unwrap().yuan, 11396);
         assert_eq!(wages.period_for(ym("2026-07")).unwrap().yuan, 13000);
+        // Entering the July figure clears the open question.
+        assert!(
+            !wages
+                .period_for(ym("2026-06"))
+                .unwrap()
+                .unverified_in(ym("2026-06"))
+        );
+        assert!(
+            !wages
+                .period_for(ym("2026-12"))
+                .unwrap()
+                .unverified_in(ym("2026-12"))
+        );
+    }
+
+    #[test]
+    fn the_current_figure_is_verified_to_june_2026_only() {
+        let wages = ReferenceWages::bundled();
+        let current = wages.period_for(ym("2026-12")).unwrap();
+        assert_eq!(current.verified_to, ym("2026-06"));
+        assert!(!current.unverified_in(ym("2026-06")));
+        assert!(current.unverified_in(ym("2026-07")));
+        let closed = wages.period_for(ym("2021-01")).unwrap();
+        assert_eq!(
+            closed.verified_to,
+            ym("2021-06"),
+            "a closed period to its end"
+        );
+        let outside = "[[period]]\nfrom=\"2018-04\"\nyuan=1\nverified_to=\"2018-03\"\n";
+        assert!(ReferenceWages::parse(outside).is_err());
     }
 
     #[test]
