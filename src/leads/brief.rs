@@ -25,16 +25,21 @@ pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
         // The same ranking as the visitor's result page: those that close
         // the gap alone come first, least effort first.
         let planned = evaluate(&profile, result.assessed_on, wages);
-        match planned.suggestions.first() {
-            Some(s) if s.points >= result.gap => facts.push(format!(
+        match (planned.suggestions.first(), planned.routes.first()) {
+            (Some(s), _) if s.closes => facts.push(format!(
                 "最省力的补分方式：{}，可加{}分，足以达标",
                 s.action, s.points
             )),
-            Some(s) => facts.push(format!(
+            // The same route as the result page's "最现实的路线".
+            (_, Some(route)) => facts.push(format!(
+                "没有单项能补足，最现实的路线：{}（约{}个月后可达{}分）",
+                route.summary, route.months, route.total
+            )),
+            (Some(s), None) => facts.push(format!(
                 "单项最多可补：{}（+{}分），还需组合其他方式",
                 s.action, s.points
             )),
-            None => {}
+            (None, None) => {}
         }
     }
     if !snapshot.sensitive_shared {
@@ -102,6 +107,26 @@ mod tests {
             "{brief:?}"
         );
         assert!(brief.iter().any(|f| f.contains("未授权提供减分")));
+    }
+
+    /// The same route as the result page's "最现实的路线" when no single
+    /// step closes the gap (issue 25: 45 y, 高中, 8 years, 8千).
+    #[test]
+    fn a_far_short_lead_is_briefed_with_the_route() {
+        let profile = Profile {
+            age: 45,
+            insurance_months: 96,
+            ..Profile::default()
+        };
+        let brief = call_brief(&snapshot(&profile, true), &ReferenceWages::bundled());
+        assert_eq!(brief[0], "自测51分，还差69分");
+        let page =
+            crate::scoring::evaluate(&profile, date!(2026 - 11 - 28), &ReferenceWages::bundled());
+        assert!(
+            brief[1].contains("最现实的路线") && brief[1].contains(&page.routes[0].summary),
+            "{brief:?}"
+        );
+        assert!(!brief[1].contains("技能二级"), "{brief:?}");
     }
 
     #[test]

@@ -350,7 +350,42 @@ fn education_and_qualification(profile: &Profile) -> (Item, Item) {
     } else {
         format!("{education_note}。{PART_TIME_DEGREE_NOTE}")
     };
-    let qualification_note = if qualification == Qualification::None {
+    let qualification_note = qualification_note(
+        profile,
+        base_missing,
+        too_few_months,
+        qualification_points,
+        education_points,
+    );
+
+    let (education_counted, qualification_counted) = if qualification_counts {
+        (0, qualification_points)
+    } else {
+        (education_points, 0)
+    };
+    (
+        item("education", "教育背景", education_counted, education_note),
+        item(
+            "qualification",
+            "专业技术职称和技能等级",
+            qualification_counted,
+            qualification_note,
+        ),
+    )
+}
+
+/// Why the title or skill level scores what it scores.
+fn qualification_note(
+    profile: &Profile,
+    base_missing: bool,
+    too_few_months: bool,
+    qualification_points: i32,
+    education_points: i32,
+) -> String {
+    let qualification = profile.qualification;
+    let qualification_name = qualification.label();
+    let qualification_counts = qualification_points > education_points;
+    if qualification == Qualification::None {
         "无职称或技能等级（初级职称不计分）".to_string()
     } else if base_missing && too_few_months {
         format!(
@@ -387,22 +422,7 @@ fn education_and_qualification(profile: &Profile) -> (Item, Item) {
         format!(
             "{qualification_name}可计{qualification_points}分，不高于教育背景的{education_points}分；两者只取其一，此项不计"
         )
-    };
-
-    let (education_counted, qualification_counted) = if qualification_counts {
-        (0, qualification_points)
-    } else {
-        (education_points, 0)
-    };
-    (
-        item("education", "教育背景", education_counted, education_note),
-        item(
-            "qualification",
-            "专业技术职称和技能等级",
-            qualification_counted,
-            qualification_note,
-        ),
-    )
+    }
 }
 
 fn insurance_item(months: u32) -> Item {

@@ -109,6 +109,15 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
 /// contract fields (`base_duration` onto `contribution_tier`).
 pub const FORM_ONLY_FIELDS: &[&str] = &["base_duration"];
 
+/// Contract fields the form no longer asks: the JSON API still accepts
+/// them, and stored answers replay with them (RULES.md §4: the 2023 text
+/// removed the family-planning veto).
+pub const API_ONLY_FIELDS: &[&str] = &["family_planning_violation"];
+
+/// Optional form questions whose blank answer means 不确定 rather than no:
+/// the form asks them without a pre-selected answer.
+const BLANK_IS_UNKNOWN: &[&str] = &["shortage_major", "qualification_base_met"];
+
 /// The HTML form's answers: the contract of `parse_answers`, plus the
 /// answers the form asks for explicitly (no answer is pre-selected there, so
 /// a missing one was skipped, not meant as "none"). The form asks the tier
@@ -121,6 +130,20 @@ pub fn parse_form_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
     let banded = matches!(tier, "x0_8" | "x1" | "x2" | "x3");
     let duration = text("base_duration");
     let mut errors = FieldErrors::default();
+    // The months decide whether a tier can count: asked, never assumed 0.
+    if text("insurance_months").is_empty() {
+        errors.add(
+            "insurance_months",
+            "请填写在上海交社保的月数（不清楚可以先估一个数，例如 2年）".to_string(),
+        );
+    }
+    let mut raw = raw.clone();
+    for name in BLANK_IS_UNKNOWN {
+        if raw.get(*name).is_none_or(|value| value.trim().is_empty()) {
+            raw.insert((*name).to_string(), "unknown".to_string());
+        }
+    }
+    let raw = &raw;
     if tier.is_empty() {
         errors.add(
             "contribution_tier",
@@ -588,7 +611,11 @@ mod tests {
 
     #[test]
     fn the_form_asks_for_the_tier_the_api_does_not() {
-        let answers = raw(&[("age", "30"), ("education", "college")]);
+        let answers = raw(&[
+            ("age", "30"),
+            ("education", "college"),
+            ("insurance_months", "24"),
+        ]);
         assert!(
             parse_answers(&answers).is_ok(),
             "the contract's default: none"
@@ -601,7 +628,10 @@ mod tests {
         let errors =
             parse_form_answers(&raw(&[("age", "x"), ("contribution_tier", " ")])).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["age", "education", "contribution_tier"]);
+        assert_eq!(
+            fields,
+            ["age", "education", "insurance_months", "contribution_tier"]
+        );
         for tier in ["none", "unknown"] {
             let mut answers = answers.clone();
             answers.insert("contribution_tier".into(), tier.into());
@@ -633,12 +663,52 @@ mod tests {
         let mut both = raw(&[
             ("age", "x"),
             ("education", "college"),
+            ("insurance_months", "2年"),
             ("contribution_tier", "x1"),
         ]);
         both.insert("award".into(), "x".into());
         let errors = parse_form_answers(&both).unwrap_err();
         let fields: Vec<_> = errors.iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["age", "base_duration", "award"]);
+    }
+
+    /// The form asks rather than assumes (issue 25): blank months are an
+    /// error, not 0; a blank shortage answer is 不确定, not 否. The API
+    /// keeps the contract's defaults.
+    #[test]
+    fn the_form_never_answers_for_the_visitor() {
+        let blank = raw(&[
+            ("age", "35"),
+            ("education", "college"),
+            ("insurance_months", " "),
+            ("contribution_tier", "none"),
+        ]);
+        let errors = parse_form_answers(&blank).unwrap_err();
+        assert_eq!(
+            errors.get("insurance_months"),
+            Some("请填写在上海交社保的月数（不清楚可以先估一个数，例如 2年）")
+        );
+        assert_eq!(parse_answers(&blank).unwrap().insurance_months, 0);
+        let mut answered = blank.clone();
+        answered.insert("insurance_months".into(), "2年".into());
+        let profile = parse_form_answers(&answered).unwrap();
+        assert_eq!(profile.insurance_months, 24);
+        assert!(profile.unknown.shortage_major && !profile.shortage_major);
+        assert!(!parse_answers(&answered).unwrap().unknown.shortage_major);
+        answered.insert("shortage_major".into(), "false".into());
+        assert!(
+            !parse_form_answers(&answered)
+                .unwrap()
+                .unknown
+                .shortage_major
+        );
+        // The family-planning field is still read (the API accepts it).
+        answered.insert("family_planning_violation".into(), "true".into());
+        assert!(
+            parse_form_answers(&answered)
+                .unwrap()
+                .family_planning_violation
+        );
     }
 
     #[test]

@@ -144,13 +144,13 @@ impl Revisions {
         let upto: Vec<&Revision> = upto.collect();
         let lingang_from_years = upto
             .iter()
-            .filter_map(|r| r.lingang_from_years)
-            .last()
+            .rev()
+            .find_map(|r| r.lingang_from_years)
             .unwrap_or(t::LINGANG.from_years);
         let family_planning_veto = upto
             .iter()
-            .filter_map(|r| r.family_planning_veto)
-            .last()
+            .rev()
+            .find_map(|r| r.family_planning_veto)
             .unwrap_or(true);
         DatedRules {
             revision: revision.id(),

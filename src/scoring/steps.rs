@@ -82,9 +82,17 @@ struct Step {
     needs: Vec<String>,
 }
 
-/// The total with `steps` done, at the month they all count, and the total
-/// that month with time alone.
-fn scored(profile: &Profile, basis: &Basis, steps: &[&Step]) -> (i32, i32, u32) {
+/// Steps scored together at the month they all count.
+#[derive(Debug, Clone, Copy)]
+struct Score {
+    /// The total then, with the steps done.
+    with: i32,
+    /// The total then with time alone.
+    baseline: i32,
+    months: u32,
+}
+
+fn scored(profile: &Profile, basis: &Basis, steps: &[&Step]) -> Score {
     let months = steps.iter().map(|s| s.months).max().unwrap_or(0);
     let later = profile_after(profile, months);
     let baseline = total(&later, basis);
@@ -92,7 +100,11 @@ fn scored(profile: &Profile, basis: &Basis, steps: &[&Step]) -> (i32, i32, u32) 
     for step in steps {
         step.change.apply(&mut changed);
     }
-    (total(&changed, basis), baseline, months)
+    Score {
+        with: total(&changed, basis),
+        baseline,
+        months,
+    }
 }
 
 fn total(profile: &Profile, basis: &Basis) -> i32 {
@@ -115,7 +127,7 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
     let mut list: Vec<Suggestion> = all
         .iter()
         .filter_map(|step| {
-            let (with, baseline, _) = scored(profile, basis, &with_needs(step, &all));
+            let Score { with, baseline, .. } = scored(profile, basis, &with_needs(step, &all));
             let points = if step.change == Change::Time {
                 with - now
             } else {
@@ -171,8 +183,8 @@ pub fn routes(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<
         .into_iter()
         .filter(|step| step.change != Change::Time)
         .collect();
-    let closes = |steps: &[&Step]| scored(profile, basis, steps).0 >= t::STANDARD;
-    let mut found: Vec<(Vec<&Step>, (i32, i32, u32))> = Vec::new();
+    let closes = |steps: &[&Step]| scored(profile, basis, steps).with >= t::STANDARD;
+    let mut found: Vec<(Vec<&Step>, Score)> = Vec::new();
     for size in 2..=3 {
         for combination in combinations(&all, size) {
             if !is_whole(&combination) || !closes(&combination) {
@@ -191,19 +203,19 @@ pub fn routes(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<
             break;
         }
     }
-    found.sort_by_key(|(steps, (with, _, months))| {
+    found.sort_by_key(|(steps, score)| {
         let effort = steps.iter().map(|s| s.effort).max().unwrap_or_default();
         let size: u32 = steps.iter().map(|s| s.size).sum();
-        (effort, size, *months, -with)
+        (effort, size, score.months, -score.with)
     });
     found
         .into_iter()
         .take(ROUTES)
-        .map(|(steps, (with, baseline, months))| Route {
+        .map(|(steps, score)| Route {
             steps: steps.iter().map(|s| s.code.clone()).collect(),
-            points: with - baseline,
-            months,
-            total: with,
+            points: score.with - score.baseline,
+            months: score.months,
+            total: score.with,
             summary: steps
                 .iter()
                 .map(|s| s.short.as_str())

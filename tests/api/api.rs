@@ -127,6 +127,34 @@ async fn deductions_are_negative_and_vetoes_block_eligibility() {
     assert_eq!(points(&result, "detention"), Some(-50));
     assert_eq!(points(&result, "family_planning"), Some(0));
     assert_eq!(result["total"], 105);
+    // The 2023 text removed the family-planning veto (RULES.md §4): the
+    // field is still accepted and listed with the reason.
+    assert_eq!(result["vetoed"], false);
+    let note = result["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["code"] == "family_planning")
+        .unwrap()["note"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(note.contains("2023年起施行的办法已删除此项"), "{note}");
+    let (_, result) = assess(
+        &app,
+        json!({"age": 31, "education": "bachelor_degree", "insurance_months": 36,
+               "family_planning_violation": true}),
+    )
+    .await;
+    assert_eq!(
+        (result["total"].clone(), result["eligible"].clone()),
+        (json!(129), json!(true))
+    );
+    let (_, result) = assess(
+        &app,
+        json!({"age": 30, "education": "doctor", "insurance_months": 60, "serious_criminal": true}),
+    )
+    .await;
     assert_eq!(result["vetoed"], true);
     assert_eq!(result["eligible"], false);
 }

@@ -469,6 +469,7 @@ async fn the_children_article_is_reached_from_home_and_every_result() {
     ] {
         let mut answers = answers;
         answers.push(("contribution_tier", "none"));
+        answers.push(("insurance_months", "24"));
         let response = app.post_form("/self-test", &answers).await;
         let path = crate::helpers::location(&response);
         let page = Page::from(app.get(&path).await).await;

@@ -402,6 +402,7 @@ async fn the_log_has_a_line_per_request_and_no_personal_data() {
         .form(&[
             ("age", "30"),
             ("education", "college"),
+            ("insurance_months", "24"),
             ("contribution_tier", "none"),
         ])
         .send()

@@ -14,6 +14,7 @@ mod hardening;
 mod instances;
 mod operator;
 mod pages;
+mod personas;
 mod plan;
 mod probe_data;
 mod probe_http;

@@ -109,6 +109,7 @@ async fn public_paths(app: &TestApp) -> Vec<String> {
     let answers = [
         ("age", "30"),
         ("education", "bachelor_degree"),
+        ("insurance_months", "24"),
         ("contribution_tier", "none"),
     ];
     let result = app.post_form("/self-test", &answers).await;

@@ -90,6 +90,7 @@ async fn a_database_failure_is_a_generic_500_page() {
             &[
                 ("age", "30"),
                 ("education", "college"),
+                ("insurance_months", "24"),
                 ("contribution_tier", "none"),
             ],
         )
@@ -102,6 +103,7 @@ async fn a_database_failure_is_a_generic_500_page() {
             &[
                 ("age", "30"),
                 ("education", "college"),
+                ("insurance_months", "24"),
                 ("contribution_tier", "none"),
             ],
         )

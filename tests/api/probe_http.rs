@@ -101,6 +101,7 @@ async fn the_origin_check_trusts_only_the_public_urls_origin() {
             .form(&[
                 ("age", "30"),
                 ("education", "college"),
+                ("insurance_months", "24"),
                 ("contribution_tier", "none"),
             ]);
         if let Some((name, value)) = extra {

@@ -2,7 +2,7 @@
 
 use crate::helpers::{Page, TestApp, location, text_of};
 
-use hujifen::scoring::input::FIELDS;
+use hujifen::scoring::input::{API_ONLY_FIELDS, FIELDS};
 
 /// Posts answers and follows the 303 to the result page. The form asks for
 /// the contribution tier explicitly; when a test does not care it answers
@@ -11,6 +11,10 @@ async fn result_page(app: &TestApp, answers: &[(&str, &str)]) -> (String, Page) 
     let mut answers = answers.to_vec();
     if !answers.iter().any(|(name, _)| *name == "contribution_tier") {
         answers.push(("contribution_tier", "none"));
+    }
+    // The form asks for the months; a test that does not care answers 0.
+    if !answers.iter().any(|(name, _)| *name == "insurance_months") {
+        answers.push(("insurance_months", "0"));
     }
     // A band of the base asks how long it has been so.
     if !answers.iter().any(|(name, _)| *name == "base_duration") {
@@ -50,6 +54,13 @@ async fn the_form_asks_every_question_of_the_contract() {
     assert_eq!(form.value().attr("method"), Some("post"));
     assert_eq!(form.value().attr("action"), Some("/self-test"));
     for (field, _) in FIELDS {
+        if API_ONLY_FIELDS.contains(field) {
+            assert!(
+                !page.has(&format!(r#"form [name="{field}"]"#)),
+                "{field} is not asked"
+            );
+            continue;
+        }
         assert!(
             page.has(&format!(r#"form [name="{field}"]"#)),
             "{field} is asked"
@@ -71,7 +82,7 @@ async fn the_form_asks_every_question_of_the_contract() {
             .is_none()
     );
     // One line of help per question.
-    for (field, _) in FIELDS {
+    for (field, _) in FIELDS.iter().filter(|(f, _)| !API_ONLY_FIELDS.contains(f)) {
         assert!(
             !page.text(&format!("#h-{field}")).is_empty(),
             "{field} has help"
@@ -81,6 +92,16 @@ async fn the_form_asks_every_question_of_the_contract() {
     let tiers = page.text("#f-contribution_tier");
     for threshold in ["9116.8", "11396", "22792", "34188"] {
         assert!(tiers.contains(threshold), "tier {threshold} in {tiers}");
+    }
+    // The bands in whole yuan, exact: 11,200 is below the 1× band.
+    for band in [
+        "9117元以下",
+        "9117–11395元",
+        "11396–22791元",
+        "22792–34187元",
+        "34188元及以上",
+    ] {
+        assert!(tiers.contains(band), "band {band} in {tiers}");
     }
     assert!(!tiers.contains("上限"), "3× is not the cap: {tiers}");
     assert!(page.text("#s-basic").contains("11396 元/月"));
@@ -107,7 +128,9 @@ async fn a_valid_form_is_stored_and_shows_an_explained_result() {
     assert_eq!(item_points(&page, "education"), "+90");
     assert_eq!(item_points(&page, "qualification"), "0");
     assert_eq!(item_points(&page, "insurance_years"), "+6");
-    assert_eq!(page.all("li.item").len(), 4, "only what applies");
+    // Every basic item, and the shortage list left unanswered (不确定).
+    assert_eq!(page.all("li.item").len(), 5, "only what applies");
+    assert_eq!(item_points(&page, "shortage_major"), "0");
     for item in page.all("li.item") {
         let note = item
             .select(&scraper::Selector::parse(".item-note").unwrap())
@@ -153,6 +176,7 @@ async fn the_result_explains_a_title_without_the_base_condition() {
             ("age", "50"),
             ("education", "college"),
             ("qualification", "intermediate_title"),
+            ("qualification_base_met", "false"),
             ("insurance_months", "96"),
             ("contribution_tier", "x0_8"),
         ],
@@ -248,11 +272,6 @@ async fn each_invalid_field_gets_a_chinese_message_and_keeps_the_input() {
             "serious_criminal",
             "perhaps",
             "严重刑事犯罪记录请选择“是”或“否”",
-        ),
-        (
-            "family_planning_violation",
-            "2",
-            "违反计划生育政策记录请选择“是”或“否”",
         ),
     ];
     for (field, value, message) in cases {

@@ -7,6 +7,10 @@ use crate::helpers::{Page, TestApp, location, text_of};
 async fn result(app: &TestApp, answers: &[(&str, &str)]) -> (String, Page) {
     let mut answers = answers.to_vec();
     answers.push(("base_duration", "most"));
+    // The form asks for the months; a test that does not care answers 0.
+    if !answers.iter().any(|(name, _)| *name == "insurance_months") {
+        answers.push(("insurance_months", "0"));
+    }
     let answers = answers.as_slice();
     let response = app.post_form("/self-test", answers).await;
     assert_eq!(response.status(), 303, "{answers:?}");
@@ -26,20 +30,20 @@ fn verdict(page: &Page) -> String {
 }
 
 #[tokio::test]
-async fn a_visitor_with_176_points_is_told_how_to_apply() {
+async fn a_visitor_with_182_points_is_told_how_to_apply() {
     let app = TestApp::spawn().await;
-    // 30 + 90 + 6 + 50.
+    // 30 + 90 + 12 + 50: 48 months carry the 1× tier (24 would not).
     let (_, page) = result(
         &app,
         &[
             ("age", "30"),
             ("education", "bachelor_degree"),
-            ("insurance_months", "24"),
+            ("insurance_months", "48"),
             ("contribution_tier", "x1"),
         ],
     )
     .await;
-    assert_eq!(page.text("#total"), "176");
+    assert_eq!(page.text("#total"), "182");
     assert_eq!(verdict(&page), "reached");
     assert!(!page.has("#suggestions"), "no add-points list at 176");
     assert!(!page.has("#projection"));
@@ -226,10 +230,22 @@ async fn no_scoring_answer_is_pre_selected() {
     );
     assert_eq!(page.all(r#"input[name="contribution_tier"]"#).len(), 6);
     assert!(page.text("#f-contribution_tier legend").contains("必填"));
-    // The base condition starts at 不确定 and says who answers it.
-    let first = page.all("#f-qualification_base_met option")[0];
-    assert_eq!(first.value().attr("value"), Some("unknown"));
-    assert!(!page.has("#f-qualification_base_met option[selected]"));
+    // The base condition starts unanswered (blank is 不确定) and says who
+    // answers it; so do the shortage list and the other optional selects.
+    for select in [
+        "qualification_base_met",
+        "shortage_major",
+        "qualification",
+        "award",
+    ] {
+        let first = page.all(&format!("#f-{select} option"))[0];
+        assert_eq!(first.value().attr("value"), Some(""), "{select}");
+        assert!(text_of(first).starts_with("请选择"), "{select}");
+        assert!(
+            !page.has(&format!("#f-{select} option[selected]")),
+            "{select}"
+        );
+    }
     let field = page.one(r#"div.field[data-asked-by="qualification"]"#);
     assert_eq!(
         field.value().attr("data-asked-when"),
@@ -244,16 +260,20 @@ async fn no_scoring_answer_is_pre_selected() {
             "{field}"
         );
     }
-    // Skipping the tier question is an error on the page, typed values kept.
+    // Skipping the months and the tier is an error on the page for each,
+    // in the order asked, typed values kept: never a silent 0 (issue 25).
     let response = app
         .post_form("/self-test", &[("age", "30"), ("education", "college")])
         .await;
     assert_eq!(response.status(), 422);
     let page = Page::from(response).await;
-    assert_eq!(
-        page.attr(".error-summary a", "href").as_deref(),
-        Some("#f-contribution_tier")
-    );
+    let links: Vec<String> = page
+        .all(".error-summary a")
+        .iter()
+        .map(|a| a.value().attr("href").unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(links, ["#f-insurance_months", "#f-contribution_tier"]);
+    assert!(page.text("#e-insurance_months").contains("例如 2年"));
     assert!(page.text("#e-contribution_tier").contains("不清楚"));
     assert_eq!(page.attr("#f-age", "value").as_deref(), Some("30"));
 }
@@ -382,7 +402,22 @@ async fn the_rules_page_lists_each_revision_with_its_source() {
         .into_iter()
         .map(|t| t.value().attr("datetime").unwrap().to_string())
         .collect();
-    assert_eq!(dates, ["2024-08-21", "2023-07-01", "2018-01-01"]);
+    assert_eq!(
+        dates,
+        ["2024-08-21", "2023-07-01", "2023-01-01", "2018-01-01"]
+    );
+    assert!(page.text("#r-2023-01-01").contains("计划生育"));
+    assert!(
+        page.text("#rules .lead")
+            .contains("2023年1月1日起施行的修订版")
+    );
+    assert!(page.text("#rules").contains("近48个月内累计36个月"));
+    // 11396 is confirmed to 2026-06 only (RULES.md §5): today is past it.
+    let question = page.text("#open-question");
+    assert!(
+        question.contains("2026年7月起") && question.contains("11396"),
+        "{question}"
+    );
     for revision in page.all(".revision") {
         let links = revision
             .select(&scraper::Selector::parse("a[href^=http]").unwrap())

@@ -28,6 +28,10 @@ struct Question {
     help: &'static str,
     choices: &'static [(&'static str, &'static str)],
     required: bool,
+    /// A select's first, empty option when the question is optional: no
+    /// answer starts pre-selected (what blank means is in
+    /// `scoring::input::parse_form_answers`).
+    blank: &'static str,
     /// Asked only when the answer to `asked_by` is one of `asked_when`
     /// (space-separated codes; the script hides it otherwise).
     asked_by: &'static str,
@@ -51,6 +55,7 @@ const fn ask(
         help,
         choices: &[],
         required: false,
+        blank: "",
         asked_by: "",
         asked_when: "",
         explain: "",
@@ -71,19 +76,18 @@ const fn choose(
     }
 }
 
-/// For the answers that may be 不确定.
-const YES_NO_UNKNOWN: &[(&str, &str)] = &[("false", "否"), ("true", "是"), ("unknown", "不确定")];
-/// The base condition starts at 不确定: only title holders answer it.
-const UNKNOWN_YES_NO: &[(&str, &str)] = &[("unknown", "不确定"), ("true", "是"), ("false", "否")];
+/// For the answers that may be 不确定; none starts selected.
+const YES_NO_UNKNOWN: &[(&str, &str)] = &[("true", "是"), ("false", "否"), ("unknown", "不确定")];
 
-/// The tier asked in money people know (their 税前月工资, which the base
-/// usually is), rounded; the exact rule and figures fold away.
+/// The tier asked as the monthly base in whole yuan, with the exact
+/// thresholds of today's figure (a band rounded to 万 once put 11,200 in
+/// the 1× band, whose floor is 11,396).
 const BANDS: &[(&str, &str)] = &[
-    ("none", "约{wan_x0_8}以下"),
-    ("x0_8", "约{wan_x0_8}–{wan_x1}"),
-    ("x1", "约{wan_x1}–{wan_x2}"),
-    ("x2", "约{wan_x2}–{wan_x3}"),
-    ("x3", "约{wan_x3}及以上"),
+    ("none", "{from_x0_8}元以下"),
+    ("x0_8", "{from_x0_8}–{below_x1}元"),
+    ("x1", "{from_x1}–{below_x2}元"),
+    ("x2", "{from_x2}–{below_x3}元"),
+    ("x3", "{from_x3}元及以上"),
     ("unknown", "不清楚（结果给出分数范围）"),
 ];
 
@@ -112,42 +116,49 @@ const QUESTIONS: &[Question] = &[
             Education::CHOICES,
         )
     },
-    choose(
-        Basic,
-        "qualification",
-        "select",
-        "职称或技能等级",
-        "与学历只算分高的一项",
-        Qualification::CHOICES,
-    ),
+    Question {
+        blank: "请选择（没有可不选）",
+        ..choose(
+            Basic,
+            "qualification",
+            "select",
+            "职称或技能等级",
+            "与学历只算分高的一项；技能等级凭职业资格证书或职业技能等级证书",
+            Qualification::CHOICES,
+        )
+    },
     Question {
         asked_by: "qualification",
         asked_when: "skill_2 skill_1 intermediate_title senior_title",
+        blank: "请选择（不清楚可不选）",
         ..choose(
             Basic,
             "qualification_base_met",
             "select",
             "近12个月内是否至少有6个月社保缴费基数不低于 {x1} 元/月",
-            "只有技能二级、一级和中级、高级职称需要回答：须满足此条件才计分",
-            UNKNOWN_YES_NO,
+            "只有技能二级、一级和中级、高级职称需要回答：须满足此条件才计分；不清楚可选“不确定”",
+            YES_NO_UNKNOWN,
         )
     },
-    ask(
-        Basic,
-        "insurance_months",
-        "integer",
-        "在上海交社保多少个月了？",
-        "例如 30；补缴的不算",
-    ),
     Question {
         required: true,
-        explain: "缴费基数一般按上年度月平均工资核定，不是到手工资。积分按{period}社平工资 {wage} 元/月分档：0.8倍 {x0_8} 元、1倍 {x1} 元、2倍 {x2} 元、3倍 {x3} 元（每月）。近48个月中至少36个月达到某一档才算这一档；3倍档看近36个月中至少24个月。每月的缴费基数可在“随申办”App的社保缴费记录中查到。",
+        ..ask(
+            Basic,
+            "insurance_months",
+            "integer",
+            "在上海交社保多少个月了？",
+            "补缴的不算；不清楚可以先估一个数，例如 2年",
+        )
+    },
+    Question {
+        required: true,
+        explain: "缴费基数一般按上年度月平均工资核定，可能低于实际工资。积分按{period}社平工资 {wage} 元/月分档：0.8倍 {x0_8} 元、1倍 {x1} 元、2倍 {x2} 元、3倍 {x3} 元（每月）。近48个月中至少36个月达到某一档才算这一档；3倍档看近36个月中至少24个月。社保交得不够这些月数时，这一档暂不计分。",
         ..choose(
             Basic,
             "contribution_tier",
             "radio",
-            "你的社保缴费基数（一般约等于税前月工资）大约多少？",
-            "看近4年里大多数月份",
+            "你的社保缴费基数每月多少元？",
+            "看近4年里大多数月份。基数可能低于工资，以缴费记录为准：打开“随申办”→ 社保 → 缴费记录，30秒可查",
             BANDS,
         )
     },
@@ -159,7 +170,7 @@ const QUESTIONS: &[Question] = &[
             "base_duration",
             "radio",
             "缴费基数在这一档多久了？",
-            "选了约{wan_x0_8}以上才需要回答",
+            "选了{from_x0_8}元以上才需要回答",
             DURATIONS,
         )
     },
@@ -177,14 +188,17 @@ const QUESTIONS: &[Question] = &[
         "经认定的创新创业中介服务人才",
         "由主管部门认定，计120分",
     ),
-    choose(
-        Bonus,
-        "shortage_major",
-        "select",
-        "所学全日制专业是否在紧缺急需专业目录内，且从事相应工作",
-        "计30分，须具有全日制大专及以上学历；不清楚可选“不确定”",
-        YES_NO_UNKNOWN,
-    ),
+    Question {
+        blank: "请选择（不清楚可不选）",
+        ..choose(
+            Bonus,
+            "shortage_major",
+            "select",
+            "所学全日制专业是否在紧缺急需专业目录内，且从事相应工作",
+            "计30分，须具有全日制大专及以上学历；不清楚可选“不确定”或不选，结果会给出分数范围",
+            YES_NO_UNKNOWN,
+        )
+    },
     ask(
         Bonus,
         "fresh_graduate",
@@ -218,7 +232,7 @@ const QUESTIONS: &[Question] = &[
         "suburb_years",
         "integer",
         "在远郊重点区域工作并居住的年限",
-        "满5年起每年计2分，最高20分",
+        "五个新城（嘉定、青浦、松江、奉贤、南汇新城）、南北转型地区等；满5年起每年计2分，最高20分。南汇新城在临港新片区内，按临港计更有利",
     ),
     ask(
         Bonus,
@@ -234,14 +248,17 @@ const QUESTIONS: &[Question] = &[
         "与上海户籍配偶结婚的年数",
         "每满1年计4分，最高40分",
     ),
-    choose(
-        Bonus,
-        "award",
-        "select",
-        "在本市工作期间获得的表彰奖励",
-        "取最高的一项",
-        Award::CHOICES,
-    ),
+    Question {
+        blank: "请选择（没有可不选）",
+        ..choose(
+            Bonus,
+            "award",
+            "select",
+            "在本市工作期间获得的表彰奖励",
+            "取最高的一项",
+            Award::CHOICES,
+        )
+    },
     ask(
         Deductions,
         "false_material_count",
@@ -270,13 +287,8 @@ const QUESTIONS: &[Question] = &[
         "有严重刑事犯罪记录",
         "一票否决：不能申请积分",
     ),
-    ask(
-        Deductions,
-        "family_planning_violation",
-        "checkbox",
-        "有违反国家及本市计划生育政策规定的行为记录",
-        "一票否决：不能申请积分",
-    ),
+    // 违反计划生育政策 is not asked: the 2023 text removed that veto
+    // (RULES.md §4); the API still accepts the field.
 ];
 
 /// id, title, intro, collapsible: a collapsible section starts closed
@@ -322,24 +334,28 @@ impl Figures {
         ];
         for tier in &ContributionTier::ALL[1..] {
             let multiple = tables::contribution_multiple_tenths(*tier);
-            let (exact, wan) = match (&period, multiple) {
+            // A base is whole yuan: the band of a tier starts at the first
+            // whole yuan not below its threshold (9116.8 → 9117).
+            let (exact, from, below) = match (&period, multiple) {
                 (Some(period), Some(multiple)) => {
-                    let hundreds = (period.threshold_tenths(multiple) + 5000) / 10_000;
+                    let from = period.threshold_tenths(multiple).div_ceil(10);
                     (
                         period.threshold_text(multiple),
-                        format!("{}.{}万", hundreds / 10, hundreds % 10),
+                        from.to_string(),
+                        (from - 1).to_string(),
                     )
                 }
-                _ => ("—".to_string(), "—".to_string()),
+                _ => ("—".to_string(), "—".to_string(), "—".to_string()),
             };
-            let (exact_key, wan_key) = match tier {
-                ContributionTier::X0_8 => ("x0_8", "wan_x0_8"),
-                ContributionTier::X1 => ("x1", "wan_x1"),
-                ContributionTier::X2 => ("x2", "wan_x2"),
-                _ => ("x3", "wan_x3"),
+            let (exact_key, from_key, below_key) = match tier {
+                ContributionTier::X0_8 => ("x0_8", "from_x0_8", "below_x0_8"),
+                ContributionTier::X1 => ("x1", "from_x1", "below_x1"),
+                ContributionTier::X2 => ("x2", "from_x2", "below_x2"),
+                _ => ("x3", "from_x3", "below_x3"),
             };
             figures.push((exact_key, exact));
-            figures.push((wan_key, wan));
+            figures.push((from_key, from));
+            figures.push((below_key, below));
         }
         let lingang = Revisions::bundled().rules_on(today).lingang;
         let cap = lingang.cap.unwrap_or_default();
@@ -375,6 +391,9 @@ pub struct FieldView {
     /// "integer", "decimal", "select", "radio" or "checkbox".
     pub kind: &'static str,
     pub required: bool,
+    /// The empty first option of a select ("" when none: a required select
+    /// shows 请选择).
+    pub blank: &'static str,
     pub value: String,
     pub checked: bool,
     pub choices: Vec<ChoiceView>,
@@ -396,6 +415,7 @@ impl FieldView {
             help: figures.fill(question.help),
             kind: question.kind,
             required: question.required,
+            blank: question.blank,
             checked: matches!(value.as_str(), "on" | "true" | "1" | "yes"),
             // Nothing is pre-selected: a radio list with no answer yet has
             // no choice checked (a select without a blank option shows its
@@ -543,6 +563,56 @@ mod tests {
         assert_eq!(offered, 6 + 8 + 3 + 6 + 2 + 3 + 4);
     }
 
+    /// The bands name the exact thresholds in whole yuan, touching without
+    /// a gap: 9116.8 makes 9117 the first yuan of 0.8×.
+    #[test]
+    fn the_bands_carry_the_exact_thresholds() {
+        let page = empty_form();
+        let tier = page
+            .sections
+            .iter()
+            .flat_map(|s| &s.fields)
+            .find(|f| f.name == "contribution_tier")
+            .unwrap();
+        let labels: Vec<&str> = tier.choices.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels[..5],
+            [
+                "9117元以下",
+                "9117–11395元",
+                "11396–22791元",
+                "22792–34187元",
+                "34188元及以上"
+            ]
+        );
+        assert!(tier.help.contains("随申办"));
+        assert!(tier.choices.iter().all(|c| !c.selected));
+    }
+
+    /// No scoring question starts answered: radios have nothing checked and
+    /// every optional select opens on an empty choice.
+    #[test]
+    fn no_question_starts_answered() {
+        let page = empty_form();
+        for field in page.sections.iter().flat_map(|s| &s.fields) {
+            assert!(field.choices.iter().all(|c| !c.selected), "{}", field.name);
+            if field.kind == "select" {
+                assert!(field.required || !field.blank.is_empty(), "{}", field.name);
+            }
+        }
+        let months = page
+            .sections
+            .iter()
+            .flat_map(|s| &s.fields)
+            .position(|f| f.name == "insurance_months");
+        let band = page
+            .sections
+            .iter()
+            .flat_map(|s| &s.fields)
+            .position(|f| f.name == "contribution_tier");
+        assert!(months < band, "months are asked before the band");
+    }
+
     #[test]
     fn every_contract_field_is_on_the_form_once() {
         let page = empty_form();
@@ -556,6 +626,7 @@ mod tests {
         let mut contract: Vec<&str> = crate::scoring::input::FIELDS
             .iter()
             .map(|(name, _)| *name)
+            .filter(|name| !crate::scoring::input::API_ONLY_FIELDS.contains(name))
             .collect();
         names.sort_unstable();
         contract.sort_unstable();

@@ -28,6 +28,8 @@ pub struct SuggestionView {
     pub when: String,
     /// Closes the gap by itself.
     pub closes: bool,
+    /// What it only scores together with, in Chinese ("" when alone).
+    pub together: String,
     /// "时间" / "核实" / "找单位" / "考证或学历".
     pub effort: &'static str,
 }
@@ -40,6 +42,36 @@ pub struct GroupView<'a> {
 
 /// How many suggestions show before "其他加分方式".
 const TOP_SUGGESTIONS: usize = 3;
+
+/// Further short than this, the papers fold away ("达标后再准备").
+const MATERIALS_LATER_GAP: i32 = 20;
+
+/// "其中临港新片区的10分须有推荐函；没有则为110分，达不到120分".
+fn dependency_lines(a: &Assessment) -> Vec<String> {
+    a.depends_on
+        .iter()
+        .map(|d| {
+            let without = if a.total >= a.standard && d.total_without < a.standard {
+                format!("；没有则为{}分，达不到{}分", d.total_without, a.standard)
+            } else {
+                format!("；没有则为{}分", d.total_without)
+            };
+            format!(
+                "其中{}的{}分须有{}{without}。",
+                d.label, d.points, d.document
+            )
+        })
+        .collect()
+}
+
+/// A step a suggestion needs, in the visitor's words.
+fn need_label(code: &str) -> &'static str {
+    match code {
+        "qualification_base" => "近12个月内6个月社保基数不低于社平工资1倍",
+        "verify_qualification_base" => "核对近12个月的社保基数",
+        _ => "其他条件",
+    }
+}
 
 #[derive(Template)]
 #[template(path = "self_test/result.html")]
@@ -78,6 +110,16 @@ pub struct ResultPage<'a> {
     pub result_url: String,
     /// The guides that fit the verdict: (path, title).
     pub guide_links: Vec<(&'static str, &'static str)>,
+    /// "最现实的路线" when no single step closes the gap.
+    pub route: Option<String>,
+    /// Beside the verdict: the points that need a document.
+    pub depends: Vec<String>,
+    /// The papers wait until the gap is small.
+    pub materials_later: bool,
+    /// The reference wage is assumed past its last verified month.
+    pub wage_unverified: Option<String>,
+    /// The rule text the result was scored under, in Chinese.
+    pub rules_text: &'static str,
 }
 
 impl<'a> ResultPage<'a> {
@@ -133,6 +175,20 @@ impl<'a> ResultPage<'a> {
             answers: answer_fields(answers),
             result_url,
             guide_links: guide_links(a.verdict),
+            route: a.routes.first().map(|route| {
+                format!(
+                    "{}：约{}个月后可达{}分",
+                    route.summary, route.months, route.total
+                )
+            }),
+            depends: dependency_lines(a),
+            materials_later: a.gap > MATERIALS_LATER_GAP,
+            wage_unverified: a.wage_unverified(),
+            rules_text: if a.rules_revision.as_str() >= "2023-01-01" {
+                "2023年起施行的修订版办法，分值同沪府发〔2017〕98号"
+            } else {
+                "沪府发〔2017〕98号"
+            },
         }
     }
 
@@ -291,7 +347,6 @@ impl VerdictWords {
 
 /// The first few suggestions, and the rest to fold.
 fn suggestion_views(a: &Assessment) -> (Vec<SuggestionView>, Vec<SuggestionView>) {
-    let gap = a.gap;
     let mut suggestions: Vec<SuggestionView> = a
         .suggestions
         .iter()
@@ -303,7 +358,13 @@ fn suggestion_views(a: &Assessment) -> (Vec<SuggestionView>, Vec<SuggestionView>
             } else {
                 format!("最早{}个月后计分", s.months)
             },
-            closes: s.points >= gap,
+            closes: s.closes,
+            together: if s.needs.is_empty() {
+                String::new()
+            } else {
+                let needs: Vec<&str> = s.needs.iter().map(|n| need_label(n)).collect();
+                format!("须同时做到：{}；单独做到不计分", needs.join("、"))
+            },
             effort: s.effort.label(),
         })
         .collect();
