@@ -251,7 +251,8 @@ pub struct Suggestion {
     pub months: u32,
     #[serde(default)]
     pub effort: Effort,
-    /// Closes the gap by itself at its month (never with `needs`).
+    /// Closes the gap by itself at its month, where time alone would not
+    /// by then (never with `needs`).
     #[serde(default)]
     pub closes: bool,
     /// The codes of the steps it only scores together with.

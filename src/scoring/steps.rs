@@ -139,7 +139,10 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
                 points,
                 months: step.months.max(needs_months(step, &all)),
                 effort: step.effort,
-                closes: step.needs.is_empty() && with >= t::STANDARD,
+                // The step, not time alone, closes the gap by its month.
+                closes: step.needs.is_empty()
+                    && with >= t::STANDARD
+                    && (step.change == Change::Time || baseline < t::STANDARD),
                 needs: step.needs.clone(),
             })
         })
@@ -157,14 +160,22 @@ fn needs_months(step: &Step, all: &[Step]) -> u32 {
 }
 
 /// Those that alone close the gap first, by effort then by month, and of
-/// two alike the smaller change (a base of 0.8× before 1×); then the rest,
-/// most points first, then soonest.
+/// two alike the smaller change (a base of 0.8× before 1×); then the rest:
+/// those that count alone before those that need another step, most points
+/// first, then soonest.
 pub fn rank(list: &mut [Suggestion]) {
     list.sort_by_key(|s| {
         if s.closes {
-            (false, s.effort, s.months, s.points, 0)
+            (false, false, s.effort, s.months, s.points, 0)
         } else {
-            (true, Effort::None, 0, -s.points, s.months)
+            (
+                true,
+                !s.needs.is_empty(),
+                Effort::None,
+                0,
+                -s.points,
+                s.months,
+            )
         }
     });
 }
@@ -604,6 +615,13 @@ mod tests {
         assert_eq!((check.points, check.months, check.closes), (30, 0, true));
         assert_eq!(check.effort, Effort::Verify);
         assert!(a.routes.is_empty(), "single steps close the gap");
+        // In 12 months time alone closes 3 points: a year in 临港 adds 2
+        // but is not what closes the gap.
+        let lingang = find(&a, "lingang");
+        assert_eq!(
+            (lingang.points, lingang.months, lingang.closes),
+            (2, 12, false)
+        );
         // Not for 高中, and not for a gap above 30.
         let school = evaluated(&Profile {
             education: Education::None,
@@ -651,8 +669,8 @@ mod tests {
         assert!(
             list[closing..]
                 .windows(2)
-                .all(|w| w[0].points >= w[1].points),
-            "{list:#?}"
+                .all(|w| (w[0].needs.len(), -w[0].points) <= (w[1].needs.len(), -w[1].points)),
+            "alone before needing another step, then by points: {list:#?}"
         );
         assert_eq!(list[0].code, "time", "time alone closes 4 points");
         assert_eq!(
@@ -750,6 +768,10 @@ mod tests {
             s("medium", 8, 0, Effort::Qualify, false),
             s("raise_more", 50, 36, Effort::Employer, true),
             s("raise", 25, 36, Effort::Employer, true),
+            Suggestion {
+                needs: vec!["qualification_base".into()],
+                ..s("title", 140, 6, Effort::Qualify, false)
+            },
         ];
         rank(&mut list);
         let codes: Vec<&str> = list.iter().map(|s| s.code.as_str()).collect();
@@ -763,7 +785,8 @@ mod tests {
                 "raise_more",
                 "big_far",
                 "medium",
-                "small"
+                "small",
+                "title"
             ]
         );
     }

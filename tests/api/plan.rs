@@ -56,10 +56,20 @@ async fn the_json_carries_the_projection_and_ranked_suggestions() {
     );
     let suggestions = close["suggestions"].as_array().unwrap();
     assert!(!suggestions.is_empty());
-    // One point short: everything closes the gap alone, so the order is by
-    // effort, then by month; time alone asks nothing.
+    // One point short: what closes the gap alone comes first, by effort,
+    // then by month; time alone asks nothing. A step that counts only in
+    // 12 months or later does not close it: time alone has by then.
     let efforts = ["none", "verify", "employer", "qualify"];
-    let keys: Vec<(usize, u64)> = suggestions
+    let closing: Vec<&Value> = suggestions
+        .iter()
+        .take_while(|s| s["closes"] == true)
+        .collect();
+    assert!(
+        suggestions[closing.len()..]
+            .iter()
+            .all(|s| s["closes"] == false)
+    );
+    let keys: Vec<(usize, u64)> = closing
         .iter()
         .map(|s| {
             let effort = s["effort"].as_str().unwrap();
@@ -69,6 +79,11 @@ async fn the_json_carries_the_projection_and_ranked_suggestions() {
         .collect();
     assert!(keys.windows(2).all(|w| w[0] <= w[1]), "ranked: {keys:?}");
     assert_eq!(suggestions[0]["code"], "time");
+    for s in &suggestions[1..] {
+        if s["months"].as_u64().unwrap() >= 12 {
+            assert_eq!(s["closes"], false, "{s}");
+        }
+    }
     for s in suggestions {
         assert!(s["code"].is_string() && s["action"].is_string() && s["months"].is_u64());
         assert!(s["points"].as_i64().unwrap() >= 1);

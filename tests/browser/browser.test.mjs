@@ -140,7 +140,8 @@ test('the self-test works with JavaScript off', async () => {
   const { context, page, problems } = await phone({ javaScriptEnabled: false });
   assert.equal(await takeSelfTest(page), '126');
   const items = await page.$$eval('li.item', (nodes) => nodes.map((n) => n.dataset.code));
-  assert.deepEqual(items, ['age', 'education', 'qualification', 'insurance_years']);
+  // The shortage list was left unanswered: 不确定, listed at 0 with its reason.
+  assert.deepEqual(items, ['age', 'education', 'qualification', 'insurance_years', 'shortage_major']);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -264,18 +265,21 @@ test('the tier question starts unanswered, and skipping it is caught on the page
   assert.equal(await page.isVisible('#f-qualification_base_met'), false);
   await page.selectOption('#f-qualification', 'intermediate_title');
   assert.equal(await page.isVisible('#f-qualification_base_met'), true);
-  assert.equal(await page.inputValue('#f-qualification_base_met'), 'unknown');
+  assert.equal(await page.inputValue('#f-qualification_base_met'), '', 'unanswered: blank is 不确定');
   await page.selectOption('#f-qualification', 'none');
   await page.fill('#f-age', '30');
   await page.selectOption('#f-education', 'college');
   await Promise.all([page.waitForLoadState('load'), page.click('form.self-test button.primary')]);
   assert.match(await page.textContent('.error-summary'), /社保缴费基数/);
+  assert.match(await page.textContent('.error-summary'), /交社保的月数/, 'the months are asked, never 0');
   assert.equal(await page.inputValue('#f-age'), '30', 'what was typed is kept');
   await keepScreenshot(page, 'form-error');
+  await page.fill('#f-insurance_months', '36');
   await page.check('input[name=contribution_tier][value=unknown]');
   await Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button.primary')]);
-  assert.equal((await page.textContent('#total')).trim(), '80');
-  assert.match(await page.textContent('#range'), /80–200/);
+  // 30 + 50 + 9; at best 3× (120) and the shortage list left unanswered (30).
+  assert.equal((await page.textContent('#total')).trim(), '89');
+  assert.match(await page.textContent('#range'), /89–239/);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -316,8 +320,10 @@ test('Enter in the code field submits the callback form, not the code request', 
 test('each verdict reads well at 360 px, prints on two A4 pages, and passes axe', async () => {
   const { context, page, problems } = await phone({ bypassCSP: true });
   const visitors = [
-    ['reached', { age: '30', education: 'bachelor_degree', months: '24', tier: 'x1' }, '176'],
+    ['reached', { age: '30', education: 'bachelor_degree', months: '48', tier: 'x1' }, '182'],
     ['short', { age: '44', education: 'college', months: '150', tier: 'none' }, '115'],
+    // Far short: no single step closes 69 points; the route leads the plan.
+    ['short', { age: '45', education: 'none', months: '96', tier: 'none' }, '51'],
     ['blocked', { age: '61', education: 'doctor', months: '240', tier: 'none' }, '170'],
   ];
   for (const [verdict, answers, total] of visitors) {
@@ -326,9 +332,9 @@ test('each verdict reads well at 360 px, prints on two A4 pages, and passes axe'
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${verdict}: no horizontal scrolling (${width})`);
     assert.deepEqual(await axeProblems(page), [], verdict);
-    await keepScreenshot(page, `result-${verdict}`);
+    await keepScreenshot(page, `result-${verdict}-${total}`);
     const pdf = await page.pdf({ format: 'A4', printBackground: false });
-    if (screenshots) writeFileSync(join(screenshots, `result-${verdict}.pdf`), pdf);
+    if (screenshots) writeFileSync(join(screenshots, `result-${verdict}-${total}.pdf`), pdf);
     const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
     assert.ok(pages >= 1 && pages <= 2, `${verdict}: ${pages} A4 pages`);
   }
@@ -371,7 +377,7 @@ test('the basic questions: short to read, under 1.5 screens, 8 taps at most', as
   const taps = [
     ['tap', () => page.click('#f-age')], ['type', () => page.keyboard.type('32岁')],
     ['tap', () => page.click('#f-education')], ['tap', () => page.selectOption('#f-education', 'bachelor_degree')],
-    ['tap', () => page.click('#f-insurance_months')], ['type', () => page.keyboard.type('30')],
+    ['tap', () => page.click('#f-insurance_months')], ['type', () => page.keyboard.type('40')],
     ['tap', () => page.check('input[name=contribution_tier][value=x0_8]')],
     ['tap', () => page.check('input[name=base_duration][value=most]')],
     ['tap', () => Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button.primary')])],
@@ -379,8 +385,8 @@ test('the basic questions: short to read, under 1.5 screens, 8 taps at most', as
   for (const [, action] of taps) await action();
   const count = taps.filter(([kind]) => kind === 'tap').length;
   assert.ok(count <= 8, `${count} taps`);
-  // 30 + 90 + 6 + 25.
-  assert.equal((await page.textContent('#total')).trim(), '151');
+  // 30 + 90 + 9 + 25: 40 months carry the 0.8× tier (30 would not).
+  assert.equal((await page.textContent('#total')).trim(), '154');
   console.log(`basic section: ${chars} characters, ${Math.round(height)} px (${(height / 740).toFixed(2)} screens), ${count} taps`);
   assert.deepEqual(problems, []);
   await context.close();
