@@ -67,6 +67,16 @@ fn benches(c: &mut Criterion) {
         "evaluate one profile (breakdown, range, projection, suggestions, checklist)",
         |b| b.iter(|| evaluate(black_box(&profile), black_box(on), &wages)),
     );
+    // The most work a plan does: no single step closes 69 points, so the
+    // routes try pairs of steps (issue 25's 45 y, 高中, 8 years, 8千).
+    let far_short = Profile {
+        age: 45,
+        insurance_months: 96,
+        ..Profile::default()
+    };
+    c.bench_function("evaluate a far-short profile (routes)", |b| {
+        b.iter(|| evaluate(black_box(&far_short), black_box(on), &wages))
+    });
     let settings = Settings::from_lookup(|_| None).expect("default settings");
     let site = hujifen::web::layout::Site::new(&settings);
     let token = "0123456789abcdef0123456789abcdef";

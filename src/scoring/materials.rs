@@ -76,6 +76,9 @@ fn education_group(profile: &Profile) -> Option<MaterialGroup> {
         items.push("学位证书及学位在线验证报告");
     }
     items.push("国（境）外学历学位：教育部留学服务中心出具的认证书");
+    items.push(
+        "非全日制学历：就读地须在本市（含外地高校在沪备案的学习中心）、户籍地或就读期间工作并缴纳社保的省份（“三地一致”）",
+    );
     Some(group(
         "education",
         &format!("教育背景：{}", profile.education.label()),
@@ -89,9 +92,9 @@ fn qualification_group(profile: &Profile) -> Option<MaterialGroup> {
     }
     let certificate = match profile.qualification {
         Qualification::IntermediateTitle | Qualification::SeniorTitle => {
-            "专业技术职称证书（与现岗位相符）"
+            "专业技术职称证书（与现岗位相符；一般须在本市工作期间取得，全国统考取得的也可）"
         }
-        _ => "职业资格证书或职业技能等级证书（在本市工作期间取得，与现岗位相符）",
+        _ => "职业资格证书或职业技能等级证书（与现岗位相符；外省市取得的三级及以上证书须先经核验）",
     };
     let mut items = vec![certificate, "用人单位出具的聘任文件（聘书或聘任证明）"];
     if tables::qualification_needs_base(profile.qualification) {
@@ -116,7 +119,9 @@ const CLAIMED: &[Claim] = &[
     Claim {
         code: "contribution_base",
         title: "社保缴费基数",
-        items: &["近4年（48个月）社保缴费明细，显示每月缴费基数"],
+        items: &[
+            "近4年（48个月）社保缴费明细，显示每月缴费基数（0.8倍至2倍档须有36个月达到，3倍档须近36个月内有24个月达到）",
+        ],
         applies: |p| p.contribution_tier != ContributionTier::None || p.unknown.contribution_tier,
     },
     Claim {
