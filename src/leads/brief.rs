@@ -32,8 +32,10 @@ pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
             )),
             // The same route as the result page's "最现实的路线".
             (_, Some(route)) => facts.push(format!(
-                "没有单项能补足，最现实的路线：{}（约{}个月后可达{}分）",
-                route.summary, route.months, route.total
+                "没有单项能补足，最现实的路线：{}（{}可达{}分）",
+                route.summary,
+                route.when(),
+                route.total
             )),
             (Some(s), None) => facts.push(format!(
                 "单项最多可补：{}（+{}分），还需组合其他方式",

@@ -129,6 +129,17 @@ pub struct Dependency {
     pub total_without: i32,
 }
 
+impl Route {
+    /// "做到后即" or "约36个月后": when the steps all count, in Chinese.
+    pub fn when(&self) -> String {
+        if self.months == 0 {
+            "做到后即".to_string()
+        } else {
+            format!("约{}个月后", self.months)
+        }
+    }
+}
+
 /// Steps that close the gap together (DESIGN.md `routes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Route {

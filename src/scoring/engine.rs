@@ -48,6 +48,12 @@ pub fn assess_on(profile: &Profile, basis: &Basis) -> Assessment {
     assessment
 }
 
+/// The total alone, the cautious end when answers are unknown: what the
+/// plan compares, many times per result. The same breakdown as `assess_on`.
+pub fn total_on(profile: &Profile, basis: &Basis) -> i32 {
+    breakdown(profile, basis).total
+}
+
 fn breakdown(profile: &Profile, basis: &Basis) -> Assessment {
     let period = basis.wages.period_for(YearMonth::of(basis.on));
     let mut items = Vec::with_capacity(12);
@@ -88,7 +94,8 @@ fn talent_items(profile: &Profile, items: &mut Vec<Item>) {
     }
     if profile.shortage_major {
         items.push(shortage_major_item(profile.education));
-    } else if profile.unknown.shortage_major {
+    } else if profile.unknown.shortage_major && profile.education != Education::None {
+        // Unknown for 高中: it could not score (needs 大专), so not listed.
         items.push(item(
             "shortage_major",
             "紧缺急需专业",
@@ -241,7 +248,7 @@ fn summarise(
 ) -> Assessment {
     let sum: i32 = items.iter().map(|item| item.points).sum();
     let total = sum.max(0);
-    let depends_on = dependencies(&items, sum);
+    let depends_on = dependencies(&items, sum, profile);
     let reaches_standard = total >= t::STANDARD;
     let eligibility = eligibility::notes(profile, total, vetoed);
     let eligible = reaches_standard && !vetoed && eligibility::all_met(&eligibility);
@@ -275,8 +282,8 @@ fn summarise(
 }
 
 /// The items that count only with a document the visitor may not have yet,
-/// and what the total is without each.
-fn dependencies(items: &[Item], sum: i32) -> Vec<Dependency> {
+/// and what the total is without each (without a 推荐函, 远郊 counts again).
+fn dependencies(items: &[Item], sum: i32, profile: &Profile) -> Vec<Dependency> {
     items
         .iter()
         .filter(|item| item.points > 0)
@@ -287,12 +294,21 @@ fn dependencies(items: &[Item], sum: i32) -> Vec<Dependency> {
                 "innovation_intermediary" => "创新创业中介服务人才的认定",
                 _ => return None,
             };
+            let fallback = if item.code == "lingang" {
+                let counted = items
+                    .iter()
+                    .find(|other| other.code == "suburb")
+                    .map_or(0, |suburb| suburb.points);
+                t::SUBURB.points(profile.suburb_years) - counted
+            } else {
+                0
+            };
             Some(Dependency {
                 code: item.code.clone(),
                 label: item.label.clone(),
                 document: document.into(),
                 points: item.points,
-                total_without: (sum - item.points).max(0),
+                total_without: (sum - item.points + fallback).max(0),
             })
         })
         .collect()
@@ -389,7 +405,7 @@ fn qualification_note(
         "无职称或技能等级（初级职称不计分）".to_string()
     } else if base_missing && too_few_months {
         format!(
-            "{qualification_name}须近12个月内至少6个月社保缴费基数不低于上年度社平工资（1倍）；社保只交了{}个月，此条件暂不能满足，计0分{}；再缴{}个月且基数达标后可计{}分",
+            "{qualification_name}须近12个月内至少6个月社保缴费基数不低于上年度社平工资（1倍）；社保只交了{}个月，此条件暂不能满足，计0分{}；再缴{}个月且基数达标后可计{}",
             profile.insurance_months,
             if education_points > 0 {
                 "，按教育背景计分"
@@ -397,7 +413,14 @@ fn qualification_note(
                 ""
             },
             t::TITLE_BASE_MONTHS - profile.insurance_months,
-            t::qualification_points(qualification)
+            if t::qualification_points(qualification) > education_points {
+                format!("{}分", t::qualification_points(qualification))
+            } else {
+                format!(
+                    "{}分（不高于教育背景的{education_points}分，仍按教育背景计）",
+                    t::qualification_points(qualification)
+                )
+            }
         )
     } else if base_missing && profile.unknown.qualification_base_met {
         format!(

@@ -76,7 +76,9 @@ fn add_plan(assessment: &mut Assessment, profile: &Profile, basis: &Basis) {
     assessment.projection = plan::project(profile, basis);
     if assessment.verdict == Verdict::Short {
         let suggestions = steps::suggestions(profile, basis, &assessment.projection);
-        if !suggestions.iter().any(|s| s.closes) {
+        // Routes when no step but time closes the gap (a wait of years is
+        // no reason to hide a sooner combination).
+        if !suggestions.iter().any(|s| s.closes && s.code != "time") {
             assessment.routes = steps::routes(profile, basis, &assessment.projection);
         }
         assessment.suggestions = suggestions;

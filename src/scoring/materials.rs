@@ -131,7 +131,9 @@ const CLAIMED: &[Claim] = &[
             "全日制大专及以上毕业证书（显示专业）",
             "用人单位出具的岗位与专业相符的证明",
         ],
-        applies: |p| p.shortage_major || p.unknown.shortage_major,
+        applies: |p| {
+            (p.shortage_major || p.unknown.shortage_major) && p.education != Education::None
+        },
     },
     Claim {
         code: "investment",

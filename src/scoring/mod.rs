@@ -20,7 +20,7 @@ pub use assessment::{
     Suggestion,
 };
 pub use eligibility::EligibilityNote;
-pub use engine::{Basis, assess, assess_on, vetoed};
+pub use engine::{Basis, assess, assess_on, total_on, vetoed};
 pub use evaluate::{evaluate, evaluate_on, replay};
 pub use input::{FieldErrors, parse_answers};
 pub use profile::{Award, ContributionTier, Education, Profile, Qualification, Unknowns};

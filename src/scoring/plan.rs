@@ -3,7 +3,7 @@
 //! are in `steps`). Pure, like the rest of the engine.
 
 use super::assessment::Projection;
-use super::engine::{Basis, assess_on, vetoed};
+use super::engine::{Basis, assess_on, total_on, vetoed};
 use super::profile::{ContributionTier, Profile};
 use super::tables::{self as t};
 use super::wages::YearMonth;
@@ -14,8 +14,13 @@ pub fn profile_after(profile: &Profile, months: u32) -> Profile {
     let years = months / 12;
     let grow = |value: u32| if value > 0 { value + years } else { 0 };
     Profile {
-        age: profile.age + years,
+        // The birthday may be next month: cautiously a year older from the
+        // first month of each year (only the age costs points with time).
+        age: profile.age + months.div_ceil(12),
         insurance_months: profile.insurance_months + months,
+        // 应届 counts in the year of graduation or the next: cautiously,
+        // not a year from now.
+        fresh_graduate: profile.fresh_graduate && months < 12,
         spouse_hukou_years: grow(profile.spouse_hukou_years),
         suburb_years: grow(profile.suburb_years),
         lingang_years: grow(profile.lingang_years),
@@ -25,7 +30,7 @@ pub fn profile_after(profile: &Profile, months: u32) -> Profile {
 }
 
 fn total(profile: &Profile, basis: &Basis) -> i32 {
-    assess_on(profile, basis).total
+    total_on(profile, basis)
 }
 
 /// Month by month from the assessment month (only the months where time
@@ -35,8 +40,7 @@ pub fn project(profile: &Profile, basis: &Basis) -> Projection {
     if vetoed(profile, &basis.rules) || profile.age > t::AGE_MAX {
         return Projection::default();
     }
-    // The month the age passes 60 is the first month not to look at.
-    let limit = (t::AGE_MAX + 1 - profile.age) * 12;
+    let limit = months_before_61(profile) + 1;
     let start = YearMonth::of(basis.on);
     let paid = profile.insurance_months;
     (0..limit)
@@ -51,6 +55,12 @@ pub fn project(profile: &Profile, basis: &Basis) -> Projection {
             months: Some(months),
         })
         .unwrap_or_default()
+}
+
+/// The last month from now at which the visitor is still at most 60 (by
+/// `profile_after`'s cautious age): no plan counts on a later month.
+pub fn months_before_61(profile: &Profile) -> u32 {
+    t::AGE_MAX.saturating_sub(profile.age) * 12
 }
 
 /// The lowest tier that reaches 120 with the rest of the answers as given.

@@ -5,9 +5,11 @@
 //! what the rules would not give (a 技师 without the 1× base, a tier
 //! without its months).
 
+use std::cell::RefCell;
+
 use super::assessment::{Effort, Projection, Route, Suggestion};
-use super::engine::{Basis, assess_on};
-use super::plan::{profile_after, threshold_text};
+use super::engine::{Basis, total_on};
+use super::plan::{months_before_61, profile_after, threshold_text};
 use super::profile::{ContributionTier, Education, Profile, Qualification};
 use super::tables as t;
 
@@ -18,7 +20,11 @@ enum Change {
     Qualification(Qualification),
     /// Six of the last 12 months at a base of at least 1×.
     TitleBase,
+    /// The tier turns out to be this one (a check of the records).
     Tier(ContributionTier),
+    /// The base raised to this tier for the months it needs: at 1× or
+    /// more, the last 12 months then meet the title base condition too.
+    RaiseTier(ContributionTier),
     ShortageMajor,
     Lingang(u32),
     Suburb(u32),
@@ -39,6 +45,12 @@ impl Change {
                 profile.contribution_tier = tier;
                 profile.unknown.contribution_tier = false;
             }
+            Self::RaiseTier(tier) => {
+                Self::Tier(tier).apply(profile);
+                if tier >= ContributionTier::X1 {
+                    Self::TitleBase.apply(profile);
+                }
+            }
             Self::ShortageMajor => {
                 profile.shortage_major = true;
                 profile.unknown.shortage_major = false;
@@ -55,11 +67,19 @@ impl Change {
         match self {
             Self::Education(_) | Self::Qualification(_) => "education_or_qualification",
             Self::TitleBase => "title_base",
-            Self::Tier(_) => "contribution_base",
+            Self::Tier(_) | Self::RaiseTier(_) => "contribution_base",
             Self::ShortageMajor => "shortage_major",
             Self::Lingang(_) | Self::Suburb(_) => "place",
             Self::Time => "time",
         }
+    }
+
+    /// Whether this change meets what a step `needs` (a base raised to 1×
+    /// or more meets the title base condition).
+    fn meets(self, need: Change) -> bool {
+        self == need
+            || (need == Self::TitleBase
+                && matches!(self, Self::RaiseTier(tier) if tier >= ContributionTier::X1))
     }
 }
 
@@ -80,6 +100,8 @@ struct Step {
     size: u32,
     /// The codes of the steps it only scores together with.
     needs: Vec<String>,
+    /// What those steps change (one of them, or what meets it, suffices).
+    needs_change: Option<Change>,
 }
 
 /// Steps scored together at the month they all count.
@@ -92,23 +114,44 @@ struct Score {
     months: u32,
 }
 
-fn scored(profile: &Profile, basis: &Basis, steps: &[&Step]) -> Score {
-    let months = steps.iter().map(|s| s.months).max().unwrap_or(0);
-    let later = profile_after(profile, months);
-    let baseline = total(&later, basis);
-    let mut changed = later;
-    for step in steps {
-        step.change.apply(&mut changed);
-    }
-    Score {
-        with: total(&changed, basis),
-        baseline,
-        months,
-    }
+/// Scores steps against one profile, keeping the total of time alone by
+/// month (a handful of months recur across hundreds of combinations).
+struct Scorer<'a> {
+    profile: &'a Profile,
+    basis: &'a Basis<'a>,
+    baselines: RefCell<Vec<(u32, i32)>>,
 }
 
-fn total(profile: &Profile, basis: &Basis) -> i32 {
-    assess_on(profile, basis).total
+impl<'a> Scorer<'a> {
+    fn new(profile: &'a Profile, basis: &'a Basis<'a>) -> Self {
+        Self {
+            profile,
+            basis,
+            baselines: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn baseline(&self, months: u32) -> i32 {
+        if let Some((_, total)) = self.baselines.borrow().iter().find(|(m, _)| *m == months) {
+            return *total;
+        }
+        let total = total_on(&profile_after(self.profile, months), self.basis);
+        self.baselines.borrow_mut().push((months, total));
+        total
+    }
+
+    fn score(&self, steps: &[&Step]) -> Score {
+        let months = steps.iter().map(|s| s.months).max().unwrap_or(0);
+        let mut changed = profile_after(self.profile, months);
+        for step in steps {
+            step.change.apply(&mut changed);
+        }
+        Score {
+            with: total_on(&changed, self.basis),
+            baseline: self.baseline(months),
+            months,
+        }
+    }
 }
 
 /// The step with the steps it needs.
@@ -122,12 +165,13 @@ fn with_needs<'a>(step: &'a Step, all: &'a [Step]) -> Vec<&'a Step> {
 /// can first count (beyond what time alone brings by then), ranked by
 /// `rank`. The result page and the advisor's call brief show this order.
 pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<Suggestion> {
-    let now = total(profile, basis);
+    let scorer = Scorer::new(profile, basis);
+    let now = scorer.baseline(0);
     let all = candidates(profile, basis, projection, now);
     let mut list: Vec<Suggestion> = all
         .iter()
         .filter_map(|step| {
-            let Score { with, baseline, .. } = scored(profile, basis, &with_needs(step, &all));
+            let Score { with, baseline, .. } = scorer.score(&with_needs(step, &all));
             let points = if step.change == Change::Time {
                 with - now
             } else {
@@ -189,12 +233,15 @@ const ROUTES: usize = 3;
 /// highest total. A route never holds two steps of one indicator, holds
 /// what each step needs, and holds no step it could do without.
 pub fn routes(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<Route> {
-    let now = total(profile, basis);
+    let scorer = Scorer::new(profile, basis);
+    let now = scorer.baseline(0);
+    // A route is worth showing only if it comes sooner than time alone.
+    let sooner_than = projection.months.unwrap_or(u32::MAX);
     let all: Vec<Step> = candidates(profile, basis, projection, now)
         .into_iter()
-        .filter(|step| step.change != Change::Time)
+        .filter(|step| step.change != Change::Time && step.months < sooner_than)
         .collect();
-    let closes = |steps: &[&Step]| scored(profile, basis, steps).with >= t::STANDARD;
+    let closes = |steps: &[&Step]| scorer.score(steps).with >= t::STANDARD;
     let mut found: Vec<(Vec<&Step>, Score)> = Vec::new();
     for size in 2..=3 {
         for combination in combinations(&all, size) {
@@ -206,7 +253,7 @@ pub fn routes(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<
                 !is_whole(&rest) || rest.is_empty() || !closes(&rest)
             });
             if minimal {
-                let score = scored(profile, basis, &combination);
+                let score = scorer.score(&combination);
                 found.push((combination, score));
             }
         }
@@ -236,7 +283,7 @@ pub fn routes(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<
         .collect()
 }
 
-/// No two steps of one indicator, and every step's needs inside.
+/// No two steps of one indicator, and what every step needs inside.
 fn is_whole(steps: &[&Step]) -> bool {
     let distinct = steps.iter().enumerate().all(|(i, a)| {
         steps[i + 1..]
@@ -244,9 +291,10 @@ fn is_whole(steps: &[&Step]) -> bool {
             .all(|b| a.change.indicator() != b.change.indicator())
     });
     distinct
-        && steps
-            .iter()
-            .all(|s| s.needs.iter().all(|n| steps.iter().any(|o| &o.code == n)))
+        && steps.iter().all(|s| {
+            s.needs_change
+                .is_none_or(|need| steps.iter().any(|o| o.change.meets(need)))
+        })
 }
 
 fn without<'a>(steps: &[&'a Step], index: usize) -> Vec<&'a Step> {
@@ -273,7 +321,8 @@ fn combinations(all: &[Step], size: usize) -> Vec<Vec<&Step>> {
     out
 }
 
-/// Every step worth scoring for this profile.
+/// Every step worth scoring for this profile: none that counts only after
+/// the age passes 60.
 fn candidates(profile: &Profile, basis: &Basis, projection: &Projection, now: i32) -> Vec<Step> {
     let mut list = Vec::new();
     verify_unknowns(profile, basis, now, &mut list);
@@ -282,6 +331,8 @@ fn candidates(profile: &Profile, basis: &Basis, projection: &Projection, now: i3
     contribution_base(profile, basis, &mut list);
     places(profile, basis, &mut list);
     time(profile, projection, &mut list);
+    let last = months_before_61(profile);
+    list.retain(|step| step.months <= last);
     list
 }
 
@@ -295,6 +346,7 @@ fn step(code: &str, action: String, short: String, change: Change) -> Step {
         effort: Effort::Verify,
         size: 0,
         needs: Vec::new(),
+        needs_change: None,
     }
 }
 
@@ -307,7 +359,7 @@ fn verify_unknowns(profile: &Profile, basis: &Basis, now: i32, list: &mut Vec<St
         let reaches = |tier: &ContributionTier| {
             let mut later = profile_after(profile, months_for(*tier));
             Change::Tier(*tier).apply(&mut later);
-            total(&later, basis) >= t::STANDARD
+            total_on(&later, basis) >= t::STANDARD
         };
         let tier = ContributionTier::ALL[1..]
             .iter()
@@ -422,6 +474,7 @@ fn study(profile: &Profile, basis: &Basis, base_code: Option<&str>, list: &mut V
             continue;
         }
         let needs_base = t::qualification_needs_base(qualification);
+        let needs_change = (needs_base && base_code.is_some()).then_some(Change::TitleBase);
         let (condition, needs, months) = match (needs_base, base_code) {
             (true, Some(code)) => (
                 format!(
@@ -443,6 +496,7 @@ fn study(profile: &Profile, basis: &Basis, base_code: Option<&str>, list: &mut V
             effort: Effort::Qualify,
             size,
             needs,
+            needs_change,
             ..step(
                 &format!("qualification_{}", qualification.code()),
                 format!("取得与岗位相符的{}{condition}", qualification.label()),
@@ -475,7 +529,7 @@ fn contribution_base(profile: &Profile, basis: &Basis, list: &mut Vec<Step>) {
                 &format!("contribution_{}", tier.code()),
                 format!("社保缴费基数提高到不低于{threshold}（{multiple}倍），缴满{months}个月"),
                 format!("社保基数提高到{multiple}倍（{threshold}）"),
-                Change::Tier(tier),
+                Change::RaiseTier(tier),
             )
         });
     }
@@ -684,9 +738,11 @@ mod tests {
             "the title replaces 大专"
         );
         assert_eq!(find(&a, "qualification_base").effort, Effort::Employer);
-        assert_eq!(find(&a, "contribution_x1").points, 25);
+        // A base raised to 1× for 36 months also meets the title's base
+        // condition: +25 for the tier and +50 for the title over 大专.
+        assert_eq!(find(&a, "contribution_x1").points, 75);
         assert_eq!(find(&a, "contribution_x1").months, 36);
-        assert_eq!(find(&a, "contribution_x2").points, 75);
+        assert_eq!(find(&a, "contribution_x2").points, 125);
         assert_eq!(find(&a, "education_bachelor").points, 10);
         assert_eq!(find(&a, "education_bachelor").effort, Effort::Qualify);
         let senior = find(&a, "qualification_senior_title");

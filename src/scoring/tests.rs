@@ -1444,10 +1444,16 @@ proptest! {
             }
         }
         if !a.routes.is_empty() {
-            prop_assert!(a.suggestions.iter().all(|s| !s.closes));
+            prop_assert!(a.suggestions.iter().all(|s| !s.closes || s.code == "time"));
         }
+        let last = plan::months_before_61(&profile);
         for route in &a.routes {
             prop_assert!(route.total >= 120 && route.steps.len() >= 2, "{:?}", route);
+            prop_assert!(route.months <= last, "past 60: {:?}", route);
+            prop_assert!(a.projection.months.is_none_or(|m| route.months < m), "{:?}", route);
+        }
+        for s in &a.suggestions {
+            prop_assert!(s.months <= last, "past 60: {:?}", s);
         }
         if let Some(months) = a.projection.months.filter(|m| *m > 0) {
             let at = |m| assess(&plan::profile_after(&profile, m), ON, &ReferenceWages::bundled()).total;
@@ -1455,4 +1461,98 @@ proptest! {
             prop_assert!(at(months - 1) < 120);
         }
     }
+}
+
+/// What the review of issue 25 found the plan could still say.
+#[test]
+fn the_plan_stays_within_the_age_and_the_graduate_year() {
+    let wages = ReferenceWages::bundled();
+    // 58 y, 高中, 120 months: 9 + 30 = 39 (age 58: 5). Nothing may count on
+    // a month past 60 (24 months at most, by the cautious age).
+    let old = Profile {
+        age: 58,
+        insurance_months: 120,
+        ..base()
+    };
+    let a = evaluate(&old, ON, &wages);
+    assert!(
+        a.suggestions.iter().all(|s| s.months <= 24),
+        "{:#?}",
+        a.suggestions
+    );
+    assert!(a.routes.iter().all(|r| r.months <= 24), "{:#?}", a.routes);
+    // 60 y, 大专, 1×, 49 months: 5 + 50 + 12 + 50 = 117; a year on, 61.
+    let sixty = Profile {
+        age: 60,
+        education: Education::College,
+        insurance_months: 49,
+        contribution_tier: ContributionTier::X1,
+        ..base()
+    };
+    let a = evaluate(&sixty, ON, &wages);
+    assert_eq!(a.total, 117);
+    assert_eq!(
+        a.projection,
+        Projection::default(),
+        "61 by the next full year"
+    );
+    // 24 y, 应届 大专, 0 months: 30 + 50 + 10 = 90; 应届 does not last, so
+    // 120 comes with 14 years of 社保 (30 + 50 + 42), not 10.
+    let graduate = Profile {
+        age: 24,
+        education: Education::College,
+        fresh_graduate: true,
+        ..base()
+    };
+    assert_eq!(evaluate(&graduate, ON, &wages).projection.months, Some(168));
+}
+
+#[test]
+fn an_unknown_shortage_answer_is_not_listed_for_high_school() {
+    let unknown = Unknowns {
+        shortage_major: true,
+        ..Unknowns::default()
+    };
+    let school = evaluate(
+        &Profile {
+            unknown,
+            insurance_months: 24,
+            ..base()
+        },
+        ON,
+        &ReferenceWages::bundled(),
+    );
+    assert_eq!(points(&school, "shortage_major"), None);
+    assert!(school.materials.iter().all(|g| g.code != "shortage_major"));
+    let college = run(&Profile {
+        unknown,
+        education: Education::College,
+        ..base()
+    });
+    assert!(
+        college
+            .item("shortage_major")
+            .unwrap()
+            .note
+            .contains("可加30分")
+    );
+}
+
+#[test]
+fn without_the_recommendation_letter_the_suburb_years_count_again() {
+    // 35 y, 大专, 120 months, 8 years 远郊 (16) and 10 in 临港 (20).
+    let a = run(&Profile {
+        age: 35,
+        education: Education::College,
+        insurance_months: 120,
+        suburb_years: 8,
+        lingang_years: 10,
+        ..base()
+    });
+    assert_eq!(a.total, 30 + 50 + 30 + 20);
+    let letter = &a.depends_on[0];
+    assert_eq!(
+        (letter.points, letter.total_without),
+        (20, 30 + 50 + 30 + 16)
+    );
 }

@@ -95,7 +95,7 @@ async fn the_form_asks_every_question_of_the_contract() {
     }
     // The bands in whole yuan, exact: 11,200 is below the 1× band.
     for band in [
-        "9117元以下",
+        "9116元及以下",
         "9117–11395元",
         "11396–22791元",
         "22792–34187元",

@@ -83,7 +83,7 @@ const YES_NO_UNKNOWN: &[(&str, &str)] = &[("true", "是"), ("false", "否"), ("u
 /// thresholds of today's figure (a band rounded to 万 once put 11,200 in
 /// the 1× band, whose floor is 11,396).
 const BANDS: &[(&str, &str)] = &[
-    ("none", "{from_x0_8}元以下"),
+    ("none", "{below_x0_8}元及以下"),
     ("x0_8", "{from_x0_8}–{below_x1}元"),
     ("x1", "{from_x1}–{below_x2}元"),
     ("x2", "{from_x2}–{below_x3}元"),
@@ -578,7 +578,7 @@ mod tests {
         assert_eq!(
             labels[..5],
             [
-                "9117元以下",
+                "9116元及以下",
                 "9117–11395元",
                 "11396–22791元",
                 "22792–34187元",

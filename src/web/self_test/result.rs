@@ -175,12 +175,10 @@ impl<'a> ResultPage<'a> {
             answers: answer_fields(answers),
             result_url,
             guide_links: guide_links(a.verdict),
-            route: a.routes.first().map(|route| {
-                format!(
-                    "{}：约{}个月后可达{}分",
-                    route.summary, route.months, route.total
-                )
-            }),
+            route: a
+                .routes
+                .first()
+                .map(|route| format!("{}：{}可达{}分", route.summary, route.when(), route.total)),
             depends: dependency_lines(a),
             materials_later: a.gap > MATERIALS_LATER_GAP,
             wage_unverified: a.wage_unverified(),
@@ -376,7 +374,7 @@ fn projection_text(a: &Assessment) -> String {
     match (a.projection.months, a.projection.reaches_standard_on) {
         (Some(0), _) => "已达到120分标准分值。".into(),
         (Some(months), Some(on)) => format!(
-            "按目前情况，预计{}年{}月达到120分（约{}个月后），前提是继续在本市工作并正常缴纳社保。",
+            "按目前情况，预计{}年{}月达到120分（约{}个月后），前提是继续在本市工作、正常缴纳社保，且缴费基数保持在所选档次。",
             on.year, on.month, months
         ),
         _ if a.vetoed => "有一票否决记录，不能通过积分申请。".into(),
