@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::eligibility::EligibilityNote;
 use super::materials::MaterialGroup;
 use super::revisions::Revisions;
+use super::school::School;
 use super::tables as t;
 use super::verdict::{Blocker, Verdict};
 use super::wages::{ReferenceWages, WagePeriod, YearMonth, chinese_date};
@@ -115,6 +116,10 @@ pub struct Assessment {
     /// Items that count only with a document the visitor may lack.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<Dependency>,
+    /// The child's 中考 and 高考 against the 通知书 (filled by `evaluate`
+    /// when a child is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<School>,
 }
 
 /// An item that counts only with a document (a 推荐函, a 认定).
@@ -153,6 +158,9 @@ pub struct Route {
     pub total: i32,
     /// The steps in a line, in Chinese.
     pub summary: String,
+    /// With a child: whether the 通知书 comes before the 中考 target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub makes_target: Option<bool>,
 }
 
 impl Assessment {
@@ -269,6 +277,10 @@ pub struct Suggestion {
     /// The codes of the steps it only scores together with.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub needs: Vec<String>,
+    /// With a child: whether the 通知书 comes before the 中考 target
+    /// (材料核查) when this step closes the gap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub makes_target: Option<bool>,
 }
 
 /// What a stored result records besides its answers: enough to score them

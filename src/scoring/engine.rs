@@ -278,6 +278,7 @@ fn summarise(
         materials: Vec::new(),
         routes: Vec::new(),
         depends_on,
+        school: None,
     }
 }
 

@@ -7,9 +7,11 @@ use super::materials;
 use super::plan;
 use super::profile::Profile;
 use super::revisions::Revisions;
+use super::school;
 use super::steps;
 use super::verdict::Verdict;
 use super::wages::ReferenceWages;
+use super::wages::YearMonth;
 
 /// Scores stored answers as they were scored when stored (their date,
 /// reference wage and rule revision) and plans them: one call from stored
@@ -84,4 +86,43 @@ fn add_plan(assessment: &mut Assessment, profile: &Profile, basis: &Basis) {
         assessment.suggestions = suggestions;
     }
     assessment.materials = materials::checklist(profile);
+    assessment.school = school::plan(
+        profile.child_grade,
+        profile.child_birth,
+        basis.on,
+        assessment.projection.reaches_standard_on,
+        profile.employer_registered,
+    );
+    judge_against_the_deadline(assessment, basis.on);
+}
+
+/// With a child whose 中考 is ahead: the steps and routes whose 通知书
+/// comes before the 材料核查 come first, and each says whether it does.
+fn judge_against_the_deadline(assessment: &mut Assessment, on: time::Date) {
+    let Some(school) = &assessment.school else {
+        return;
+    };
+    if school.zhongkao.status == school::Status::Done {
+        return;
+    }
+    let start = YearMonth::of(on);
+    let makes = |months: u32| {
+        school::makes_target(
+            start.plus_months(months),
+            school.processing_months,
+            school.zhongkao.target,
+        )
+    };
+    for s in &mut assessment.suggestions {
+        s.makes_target = Some(s.closes && makes(s.months));
+    }
+    for route in &mut assessment.routes {
+        route.makes_target = Some(makes(route.months));
+    }
+    assessment
+        .suggestions
+        .sort_by_key(|s| s.makes_target != Some(true));
+    assessment
+        .routes
+        .sort_by_key(|r| r.makes_target != Some(true));
 }

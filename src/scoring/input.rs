@@ -9,6 +9,29 @@ use validator::Validate;
 pub use crate::form::FieldErrors;
 
 use super::profile::{Profile, Unknowns};
+use super::school::{ChildGrade, primary_entry_year, school_year_of};
+use super::wages::YearMonth;
+
+/// What only the date can tell of the answers: a child's birth month in the
+/// future, or one that puts a child "not yet at school" past school age.
+pub fn check_on(profile: &Profile, today: time::Date) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    if profile.child_grade != ChildGrade::Preschool {
+        return errors;
+    }
+    if let Some(birth) = profile.child_birth {
+        if birth > YearMonth::of(today) {
+            errors.add("child_birth", "孩子的出生年月不能晚于本月".to_string());
+        } else if primary_entry_year(birth) <= school_year_of(today) {
+            errors.add(
+                "child_birth",
+                "按这个出生年月，孩子应该已经上学了：请在“孩子现在几年级”里选现在的年级"
+                    .to_string(),
+            );
+        }
+    }
+    errors
+}
 
 /// Every field of the contract, in the order the form asks them, with the
 /// name a visitor knows it by.
@@ -35,6 +58,9 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("criminal_count", "一般刑事犯罪次数"),
     ("serious_criminal", "严重刑事犯罪记录"),
     ("family_planning_violation", "违反计划生育政策记录"),
+    ("child_grade", "孩子年级"),
+    ("child_birth", "孩子出生年月"),
+    ("employer_registered", "单位是否办过积分"),
 ];
 
 pub fn field_label(field: &str) -> &'static str {
@@ -77,8 +103,17 @@ pub fn parse_answers(raw: &RawAnswers) -> Result<Profile, FieldErrors> {
         criminal_count: reader.integer("criminal_count"),
         serious_criminal: reader.flag("serious_criminal"),
         family_planning_violation: reader.flag("family_planning_violation"),
+        child_grade: reader.choice("child_grade"),
+        child_birth: reader.year_month("child_birth"),
+        employer_registered: reader.flag_or_unknown("employer_registered"),
         unknown: Default::default(),
     };
+    if profile.child_grade == ChildGrade::Preschool && profile.child_birth.is_none() {
+        reader.errors.add(
+            "child_birth",
+            "还没上小学的，请填写孩子的出生年月，例如 2021-05".to_string(),
+        );
+    }
     let mut unknown = reader.unknown;
     // The base condition is asked of title and 技师 holders only; from anyone
     // else "不确定" (the form's starting answer) means nothing.
@@ -376,6 +411,40 @@ impl Reader<'_> {
             return T::default();
         }
         self.choice(field)
+    }
+
+    /// "2021-05", "2021年5月", "2021.5" or "202105"; from 2000 on.
+    fn year_month(&mut self, field: &'static str) -> Option<YearMonth> {
+        let text = self.text(field)?;
+        let label = field_label(field);
+        let parts: Vec<&str> = text
+            .trim_end_matches('月')
+            .split(['-', '年', '.', '/'])
+            .filter(|part| !part.trim().is_empty())
+            .collect();
+        let (year, month) = match parts.as_slice() {
+            [year, month] => (year.trim(), month.trim()),
+            [both] if both.len() == 6 && both.is_ascii() => both.split_at(4),
+            _ => ("", ""),
+        };
+        let parsed = year
+            .parse::<i32>()
+            .ok()
+            .zip(month.parse::<u8>().ok())
+            .and_then(|(year, month)| YearMonth::new(year, month));
+        match parsed {
+            Some(month) if month.year >= 2000 => Some(month),
+            Some(_) => {
+                self.errors
+                    .add(field, format!("{label}请填写2000年以后的年月"));
+                None
+            }
+            None => {
+                self.errors
+                    .add(field, format!("{label}请按“年-月”填写，例如 2021-05"));
+                None
+            }
+        }
     }
 
     fn flag(&mut self, field: &'static str) -> bool {

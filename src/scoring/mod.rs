@@ -10,6 +10,7 @@ pub mod materials;
 pub mod plan;
 mod profile;
 pub mod revisions;
+pub mod school;
 pub mod steps;
 pub mod tables;
 pub mod verdict;

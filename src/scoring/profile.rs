@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
+use super::school::ChildGrade;
+use super::wages::YearMonth;
 use crate::vocabulary::vocabulary;
 
 vocabulary! {
@@ -116,6 +118,16 @@ pub struct Profile {
     pub criminal_count: u32,
     pub serious_criminal: bool,
     pub family_planning_violation: bool,
+    /// For the school planner (`school`); never scored.
+    #[serde(skip_serializing_if = "ChildGrade::is_none")]
+    pub child_grade: ChildGrade,
+    /// Asked for a child not yet at school.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child_birth: Option<YearMonth>,
+    /// Whether the employer has applied for 积分 before: the 通知书 then
+    /// takes about 2 months, else about 3 (fact sheet P2). Never scored.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub employer_registered: bool,
     /// Answers the visitor gave as 不确定; their fields above then hold the
     /// pessimistic value (none / false).
     #[serde(skip_serializing_if = "Unknowns::is_empty")]

@@ -188,6 +188,7 @@ pub fn suggestions(profile: &Profile, basis: &Basis, projection: &Projection) ->
                     && with >= t::STANDARD
                     && (step.change == Change::Time || baseline < t::STANDARD),
                 needs: step.needs.clone(),
+                makes_target: None,
             })
         })
         .collect();
@@ -279,6 +280,7 @@ pub fn routes(profile: &Profile, basis: &Basis, projection: &Projection) -> Vec<
                 .map(|s| s.short.as_str())
                 .collect::<Vec<_>>()
                 .join(" + "),
+            makes_target: None,
         })
         .collect()
 }
@@ -814,6 +816,7 @@ mod tests {
             effort,
             closes,
             needs: Vec::new(),
+            makes_target: None,
         };
         let mut list = vec![
             s("big_far", 100, 60, Effort::Qualify, true),

@@ -5,6 +5,7 @@ use proptest::prelude::*;
 use time::macros::date;
 
 use super::*;
+use crate::scoring::school::ChildGrade;
 
 const ON: time::Date = date!(2026 - 11 - 28);
 
@@ -978,7 +979,9 @@ fn any_profile() -> impl Strategy<Value = Profile> {
         award,
     );
     let minus = (0u32..=3, 0u32..=3, 0u32..=3, any::<bool>(), any::<bool>());
-    (basic, bonus, minus).prop_map(
+    // The school planner's answers: they must never change the score.
+    let child = (0usize..14, 2000i32..=2026, 1u8..=12, any::<bool>());
+    (basic, bonus, minus, child).prop_map(
         |(
             (
                 age,
@@ -1007,6 +1010,7 @@ fn any_profile() -> impl Strategy<Value = Profile> {
                 serious_criminal,
                 family_planning_violation,
             ),
+            (grade, birth_year, birth_month, employer_registered),
         )| Profile {
             age,
             education,
@@ -1030,6 +1034,9 @@ fn any_profile() -> impl Strategy<Value = Profile> {
             criminal_count,
             serious_criminal,
             family_planning_violation,
+            child_grade: ChildGrade::ALL[grade],
+            child_birth: YearMonth::new(birth_year, birth_month),
+            employer_registered,
             unknown: Default::default(),
         },
     )

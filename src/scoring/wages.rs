@@ -37,6 +37,15 @@ impl YearMonth {
         }
     }
 
+    /// The month `months` earlier.
+    pub fn minus_months(self, months: u32) -> Self {
+        let index = self.year as i64 * 12 + (self.month as i64 - 1) - months as i64;
+        Self {
+            year: (index.div_euclid(12)) as i32,
+            month: (index.rem_euclid(12) + 1) as u8,
+        }
+    }
+
     /// "2025年7月".
     pub fn chinese(self) -> String {
         format!("{}年{}月", self.year, self.month)

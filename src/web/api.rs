@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::body::{BODY_LIMIT, BodyError, read_limited};
 use super::{AppState, shanghai_today};
+use crate::scoring::input::check_on;
 use crate::scoring::input::{FIELDS, RawAnswers};
 use crate::scoring::{FieldErrors, evaluate, parse_answers};
 
@@ -26,10 +27,15 @@ pub async fn create_assessment(state: web::Data<AppState>, payload: web::Payload
         return body_error(StatusCode::BAD_REQUEST, "请求内容须为JSON对象");
     };
     let (raw, mut errors) = raw_answers(&object);
+    let today = shanghai_today();
     match parse_answers(&raw) {
-        Ok(profile) if errors.is_empty() => {
-            let assessment = evaluate(&profile, shanghai_today(), &state.settings.reference_wages);
+        Ok(profile) if errors.is_empty() && check_on(&profile, today).is_empty() => {
+            let assessment = evaluate(&profile, today, &state.settings.reference_wages);
             HttpResponse::Ok().json(assessment)
+        }
+        Ok(profile) if errors.is_empty() => {
+            let errors = check_on(&profile, today);
+            HttpResponse::UnprocessableEntity().json(json!({ "errors": errors }))
         }
         Ok(_) => HttpResponse::UnprocessableEntity().json(json!({ "errors": errors })),
         Err(more) => {

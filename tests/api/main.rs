@@ -22,6 +22,7 @@ mod process;
 mod readiness;
 mod robots;
 mod schema;
+mod school;
 mod self_test;
 mod snapshots;
 mod startup;

@@ -72,7 +72,7 @@ async fn the_form_asks_every_question_of_the_contract() {
         .iter()
         .map(|s| s.value().attr("id").unwrap_or_default().to_string())
         .collect();
-    assert_eq!(sections, ["s-basic", "s-bonus", "s-deductions"]);
+    assert_eq!(sections, ["s-basic", "s-child", "s-bonus", "s-deductions"]);
     assert_eq!(page.one("#s-basic").value().name(), "fieldset");
     assert!(page.one("details#s-bonus").value().attr("open").is_none());
     assert!(

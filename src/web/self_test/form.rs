@@ -5,6 +5,7 @@
 use askama::Template;
 
 use crate::scoring::input::RawAnswers;
+use crate::scoring::school::ChildGrade;
 use crate::scoring::{Award, ContributionTier, Education, FieldErrors, Qualification};
 use crate::scoring::{ReferenceWages, Revisions, YearMonth, tables};
 use crate::settings::Settings;
@@ -13,6 +14,7 @@ use crate::web::layout::{PageMeta, SITE_NAME, Site};
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Section {
     Basic,
+    Child,
     Bonus,
     Deductions,
 }
@@ -22,7 +24,7 @@ enum Section {
 struct Question {
     name: &'static str,
     section: Section,
-    /// "integer", "decimal", "select", "radio" or "checkbox".
+    /// "integer", "decimal", "month", "select", "radio" or "checkbox".
     kind: &'static str,
     label: &'static str,
     help: &'static str,
@@ -96,7 +98,15 @@ const DURATIONS: &[(&str, &str)] = &[
     ("recent", "最近才到（不到3年）"),
 ];
 
-use Section::{Basic, Bonus, Deductions};
+use Section::{Basic, Bonus, Child, Deductions};
+
+/// 你的单位以前办过居住证积分吗？ Blank or 不清楚 counts the first
+/// registration too, the cautious time.
+const EMPLOYER_REGISTERED: &[(&str, &str)] =
+    &[("true", "办过"), ("false", "没办过"), ("unknown", "不清楚")];
+
+/// Every grade a child can be in, for the questions asked only with one.
+const WITH_A_CHILD: &str = "preschool 1 2 3 4 5 6 7 8 9 10 11 12";
 
 /// Every question in the order asked: the contract's fields
 /// (`scoring::input::FIELDS`) plus the form's own (`FORM_ONLY_FIELDS`).
@@ -172,6 +182,41 @@ const QUESTIONS: &[Question] = &[
             "缴费基数在这一档多久了？",
             "选了{from_x0_8}元以上才需要回答",
             DURATIONS,
+        )
+    },
+    Question {
+        blank: "请选择（不需要可跳过）",
+        ..choose(
+            Child,
+            "child_grade",
+            "select",
+            "孩子现在几年级？",
+            "只用来算孩子中考、高考前积分来不来得及，不影响分数；按本学年（9月开学）的年级",
+            ChildGrade::CHOICES,
+        )
+    },
+    Question {
+        asked_by: "child_grade",
+        asked_when: "preschool",
+        ..ask(
+            Child,
+            "child_birth",
+            "month",
+            "孩子的出生年月",
+            "例如 2021-05；用来推算上小学和中考的年份",
+        )
+    },
+    Question {
+        asked_by: "child_grade",
+        asked_when: WITH_A_CHILD,
+        blank: "请选择（不清楚可不选）",
+        ..choose(
+            Child,
+            "employer_registered",
+            "select",
+            "你的单位以前给员工办过居住证积分吗？",
+            "没办过的，单位要先做积分单位注册，拿到通知书约多1个月",
+            EMPLOYER_REGISTERED,
         )
     },
     ask(
@@ -295,6 +340,7 @@ const QUESTIONS: &[Question] = &[
 /// unless it holds answers or errors.
 const SECTIONS: &[(Section, &str, &str, &str, bool)] = &[
     (Basic, "basic", "基本情况", "", false),
+    (Child, "child", "孩子上学（不需要可跳过）", "", false),
     (
         Bonus,
         "bonus",
@@ -388,7 +434,7 @@ pub struct FieldView {
     pub name: &'static str,
     pub label: String,
     pub help: String,
-    /// "integer", "decimal", "select", "radio" or "checkbox".
+    /// "integer", "decimal", "month", "select", "radio" or "checkbox".
     pub kind: &'static str,
     pub required: bool,
     /// The empty first option of a select ("" when none: a required select
@@ -546,10 +592,14 @@ mod tests {
         let mut offered = 0;
         for field in page.sections.iter().flat_map(|s| &s.fields) {
             for choice in &field.choices {
-                let mut raw: RawAnswers = [("age", "30"), ("education", "college")]
-                    .into_iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect();
+                let mut raw: RawAnswers = [
+                    ("age", "30"),
+                    ("education", "college"),
+                    ("child_birth", "2021-05"),
+                ]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
                 raw.insert(field.name.to_string(), choice.code.to_string());
                 assert!(
                     parse_answers(&raw).is_ok(),
@@ -560,7 +610,7 @@ mod tests {
                 offered += 1;
             }
         }
-        assert_eq!(offered, 6 + 8 + 3 + 6 + 2 + 3 + 4);
+        assert_eq!(offered, 6 + 8 + 3 + 6 + 2 + 14 + 3 + 3 + 4);
     }
 
     /// The bands name the exact thresholds in whole yuan, touching without

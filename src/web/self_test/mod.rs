@@ -10,7 +10,7 @@ use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited};
 use super::precompressed::Precompressed;
 use super::{AppError, AppState, HTML, looks_like_token, render_private, shanghai_today};
 use crate::db;
-use crate::scoring::input::{RawAnswers, answer_fields, parse_form_answers};
+use crate::scoring::input::{RawAnswers, answer_fields, check_on, parse_form_answers};
 use crate::scoring::{FieldErrors, assess, replay};
 use crate::tokens::time_ordered_token;
 
@@ -62,7 +62,16 @@ pub async fn submit(
     let body = read_limited(payload, BODY_LIMIT).await?;
     let raw = form_fields(&body);
     let wages = &state.settings.reference_wages;
-    let profile = match parse_form_answers(&raw) {
+    let today = shanghai_today();
+    let checked = parse_form_answers(&raw).and_then(|profile| {
+        let errors = check_on(&profile, today);
+        if errors.is_empty() {
+            Ok(profile)
+        } else {
+            Err(errors)
+        }
+    });
+    let profile = match checked {
         Ok(profile) => profile,
         Err(errors) => {
             return render_private(
@@ -73,7 +82,7 @@ pub async fn submit(
     };
     // The breakdown is stored as the visitor sees it; the plan is derived
     // from it when the page is shown, which keeps this POST cheap.
-    let assessment = assess(&profile, shanghai_today(), wages);
+    let assessment = assess(&profile, today, wages);
     let token = time_ordered_token();
     state
         .assessments

@@ -6,9 +6,10 @@ use askama::Template;
 
 use crate::leads::form::Interest;
 use crate::scoring::input::answer_fields;
+use crate::scoring::school::{School, Status};
 use crate::scoring::verdict::BlockerKind;
-use crate::scoring::wages::chinese_date;
-use crate::scoring::{Assessment, EligibilityNote, Item, Profile, Verdict, tables};
+use crate::scoring::wages::{YearMonth, chinese_date};
+use crate::scoring::{Assessment, EligibilityNote, Item, Profile, Route, Verdict, tables};
 use crate::settings::Settings;
 use crate::web::callback_form::{AttachedAssessment, CallbackForm};
 use crate::web::layout::{PageMeta, SITE_NAME, Site};
@@ -30,6 +31,8 @@ pub struct SuggestionView {
     pub closes: bool,
     /// What it only scores together with, in Chinese ("" when alone).
     pub together: String,
+    /// With a child: "可赶上…的材料核查" or "赶不上…" ("" otherwise).
+    pub deadline: String,
     /// "时间" / "核实" / "找单位" / "考证或学历".
     pub effort: &'static str,
 }
@@ -62,6 +65,66 @@ fn dependency_lines(a: &Assessment) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The status in plain words: a headline and a sentence.
+fn status_words(school: &School, ready_month: &str) -> (String, String) {
+    let z = school.zhongkao.year;
+    match school.zhongkao.status {
+        Status::Comfortable => (
+            format!("孩子{z}年中考：时间充裕"),
+            format!(
+                "你的积分通知书预计{ready_month}可以拿到，早于{}年2月学校开始收通知书。",
+                z - 1
+            ),
+        ),
+        Status::OnTrack => (
+            format!("孩子{z}年中考：来得及"),
+            format!(
+                "通知书预计{ready_month}拿到，赶得上{}年11月中旬开始的中招报名材料核查。",
+                z - 1
+            ),
+        ),
+        Status::Tight => (
+            format!("孩子{z}年中考：时间很紧"),
+            format!(
+                "通知书预计{ready_month}才拿到，晚于材料核查开始，只能赶在{z}年1–3月的网上报名前，务必提前和学校确认。"
+            ),
+        ),
+        Status::LateRoute => (
+            format!("孩子{z}年中考：只能走补报名"),
+            format!(
+                "通知书预计{ready_month}拿到，要在{z}年5月7日前持通知书向区招考机构补报名；补报名的学生只享受之后环节的中招政策，会错过哪些环节以当年通知为准。"
+            ),
+        ),
+        Status::Misses => (
+            format!("孩子{z}年中考：赶不上今年"),
+            format!("按目前情况，{z}年5月7日补报名截止前拿不到积分通知书。还可以考虑下面几条路。"),
+        ),
+        Status::Done => (
+            format!("孩子{z}年的中考已经过了"),
+            format!("下面只看{}年的高考。", school.gaokao.year),
+        ),
+    }
+}
+
+/// "最现实的路线" in a line, and with a child whether it makes the target.
+fn route_line(a: &Assessment, route: &Route) -> String {
+    let deadline = match (route.makes_target, &a.school) {
+        (Some(true), Some(school)) => {
+            format!("，可赶上{}年11月的材料核查", school.zhongkao.year - 1)
+        }
+        (Some(false), Some(school)) => {
+            format!("，赶不上{}年11月的材料核查", school.zhongkao.year - 1)
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{}：{}可达{}分{deadline}",
+        route.summary,
+        route.when(),
+        route.total
+    )
 }
 
 /// A step a suggestion needs, in the visitor's words.
@@ -120,6 +183,89 @@ pub struct ResultPage<'a> {
     pub wage_unverified: Option<String>,
     /// The rule text the result was scored under, in Chinese.
     pub rules_text: &'static str,
+    /// The child's 中考 and 高考 against the 通知书, when a child is given.
+    pub school: Option<SchoolView<'a>>,
+}
+
+/// The school card: the status in plain words and the dates behind it.
+pub struct SchoolView<'a> {
+    pub school: &'a School,
+    /// "status-on_track".
+    pub status: &'static str,
+    pub headline: String,
+    pub sentence: String,
+    pub target: String,
+    pub last_chance: String,
+    pub ready: String,
+    pub gaokao: String,
+    pub entry: Option<String>,
+    /// Said plainly when no step gets the 通知书 before the target.
+    pub nothing_makes_it: Option<String>,
+}
+
+impl<'a> SchoolView<'a> {
+    fn new(a: &'a Assessment, school: &'a School) -> Self {
+        let z = school.zhongkao.year;
+        let ready = match school.zhongkao.ready_by {
+            Some(month) => format!(
+                "{}（预计达到120分后再约{}个月办理）",
+                month.chinese(),
+                school.processing_months
+            ),
+            None => "按目前情况，60周岁前仅靠时间累积达不到120分".to_string(),
+        };
+        let ready_month = school
+            .zhongkao
+            .ready_by
+            .map_or_else(|| "—".to_string(), YearMonth::chinese);
+        let status = school.zhongkao.status;
+        let (headline, sentence) = status_words(school, &ready_month);
+        let gaokao = format!(
+            "{}年高考：{}资格审核时核查积分通知书（{}）",
+            school.gaokao.year,
+            school.gaokao.review_by.chinese(),
+            school.gaokao.status.label()
+        );
+        let entry = school.entry.as_ref().map(|entry| {
+            let stage = if entry.stage == "primary" { "上小学" } else { "上初中（六年级）" };
+            format!(
+                "{}年9月{stage}：{}起入学信息登记，建议{}前持有通知书（{}）。积分只影响排序，不影响能否入学。",
+                entry.year,
+                chinese_date(entry.registration),
+                chinese_date(entry.hold_by),
+                entry.status.label()
+            )
+        });
+        let ahead = status != Status::Done;
+        let any_makes = a.suggestions.iter().any(|s| s.makes_target == Some(true))
+            || a.routes.iter().any(|r| r.makes_target == Some(true));
+        let nothing_makes_it =
+            (ahead && a.verdict == Verdict::Short && status > Status::OnTrack && !any_makes).then(
+                || {
+                    format!(
+                        "下面的补分方式都赶不上{}年11月的材料核查：{}",
+                        z - 1,
+                        if status == Status::Misses {
+                            "今年的中考只剩下面列出的几条路。"
+                        } else {
+                            "只能按上面的时间走。"
+                        }
+                    )
+                },
+            );
+        SchoolView {
+            school,
+            status: status.code(),
+            headline,
+            sentence,
+            target: chinese_date(school.zhongkao.target),
+            last_chance: chinese_date(school.zhongkao.last_chance),
+            ready,
+            gaokao,
+            entry,
+            nothing_makes_it,
+        }
+    }
 }
 
 impl<'a> ResultPage<'a> {
@@ -175,13 +321,11 @@ impl<'a> ResultPage<'a> {
             answers: answer_fields(answers),
             result_url,
             guide_links: guide_links(a.verdict),
-            route: a
-                .routes
-                .first()
-                .map(|route| format!("{}：{}可达{}分", route.summary, route.when(), route.total)),
+            route: a.routes.first().map(|route| route_line(a, route)),
             depends: dependency_lines(a),
             materials_later: a.gap > MATERIALS_LATER_GAP,
             wage_unverified: a.wage_unverified(),
+            school: a.school.as_ref().map(|school| SchoolView::new(a, school)),
             rules_text: if a.rules_revision.as_str() >= "2023-01-01" {
                 "2023年起施行的修订版办法，分值同沪府发〔2017〕98号"
             } else {
@@ -345,6 +489,15 @@ impl VerdictWords {
 
 /// The first few suggestions, and the rest to fold.
 fn suggestion_views(a: &Assessment) -> (Vec<SuggestionView>, Vec<SuggestionView>) {
+    let target = a
+        .school
+        .as_ref()
+        .map(|school| format!("{}年11月的材料核查", school.zhongkao.year - 1));
+    let deadline = |makes: Option<bool>| match (makes, &target) {
+        (Some(true), Some(target)) => format!("可赶上{target}"),
+        (Some(false), Some(target)) => format!("赶不上{target}"),
+        _ => String::new(),
+    };
     let mut suggestions: Vec<SuggestionView> = a
         .suggestions
         .iter()
@@ -364,6 +517,11 @@ fn suggestion_views(a: &Assessment) -> (Vec<SuggestionView>, Vec<SuggestionView>
                 format!("须同时做到：{}；单独做到不计分", needs.join("、"))
             },
             effort: s.effort.label(),
+            deadline: if s.closes {
+                deadline(s.makes_target)
+            } else {
+                String::new()
+            },
         })
         .collect();
     let more_suggestions = suggestions.split_off(suggestions.len().min(TOP_SUGGESTIONS));
