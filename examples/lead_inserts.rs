@@ -40,6 +40,7 @@ fn submission(i: usize, now: i64) -> Submission {
         source: "consultation",
         snapshot: None,
         total: None,
+        school: None,
         notice_version: hujifen::leads::NOTICE_VERSION,
         now,
     }

@@ -1,6 +1,7 @@
 //! What advisors read and change about leads. Every change writes its
 //! timeline event in the same transaction and counts as activity.
 
+use crate::leads::school::{URGENT_STATUSES, URGENT_WITHIN_DAYS};
 use serde_json::json;
 
 use super::{Conn, Db, Lock, Query, dialect, query};
@@ -45,12 +46,18 @@ pub struct LeadRow {
     pub next_follow_up: Option<String>,
     pub call_attempts: i64,
     pub unanswered_calls: i64,
+    /// The child's 中考 (issue 26), when the self-test named a child.
+    pub zhongkao_year: Option<i64>,
+    pub school_target: Option<String>,
+    pub school_deadline: Option<String>,
+    pub school_status: Option<String>,
 }
 
 const ROW_COLUMNS: &str =
     "l.id, l.name, l.phone, l.interest, l.organisation, l.status, l.advisor_id,
     a.display_name AS advisor_name, l.total, l.created_at, l.first_contacted_at, l.next_follow_up,
-    l.call_attempts, l.unanswered_calls";
+    l.call_attempts, l.unanswered_calls, l.zhongkao_year, l.school_target, l.school_deadline,
+    l.school_status";
 
 /// `SELECT` of a `LeadRow`, from its FROM clause on.
 fn rows_select() -> String {
@@ -513,8 +520,27 @@ pub async fn follow_ups_due(
             " AND l.status IN ({}) AND l.next_follow_up IS NOT NULL AND l.next_follow_up <= ",
             LeadStatus::sql_list(&LeadStatus::FOLLOWED_UP)
         ))
+        .push_bind(today.to_string());
+    // A child whose 中考 is near and tight, 补报名 or missed comes first.
+    let urgent: Vec<String> = URGENT_STATUSES
+        .iter()
+        .map(|status| format!("'{}'", status.code()))
+        .collect();
+    let horizon = time::Date::parse(
+        today,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map(|day| (day + time::Duration::days(URGENT_WITHIN_DAYS)).to_string())
+    .unwrap_or_else(|_| today.to_string());
+    query
+        .push(&format!(
+            " ORDER BY CASE WHEN l.school_status IN ({}) AND l.school_deadline >= ",
+            urgent.join(", ")
+        ))
         .push_bind(today.to_string())
-        .push(" ORDER BY l.next_follow_up, l.id LIMIT 100");
+        .push(" AND l.school_deadline <= ")
+        .push_bind(horizon)
+        .push(" THEN 0 ELSE 1 END, l.next_follow_up, l.id LIMIT 100");
     query.fetch_all(db).await
 }
 

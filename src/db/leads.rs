@@ -9,10 +9,12 @@ use super::group_commit::{Placement, WriterConnection, WriterTasks};
 use super::{Conn, Db, Lock, query};
 
 use super::verification::CodeCheck;
+use crate::leads::alerts::SchoolNote;
 use crate::leads::alerts::{AlertChannel, AlertEvent, LeadAlert};
 use crate::leads::codes::CodeRules;
 use crate::leads::form::CallbackRequest;
 use crate::leads::limits::{Refusal, SubmitLimits, Usage, decide};
+use crate::leads::school::LeadSchool;
 use crate::leads::score_band;
 use crate::leads::status::LeadStatus;
 use crate::secrets::Secrets;
@@ -25,6 +27,8 @@ pub struct Submission {
     /// The attached assessment as stored for advisors, and its total.
     pub snapshot: Option<String>,
     pub total: Option<i32>,
+    /// The child's 中考 deadline, when the self-test named a child.
+    pub school: Option<LeadSchool>,
     pub notice_version: &'static str,
     pub now: i64,
 }
@@ -244,14 +248,27 @@ async fn join_lead(
              marketing = $2,
              assessment_token = coalesce($3, assessment_token),
              assessment_snapshot = coalesce($4, assessment_snapshot),
-             total = coalesce($5, total)
-         WHERE id = $6",
+             total = coalesce($5, total),
+             zhongkao_year = coalesce($6, zhongkao_year),
+             school_target = coalesce($7, school_target),
+             school_deadline = coalesce($8, school_deadline),
+             school_status = coalesce($9, school_status)
+         WHERE id = $10",
     )
     .bind(crate::clock::iso_now())
     .bind(request.marketing)
     .bind(request.assessment.as_deref())
     .bind(submission.snapshot.as_deref())
     .bind(submission.total)
+    .bind(
+        submission
+            .school
+            .as_ref()
+            .map(|s| i64::from(s.zhongkao_year)),
+    )
+    .bind(submission.school.as_ref().map(|s| s.target.clone()))
+    .bind(submission.school.as_ref().map(|s| s.deadline.clone()))
+    .bind(submission.school.as_ref().map(|s| s.status.code()))
     .bind(lead_id)
     .execute(&mut *conn)
     .await?;
@@ -275,8 +292,9 @@ async fn create_lead(
     let interest = request.interest.code();
     let (lead_id, created_at): (i64, String) = query(
         "INSERT INTO leads (name, phone, interest, organisation, source, assessment_token,
-             assessment_snapshot, total, consent_version, consent_at, marketing)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             assessment_snapshot, total, consent_version, consent_at, marketing,
+             zhongkao_year, school_target, school_deadline, school_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          RETURNING id, created_at",
     )
     .bind(&request.name)
@@ -290,10 +308,20 @@ async fn create_lead(
     .bind(submission.notice_version)
     .bind(crate::clock::iso_now())
     .bind(request.marketing)
+    .bind(
+        submission
+            .school
+            .as_ref()
+            .map(|s| i64::from(s.zhongkao_year)),
+    )
+    .bind(submission.school.as_ref().map(|s| s.target.clone()))
+    .bind(submission.school.as_ref().map(|s| s.deadline.clone()))
+    .bind(submission.school.as_ref().map(|s| s.status.code()))
     .fetch_one(&mut *conn)
     .await?;
     let detail = json!({ "interest": interest, "source": submission.source });
     add_event(conn, lead_id, "created", &detail, None).await?;
+    let today = crate::clock::shanghai_today();
     let alert = LeadAlert::new(
         AlertEvent::NewLead,
         lead_id,
@@ -301,7 +329,8 @@ async fn create_lead(
         submission.total.map(i64::from),
         request.phone.as_str(),
         &created_at,
-    );
+    )
+    .with_school(submission.school.as_ref().map(|s| SchoolNote::of(s, today)));
     super::alerts::enqueue(conn, alerts, &alert, submission.now).await?;
     Ok(lead_id)
 }
@@ -339,11 +368,16 @@ async fn record_submission(
     .bind(submission.now)
     .execute(&mut *conn)
     .await?;
+    let school = submission
+        .school
+        .as_ref()
+        .map(|s| SchoolNote::of(s, crate::clock::shanghai_today()));
     let notification = json!({
         "lead_id": lead_id,
         "interest": request.interest.code(),
         "band": score_band(submission.total),
         "repeat": repeat,
+        "school": school,
     });
     super::outbox::enqueue(conn, "lead_notification", &notification, submission.now).await?;
     Ok(())

@@ -4,6 +4,8 @@
 //! An alert holds the phone masked from the moment it is made: the full
 //! number and the name never reach the outbox or a chat.
 
+use super::school::LeadSchool;
+use crate::scoring::school::Status;
 use serde::{Deserialize, Serialize};
 
 use super::phone::mask_phone;
@@ -67,6 +69,35 @@ pub struct LeadAlert {
     pub masked_phone: String,
     /// The lead's `created_at` (UTC ISO text), for its age.
     pub created_at: String,
+    /// The child's 中考 year and status, never more of the child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<SchoolNote>,
+}
+
+/// What an alert says of a child (issue 26): the 中考 year, the status and
+/// whether the lead is urgent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolNote {
+    pub zhongkao_year: i32,
+    /// The status code (`tight`, …).
+    pub status: String,
+    pub urgent: bool,
+}
+
+impl SchoolNote {
+    pub fn of(school: &LeadSchool, today: time::Date) -> Self {
+        Self {
+            zhongkao_year: school.zhongkao_year,
+            status: school.status.code().to_string(),
+            urgent: LeadSchool::urgent(Some(school.status.code()), Some(&school.deadline), today),
+        }
+    }
+
+    /// "孩子2029年中考 · 时间很紧".
+    pub fn line(&self) -> String {
+        let status = Status::from_code(&self.status).map_or("", Status::label);
+        format!("孩子{}年中考 · {status}", self.zhongkao_year)
+    }
 }
 
 impl LeadAlert {
@@ -87,7 +118,15 @@ impl LeadAlert {
             total,
             masked_phone: mask_phone(phone),
             created_at: created_at.to_string(),
+            school: None,
         }
+    }
+}
+
+impl LeadAlert {
+    /// The same alert with what it may say of the child.
+    pub fn with_school(self, school: Option<SchoolNote>) -> Self {
+        Self { school, ..self }
     }
 }
 

@@ -3,7 +3,7 @@
 //! visitor could not confirm.
 
 use super::snapshot::Snapshot;
-use crate::scoring::{Profile, ReferenceWages, evaluate};
+use crate::scoring::{Profile, ReferenceWages, YearMonth, evaluate};
 
 /// The facts for the call, most decisive first.
 pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
@@ -43,6 +43,16 @@ pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
             )),
             (None, None) => {}
         }
+    }
+    if let Some(school) = &result.school
+        && school.zhongkao.status != crate::scoring::school::Status::Done
+    {
+        facts.push(format!(
+            "孩子{}年中考 · 需{}前持证 · {}",
+            school.zhongkao.year,
+            YearMonth::of(school.zhongkao.target),
+            school.zhongkao.status.label()
+        ));
     }
     if !snapshot.sensitive_shared {
         facts.push("访客未授权提供减分和一票否决情况：如有需要，请在电话中确认".to_string());

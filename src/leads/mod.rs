@@ -11,6 +11,7 @@ pub mod form;
 pub mod limits;
 pub mod network;
 pub mod phone;
+pub mod school;
 pub mod snapshot;
 pub mod status;
 pub mod workdays;

@@ -343,7 +343,12 @@ async fn the_rebuild_keeps_the_data_and_starts_above_every_id_handed_out() {
             "unanswered_calls",
             "first_attempt_at",
             "last_call_at",
-            "overdue_announced_at"
+            "overdue_announced_at",
+            // 20261207000001: the child's 中考 deadline (issue 26).
+            "zhongkao_year",
+            "school_target",
+            "school_deadline",
+            "school_status"
         ]
     );
     let indexes: Vec<String> = column(

@@ -168,3 +168,119 @@ async fn the_form_asks_about_the_child_and_the_result_shows_the_card() {
     assert!(page.text("#e-child_birth").contains("出生年月"));
     assert!(page.has(r#"#f-child_grade option[value="preschool"][selected]"#));
 }
+
+/// A callback request from a result with a child: the lead keeps the 中考
+/// year, dates and status (never the grade), the call brief names them,
+/// and the advisors' notification marks a near, at-risk 中考 as urgent.
+#[tokio::test]
+async fn a_lead_with_a_child_carries_the_deadline_to_the_advisors() {
+    let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
+    // 九年级, far short: this year's 中考 is missed, within a year.
+    let token = app
+        .result_token(&[
+            ("age", "45"),
+            ("education", "none"),
+            ("insurance_months", "96"),
+            ("contribution_tier", "none"),
+            ("child_grade", "9"),
+        ])
+        .await;
+    let result = Page::from(app.get(&format!("/self-test/{token}")).await).await;
+    let mut form: Vec<(String, String)> = result
+        .hidden_fields("#callback-form")
+        .into_iter()
+        .filter(|(name, _)| name != "altcha")
+        .collect();
+    let phone = "13812345678";
+    let response = app.request_code(phone).await;
+    assert_eq!(response.status(), 200);
+    let code = app.last_code_for(phone);
+    for (name, value) in [
+        ("name", "周九"),
+        ("phone", phone),
+        ("code", code.as_str()),
+        ("consent", "on"),
+    ] {
+        form.push((name.into(), value.into()));
+    }
+    let response = app
+        .client
+        .post(app.url("/consultations"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let (year, status, deadline): (i64, String, String) =
+        hujifen::db::query("SELECT zhongkao_year, school_status, school_deadline FROM leads")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(status, "misses");
+    assert_eq!(deadline, format!("{year}-05-07"));
+    let payload: String =
+        hujifen::db::query("SELECT payload FROM outbox WHERE kind = 'lead_notification'")
+            .scalar(&app.db)
+            .await
+            .unwrap();
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["school"]["zhongkao_year"], year);
+    assert_eq!(payload["school"]["urgent"], true);
+    assert!(
+        payload["school"].get("grade").is_none(),
+        "no more of the child"
+    );
+    // The queue card and the lead's brief say it.
+    let admin = app.admin().await;
+    let queue = Page::from(crate::helpers::admin::get(&app, &admin, "/admin").await).await;
+    let line = queue.text(".lead-row .school-line");
+    assert!(
+        line.contains(&format!("孩子{year}年中考")) && line.contains("急"),
+        "{line}"
+    );
+    let csv = crate::helpers::admin::get(&app, &admin, "/admin/leads.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("孩子中考年份") && csv.contains(&format!(",{year},赶不上今年")),
+        "{csv}"
+    );
+}
+
+/// Today's follow-ups: a near, at-risk 中考 first.
+#[tokio::test]
+async fn urgent_children_come_first_in_todays_follow_ups() {
+    use crate::helpers::admin::{insert_lead, now_iso};
+    let app = TestApp::spawn().await;
+    let admin = app.admin().await;
+    let today = hujifen::clock::shanghai_today();
+    let soon = (today + time::Duration::days(150)).to_string();
+    let calm = insert_lead(&app, "甲", "13800000001", &now_iso(), None, Some(110)).await;
+    let urgent = insert_lead(&app, "乙", "13800000002", &now_iso(), None, Some(90)).await;
+    for (id, status) in [(calm, "on_track"), (urgent, "late_route")] {
+        hujifen::db::query(
+            "UPDATE leads SET status = 'contacted', next_follow_up = $1, zhongkao_year = 2027,
+                 school_target = '2026-11-15', school_deadline = $2, school_status = $3 WHERE id = $4",
+        )
+        .bind(today.to_string())
+        .bind(&soon)
+        .bind(status)
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let queue = Page::from(crate::helpers::admin::get(&app, &admin, "/admin").await).await;
+    let ids: Vec<String> = queue
+        .all(".lead-row")
+        .into_iter()
+        .filter_map(|row| row.value().attr("data-id").map(String::from))
+        .collect();
+    assert_eq!(
+        ids,
+        [urgent.to_string(), calm.to_string()],
+        "the urgent one first"
+    );
+}

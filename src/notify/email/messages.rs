@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::db::outbox::OutboxMessage;
+use crate::leads::alerts::SchoolNote;
 use crate::leads::form::Interest;
 use crate::leads::score_band_label;
 
@@ -55,6 +56,8 @@ pub struct NewLeadEmail {
     pub repeat: bool,
     /// The lead's page in the admin area.
     pub link: String,
+    /// The child's 中考 year and status, when a child was named.
+    pub school: Option<SchoolNote>,
 }
 
 impl NewLeadEmail {
@@ -69,6 +72,8 @@ impl NewLeadEmail {
             band: String,
             #[serde(default)]
             repeat: bool,
+            #[serde(default)]
+            school: Option<SchoolNote>,
         }
         let lead: Payload = parse(payload)?;
         Ok(Self {
@@ -77,6 +82,7 @@ impl NewLeadEmail {
             band: lead.band,
             repeat: lead.repeat,
             link: format!("{public_url}/admin/leads/{}", lead.lead_id),
+            school: lead.school,
         })
     }
 
@@ -88,13 +94,21 @@ impl NewLeadEmail {
 impl Email for NewLeadEmail {
     fn subject(&self) -> String {
         let (interest, band) = self.labels();
+        let urgent = if self.school.as_ref().is_some_and(|s| s.urgent) {
+            "【急】"
+        } else {
+            ""
+        };
         if self.repeat {
             format!(
-                "【沪积分】线索 #{} 再次请求回电（{interest} · {band}）",
+                "【沪积分】{urgent}线索 #{} 再次请求回电（{interest} · {band}）",
                 self.lead_id
             )
         } else {
-            format!("【沪积分】新线索 #{}（{interest} · {band}）", self.lead_id)
+            format!(
+                "【沪积分】{urgent}新线索 #{}（{interest} · {band}）",
+                self.lead_id
+            )
         }
     }
 
@@ -105,8 +119,13 @@ impl Email for NewLeadEmail {
         } else {
             "有一条新的回电请求。"
         };
+        let school = self
+            .school
+            .as_ref()
+            .map(|s| format!("\n{}", s.line()))
+            .unwrap_or_default();
         format!(
-            "{opening}\n\n线索编号：{}\n意向：{interest}\n自测分数段：{band}\n\n请在1个工作日内联系，详情请登录后台查看：\n{}\n\n为保护个人信息，邮件中不含访客姓名和电话。\n",
+            "{opening}\n\n线索编号：{}\n意向：{interest}\n自测分数段：{band}{school}\n\n请在1个工作日内联系，详情请登录后台查看：\n{}\n\n为保护个人信息，邮件中不含访客姓名和电话。\n",
             self.lead_id, self.link
         )
     }

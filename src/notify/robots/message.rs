@@ -23,23 +23,40 @@ pub fn compose(
     public_url: &str,
     now: OffsetDateTime,
 ) -> AlertText {
+    let urgent = if alert.school.as_ref().is_some_and(|s| s.urgent) {
+        "【急】"
+    } else {
+        ""
+    };
     let (title, call_to_action) = match alert.event {
-        AlertEvent::NewLead => (format!("新线索 #{}", alert.lead_id), "请在1个工作日内联系"),
+        AlertEvent::NewLead => (
+            format!("{urgent}新线索 #{}", alert.lead_id),
+            "请在1个工作日内联系",
+        ),
         AlertEvent::Overdue => (
             format!("线索 #{} 已超时未联系", alert.lead_id),
             "已超过“1个工作日内沟通”的承诺，请尽快联系",
         ),
     };
     let link = format!("{public_url}/admin/leads/{}", alert.lead_id);
+    let school = alert.school.as_ref().map(|school| school.line());
     let lines = [
-        format!("**{title}**"),
-        format!("意向：{}", Interest::asked(&alert.interest).label()),
-        format!("自测分数：{}", score_text(alert.total)),
+        Some(format!("**{title}**")),
+        Some(format!(
+            "意向：{}",
+            Interest::asked(&alert.interest).label()
+        )),
+        Some(format!("自测分数：{}", score_text(alert.total))),
+        school,
         // In a code span: the mask's asterisks are not Markdown emphasis.
-        format!("电话：`{}`", alert.masked_phone),
-        format!("提交于：{}", submitted_text(&alert.created_at, now)),
-        format!("{call_to_action}：[查看线索]({link})"),
+        Some(format!("电话：`{}`", alert.masked_phone)),
+        Some(format!(
+            "提交于：{}",
+            submitted_text(&alert.created_at, now)
+        )),
+        Some(format!("{call_to_action}：[查看线索]({link})")),
     ];
+    let lines: Vec<String> = lines.into_iter().flatten().collect();
     // 钉钉's Markdown joins single line breaks into one paragraph.
     let separator = match channel {
         AlertChannel::WeCom => "\n",
@@ -103,6 +120,37 @@ mod tests {
             "13812345678",
             "2026-12-02T08:30:00.000Z",
         )
+    }
+
+    /// A near, at-risk 中考 is marked urgent; the card names the year and
+    /// the status and nothing more of the child.
+    #[test]
+    fn an_urgent_child_is_marked_and_named_by_year_and_status_only() {
+        let now = datetime!(2026-12-02 08:35 UTC);
+        let school = crate::leads::alerts::SchoolNote {
+            zhongkao_year: 2027,
+            status: "late_route".into(),
+            urgent: true,
+        };
+        let text = compose(
+            AlertChannel::WeCom,
+            &alert(AlertEvent::NewLead, Some(90)).with_school(Some(school)),
+            "https://hujifen.example",
+            now,
+        );
+        assert!(text.title.starts_with("【急】新线索 #42"), "{}", text.title);
+        assert!(
+            text.markdown.contains("孩子2027年中考 · 只能走补报名"),
+            "{}",
+            text.markdown
+        );
+        let calm = compose(
+            AlertChannel::WeCom,
+            &alert(AlertEvent::NewLead, Some(90)),
+            "https://hujifen.example",
+            now,
+        );
+        assert!(!calm.title.contains("急") && !calm.markdown.contains("孩子"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::clock::shanghai_date_of;
 use crate::db::lead_admin::LeadRow;
 use crate::leads::calls::UNREACHABLE_AFTER;
 use crate::leads::form::Interest;
+use crate::leads::school::LeadSchool;
 use crate::leads::status::LeadStatus;
 use crate::leads::workdays::Calendar;
 use crate::leads::{mask_phone, score_band, score_band_label};
@@ -31,6 +32,10 @@ pub struct LeadView {
     pub call_attempts: i64,
     /// Three unanswered calls or more since someone last answered.
     pub unreachable: bool,
+    /// "孩子2029年中考 · 需2028-11前持证 · 来得及", when a child was named.
+    pub school: Option<String>,
+    /// The child's 中考 is near and tight, 补报名 or missed: call first.
+    pub urgent: bool,
 }
 
 impl LeadView {
@@ -81,5 +86,16 @@ pub fn lead_view(row: &LeadRow, calendar: &Calendar, today: Date) -> LeadView {
         next_follow_up: row.next_follow_up.clone(),
         call_attempts: row.call_attempts,
         unreachable: row.unanswered_calls >= UNREACHABLE_AFTER,
+        school: match (row.zhongkao_year, &row.school_target, &row.school_status) {
+            (Some(year), Some(target), Some(status)) => {
+                Some(LeadSchool::card_line(year, target, status))
+            }
+            _ => None,
+        },
+        urgent: LeadSchool::urgent(
+            row.school_status.as_deref(),
+            row.school_deadline.as_deref(),
+            today,
+        ),
     }
 }

@@ -20,6 +20,7 @@ use crate::leads::changes::parse_date;
 use crate::leads::export::csv_line;
 use crate::leads::form::Interest;
 use crate::leads::status::LeadStatus;
+use crate::scoring::school::Status;
 use crate::web::body::query_fields;
 use crate::web::{AppError, AppState, render, shanghai_today};
 
@@ -170,7 +171,7 @@ pub async fn detail(
     Ok(response)
 }
 
-const CSV_HEADER: [&str; 11] = [
+const CSV_HEADER: [&str; 13] = [
     "编号",
     "称呼",
     "手机号",
@@ -182,6 +183,8 @@ const CSV_HEADER: [&str; 11] = [
     "提交时间",
     "首次联系",
     "下次跟进",
+    "孩子中考年份",
+    "中考积分状态",
 ];
 
 /// One lead as a CSV line, full phone included.
@@ -201,6 +204,12 @@ fn csv_row(row: &LeadRow) -> String {
             .map(local_time)
             .unwrap_or_default(),
         row.next_follow_up.clone().unwrap_or_default(),
+        row.zhongkao_year.map(|y| y.to_string()).unwrap_or_default(),
+        row.school_status
+            .as_deref()
+            .and_then(Status::from_code)
+            .map(|s| s.label().to_string())
+            .unwrap_or_default(),
     ])
 }
 

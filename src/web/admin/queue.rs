@@ -44,10 +44,13 @@ pub async fn today(
         ..LeadFilter::default()
     };
     let (new_leads, _) = lead_admin::list(&state.db, &filter, 200, 0).await?;
-    let (overdue, fresh): (Vec<LeadView>, Vec<LeadView>) = new_leads
+    let (mut overdue, mut fresh): (Vec<LeadView>, Vec<LeadView>) = new_leads
         .iter()
         .map(|row| lead_view(row, &state.calendar, today))
         .partition(|view| view.overdue);
+    // A child whose 中考 is near and at risk comes first (issue 26).
+    overdue.sort_by_key(|view| !view.urgent);
+    fresh.sort_by_key(|view| !view.urgent);
     let follow_ups = lead_admin::follow_ups_due(&state.db, &today.to_string(), me.visible_to())
         .await?
         .iter()

@@ -19,6 +19,7 @@ use crate::form::{FieldErrors, RawFields};
 use crate::leads::codes::generate_code;
 use crate::leads::form::{Interest, is_bot, parse_callback};
 use crate::leads::limits::{BudgetLevel, reopens_in};
+use crate::leads::school::LeadSchool;
 use crate::leads::snapshot::Snapshot;
 use crate::leads::{NOTICE_VERSION, Phone};
 use crate::notify::sms::CodeMessage;
@@ -555,6 +556,9 @@ pub async fn submit(
             ip: client_ip(&request, state.settings.server.trusted_proxy),
             source,
             total: snapshot.as_ref().map(|s| s.result.total),
+            school: snapshot
+                .as_ref()
+                .and_then(|s| LeadSchool::of(s.result.school.as_ref())),
             snapshot: snapshot
                 .as_ref()
                 .map(serde_json::to_string)

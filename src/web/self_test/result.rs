@@ -368,7 +368,7 @@ impl ResultPage<'_> {
 }
 
 /// The guides that fit a verdict; the children article for everyone (a
-/// parent's deadline is early May of 初三).
+/// parent's target is the 材料核查 of 初三, the last chance May 7).
 fn guide_links(verdict: Verdict) -> Vec<(&'static str, &'static str)> {
     let children = (
         "/guide/children-school",
