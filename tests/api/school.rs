@@ -116,7 +116,8 @@ async fn the_form_asks_about_the_child_and_the_result_shows_the_card() {
         .await;
     let page = Page::from(app.get(&location(&response)).await).await;
     assert!(!page.has("#school"));
-    // 九年级 (初三) far short: the card says it plainly and lists what remains.
+    // 八年级 (初二) far short: the card says it plainly and lists what
+    // remains (八年级: the 中考 is ahead whatever today's date).
     let response = app
         .post_form(
             "/self-test",
@@ -125,7 +126,7 @@ async fn the_form_asks_about_the_child_and_the_result_shows_the_card() {
                 ("education", "none"),
                 ("insurance_months", "96"),
                 ("contribution_tier", "none"),
-                ("child_grade", "9"),
+                ("child_grade", "8"),
             ],
         )
         .await;
@@ -175,14 +176,23 @@ async fn the_form_asks_about_the_child_and_the_result_shows_the_card() {
 #[tokio::test]
 async fn a_lead_with_a_child_carries_the_deadline_to_the_advisors() {
     let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
-    // 九年级, far short: this year's 中考 is missed, within a year.
+    // Far short, with the 补报名 last chance within a year: 九年级 until
+    // May 7, then 八年级 (whose is next year's).
+    let today = hujifen::clock::shanghai_today();
+    let school_year = if today.month() as u8 >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    let last_chance = time::Date::from_calendar_date(school_year + 1, time::Month::May, 7).unwrap();
+    let grade = if last_chance >= today { "9" } else { "8" };
     let token = app
         .result_token(&[
             ("age", "45"),
             ("education", "none"),
             ("insurance_months", "96"),
             ("contribution_tier", "none"),
-            ("child_grade", "9"),
+            ("child_grade", grade),
         ])
         .await;
     let result = Page::from(app.get(&format!("/self-test/{token}")).await).await;
@@ -283,4 +293,70 @@ async fn urgent_children_come_first_in_todays_follow_ups() {
         [urgent.to_string(), calm.to_string()],
         "the urgent one first"
     );
+}
+
+/// The grade whose 材料核查 target a 通知书 applied for now makes (in
+/// about 2 months) and one applied for in 12 months misses: for any date,
+/// one grade from 六年级 to 九年级.
+fn grade_between_now_and_a_year() -> String {
+    use hujifen::scoring::YearMonth;
+    let today = hujifen::clock::shanghai_today();
+    let first = |m: YearMonth| {
+        time::Date::from_calendar_date(m.year, time::Month::try_from(m.month).unwrap(), 1).unwrap()
+    };
+    let now = YearMonth::of(today);
+    let (low, high) = (first(now.plus_months(2)), first(now.plus_months(14)));
+    let school_year = if today.month() as u8 >= 9 {
+        today.year()
+    } else {
+        today.year() - 1
+    };
+    (6..=9)
+        .find(|g| {
+            let target =
+                time::Date::from_calendar_date(school_year + (9 - g), time::Month::November, 15)
+                    .unwrap();
+            low <= target && target < high
+        })
+        .unwrap()
+        .to_string()
+}
+
+/// 3 short: time alone (12 months) is late for the 材料核查, a check of the
+/// shortage list would make it, and both say so.
+#[tokio::test]
+async fn the_plan_is_judged_against_the_deadline() {
+    let app = TestApp::spawn().await;
+    let grade = grade_between_now_and_a_year();
+    let (_, result) = assess(
+        &app,
+        json!({"age": 38, "education": "college", "insurance_months": 48,
+               "contribution_tier": "x0_8", "child_grade": grade, "employer_registered": true}),
+    )
+    .await;
+    let suggestions = result["suggestions"].as_array().unwrap();
+    assert_eq!(
+        suggestions[0]["code"], "verify_shortage_major",
+        "what makes the target first"
+    );
+    assert_eq!(suggestions[0]["makes_target"], true);
+    let time = suggestions.iter().find(|s| s["code"] == "time").unwrap();
+    assert_eq!(time["makes_target"], false);
+    let response = app
+        .post_form(
+            "/self-test",
+            &[
+                ("age", "38"),
+                ("education", "college"),
+                ("insurance_months", "48"),
+                ("contribution_tier", "x0_8"),
+                ("base_duration", "most"),
+                ("child_grade", &grade),
+                ("employer_registered", "true"),
+            ],
+        )
+        .await;
+    let page = Page::from(app.get(&location(&response)).await).await;
+    assert!(page.text("#school-steps").contains("可赶上"));
+    assert!(page.text("#suggestions").contains("可赶上"));
 }

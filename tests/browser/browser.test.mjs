@@ -317,6 +317,39 @@ test('Enter in the code field submits the callback form, not the code request', 
   await context.close();
 });
 
+test('a parent sees the child\'s 中考 beside the score, at 360 px, with the timeline in print', async () => {
+  const { context, page, problems } = await phone({ bypassCSP: true });
+  await page.goto(`${base}/self-test`);
+  // Asked only with a child: hidden until a grade is chosen.
+  assert.equal(await page.isVisible('#f-employer_registered'), false);
+  await page.fill('#f-age', '38');
+  await page.selectOption('#f-education', 'college');
+  await page.fill('#f-insurance_months', '48');
+  await page.check('input[name=contribution_tier][value=x0_8]');
+  await page.check('input[name=base_duration][value=most]');
+  await page.selectOption('#f-child_grade', '8');
+  assert.equal(await page.isVisible('#f-employer_registered'), true);
+  assert.equal(await page.isVisible('#f-child_birth'), false, 'the birth month is for 还没上小学');
+  await page.selectOption('#f-employer_registered', 'true');
+  await Promise.all([page.waitForURL(/\/self-test\/[0-9a-f]{32}$/), page.click('form.self-test button.primary')]);
+  assert.equal((await page.textContent('#total')).trim(), '117', 'the child never changes the score');
+  assert.ok(await page.isVisible('#school'));
+  assert.match(await page.textContent('#school h2'), /年中考：/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 360, `no horizontal scrolling (${width})`);
+  assert.deepEqual(await axeProblems(page), [], 'the school card');
+  await keepScreenshot(page, 'result-school');
+  // Folded on screen, whole on paper.
+  assert.equal(await page.isVisible('#school-timeline table'), false);
+  assert.equal(await page.isVisible('#school-print'), false);
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.isVisible('#school-print table'), true, 'the timeline prints');
+  assert.equal(await page.isVisible('#school-timeline'), false, 'once');
+  await page.emulateMedia({ media: 'screen' });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('each verdict reads well at 360 px, prints on two A4 pages, and passes axe', async () => {
   const { context, page, problems } = await phone({ bypassCSP: true });
   const visitors = [

@@ -201,6 +201,8 @@ pub struct SchoolView<'a> {
     pub entry: Option<String>,
     /// Said plainly when no step gets the 通知书 before the target.
     pub nothing_makes_it: Option<String>,
+    /// When time alone is late but a step would make the target.
+    pub steps_make_it: Option<String>,
 }
 
 impl<'a> SchoolView<'a> {
@@ -253,7 +255,14 @@ impl<'a> SchoolView<'a> {
                     )
                 },
             );
+        let steps_make_it = (ahead && status > Status::OnTrack && any_makes).then(|| {
+            format!(
+                "按下面标有“可赶上{}年11月的材料核查”的方式补分，就能赶上。",
+                z - 1
+            )
+        });
         SchoolView {
+            steps_make_it,
             school,
             status: status.code(),
             headline,
