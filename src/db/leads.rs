@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::group_commit::{Placement, WriterConnection, WriterTasks};
-use super::{Conn, Db, Lock, query};
+use super::{Conn, Db, Lock, Query, query};
 
 use super::verification::CodeCheck;
 use crate::leads::alerts::SchoolNote;
@@ -236,6 +236,21 @@ async fn open_lead(conn: &mut Conn<'_>, phone: &str) -> Result<Option<i64>, sqlx
         .await
 }
 
+/// The four school columns of a lead, in the order the statements name
+/// them: `zhongkao_year, school_target, school_deadline, school_status`.
+trait BindSchool {
+    fn bind_school(self, school: Option<&LeadSchool>) -> Self;
+}
+
+impl BindSchool for Query<'_> {
+    fn bind_school(self, school: Option<&LeadSchool>) -> Self {
+        self.bind(school.map(|s| i64::from(s.zhongkao_year)))
+            .bind(school.map(|s| s.target.clone()))
+            .bind(school.map(|s| s.deadline.clone()))
+            .bind(school.map(|s| s.status.code()))
+    }
+}
+
 /// A repeat request: fresher activity, consent and result on the open lead.
 async fn join_lead(
     conn: &mut Conn<'_>,
@@ -260,15 +275,7 @@ async fn join_lead(
     .bind(request.assessment.as_deref())
     .bind(submission.snapshot.as_deref())
     .bind(submission.total)
-    .bind(
-        submission
-            .school
-            .as_ref()
-            .map(|s| i64::from(s.zhongkao_year)),
-    )
-    .bind(submission.school.as_ref().map(|s| s.target.clone()))
-    .bind(submission.school.as_ref().map(|s| s.deadline.clone()))
-    .bind(submission.school.as_ref().map(|s| s.status.code()))
+    .bind_school(submission.school.as_ref())
     .bind(lead_id)
     .execute(&mut *conn)
     .await?;
@@ -308,15 +315,7 @@ async fn create_lead(
     .bind(submission.notice_version)
     .bind(crate::clock::iso_now())
     .bind(request.marketing)
-    .bind(
-        submission
-            .school
-            .as_ref()
-            .map(|s| i64::from(s.zhongkao_year)),
-    )
-    .bind(submission.school.as_ref().map(|s| s.target.clone()))
-    .bind(submission.school.as_ref().map(|s| s.deadline.clone()))
-    .bind(submission.school.as_ref().map(|s| s.status.code()))
+    .bind_school(submission.school.as_ref())
     .fetch_one(&mut *conn)
     .await?;
     let detail = json!({ "interest": interest, "source": submission.source });

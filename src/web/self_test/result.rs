@@ -110,14 +110,11 @@ fn status_words(school: &School, ready_month: &str) -> (String, String) {
 
 /// "最现实的路线" in a line, and with a child whether it makes the target.
 fn route_line(a: &Assessment, route: &Route) -> String {
-    let deadline = match (route.makes_target, &a.school) {
-        (Some(true), Some(school)) => {
-            format!("，可赶上{}年11月的材料核查", school.zhongkao.year - 1)
-        }
-        (Some(false), Some(school)) => {
-            format!("，赶不上{}年11月的材料核查", school.zhongkao.year - 1)
-        }
-        _ => String::new(),
+    let deadline = deadline_words(a, route.makes_target);
+    let deadline = if deadline.is_empty() {
+        deadline
+    } else {
+        format!("，{deadline}")
     };
     format!(
         "{}：{}可达{}分{deadline}",
@@ -125,6 +122,18 @@ fn route_line(a: &Assessment, route: &Route) -> String {
         route.when(),
         route.total
     )
+}
+
+/// "可赶上2028年11月的材料核查" or "赶不上…"; "" without a child's 中考.
+fn deadline_words(a: &Assessment, makes_target: Option<bool>) -> String {
+    match (makes_target, &a.school) {
+        (Some(makes), Some(school)) => format!(
+            "{}{}年11月的材料核查",
+            if makes { "可赶上" } else { "赶不上" },
+            school.zhongkao.year - 1
+        ),
+        _ => String::new(),
+    }
 }
 
 /// A step a suggestion needs, in the visitor's words.
@@ -498,15 +507,6 @@ impl VerdictWords {
 
 /// The first few suggestions, and the rest to fold.
 fn suggestion_views(a: &Assessment) -> (Vec<SuggestionView>, Vec<SuggestionView>) {
-    let target = a
-        .school
-        .as_ref()
-        .map(|school| format!("{}年11月的材料核查", school.zhongkao.year - 1));
-    let deadline = |makes: Option<bool>| match (makes, &target) {
-        (Some(true), Some(target)) => format!("可赶上{target}"),
-        (Some(false), Some(target)) => format!("赶不上{target}"),
-        _ => String::new(),
-    };
     let mut suggestions: Vec<SuggestionView> = a
         .suggestions
         .iter()
@@ -527,7 +527,7 @@ fn suggestion_views(a: &Assessment) -> (Vec<SuggestionView>, Vec<SuggestionView>
             },
             effort: s.effort.label(),
             deadline: if s.closes {
-                deadline(s.makes_target)
+                deadline_words(a, s.makes_target)
             } else {
                 String::new()
             },
