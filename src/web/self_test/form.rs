@@ -418,6 +418,10 @@ impl Figures {
     }
 
     fn fill(&self, text: &str) -> String {
+        // Most words quote no figure: one scan instead of one per figure.
+        if !text.contains('{') {
+            return text.to_string();
+        }
         self.0.iter().fold(text.to_string(), |text, (name, value)| {
             text.replace(&format!("{{{name}}}"), value)
         })
