@@ -360,3 +360,37 @@ async fn the_plan_is_judged_against_the_deadline() {
     assert!(page.text("#school-steps").contains("可赶上"));
     assert!(page.text("#suggestions").contains("可赶上"));
 }
+
+/// A child not yet at school: 小学 entry, where 积分 changes priority and
+/// the page says which date matters and what the conditions are.
+#[tokio::test]
+async fn a_young_child_gets_the_entry_date_and_its_conditions() {
+    let app = TestApp::spawn().await;
+    let today = hujifen::clock::shanghai_today();
+    // Three years old: 小学 a few Septembers ahead.
+    let birth = format!("{}-03", today.year() - 3);
+    let response = app
+        .post_form(
+            "/self-test",
+            &[
+                ("age", "32"),
+                ("education", "bachelor_degree"),
+                ("insurance_months", "30"),
+                ("contribution_tier", "none"),
+                ("child_grade", "preschool"),
+                ("child_birth", &birth),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let page = Page::from(app.get(&location(&response)).await).await;
+    let entry = page.text("#school-entry");
+    assert!(
+        entry.contains("上小学") && entry.contains("入学信息登记"),
+        "{entry}"
+    );
+    assert!(
+        entry.contains("只影响排序") && entry.contains("6月30日"),
+        "{entry}"
+    );
+}

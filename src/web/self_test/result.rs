@@ -240,11 +240,13 @@ impl<'a> SchoolView<'a> {
         let entry = school.entry.as_ref().map(|entry| {
             let stage = if entry.stage == "primary" { "上小学" } else { "上初中（六年级）" };
             format!(
-                "{}年9月{stage}：{}起入学信息登记，建议{}前持有通知书（{}）。积分只影响排序，不影响能否入学。",
+                "{}年9月{stage}：4月中旬（约{}起）入学信息登记，建议{}前持有通知书（{}）。积分只影响排序，不影响能否入学：入学的条件是孩子持有效居住证或居住登记凭证，父母一方持有效居住证，并在{}年6月30日前一年内缴满6个月职工社保（不含补缴，或连续3年灵活就业登记），证件要有效到{}年6月30日；各区排序细则不同。",
                 entry.year,
                 chinese_date(entry.registration),
                 chinese_date(entry.hold_by),
-                entry.status.label()
+                entry.status.label(),
+                entry.year,
+                entry.year
             )
         });
         let ahead = status != Status::Done;
