@@ -23,6 +23,8 @@ enum Answer {
     Errcode(i64),
     /// A bare HTTP status, as a proxy in front of the robot might give.
     Status(u16),
+    /// 307 to `/stolen` on the same host: never to be followed.
+    Redirect,
 }
 
 /// One request the fake robot received, and how it answered.
@@ -175,6 +177,9 @@ async fn answer(
             HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
                 .body("<html>bad gateway</html>")
         }
+        Answer::Redirect => HttpResponse::TemporaryRedirect()
+            .insert_header(("location", "/stolen"))
+            .finish(),
     }
 }
 
@@ -348,6 +353,43 @@ async fn a_refusing_robot_keeps_its_alert_and_says_why() {
     );
     assert_eq!(robot.taken("wecom").len(), 1);
     assert_eq!(robot.taken("wecom")[0].lead_id(), lead_id);
+}
+
+/// A webhook that answers 307 is not followed (the third probe saw the
+/// lead card re-POSTed over plain http to another host): the alert stays
+/// in the outbox, retried, and nothing reaches the redirect's target.
+#[tokio::test]
+async fn a_redirecting_robot_is_not_followed() {
+    let robot = FakeRobot::start().await;
+    robot.script("wecom", &[Answer::Redirect; 100]);
+    let app = spawn_app(&robot, &[]).await;
+    leave_a_lead(&app, "/consultation", "钱七", "13812340004").await;
+    let retried = eventually(10, || async {
+        app.scalar(
+            "SELECT count(*) FROM outbox
+             WHERE kind = 'wecom_alert' AND sent_at IS NULL AND attempts >= 2",
+        )
+        .await
+            == 1
+    })
+    .await;
+    assert!(retried, "a redirect is a failure to retry, not a delivery");
+    let received = robot.received();
+    assert!(
+        received.iter().any(|r| r.robot == "wecom"),
+        "the webhook was asked"
+    );
+    assert!(
+        received.iter().all(|r| !r.raw.contains("/stolen")),
+        "the redirect was never followed: {received:?}"
+    );
+    let last_error: String =
+        hujifen::db::query("SELECT last_error FROM outbox WHERE kind = 'wecom_alert'")
+            .scalar(&app.db)
+            .await
+            .unwrap();
+    assert!(last_error.contains("307"), "{last_error}");
+    assert!(!last_error.contains(WECOM_KEY), "{last_error}");
 }
 
 /// Moves a lead's submission `days` back.

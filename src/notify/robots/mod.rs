@@ -31,7 +31,13 @@ pub struct Robots {
 impl Robots {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         crate::notify::sms::install_tls_provider();
-        let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+        // No redirects: a 3xx from (or in front of) the webhook would
+        // re-send the lead card to whatever host it names, perhaps over
+        // plain http. The card goes only to the URL the settings checked.
+        let client = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
         Ok(Self {
             client,
             wecom: settings.robots.wecom_webhook.clone(),
