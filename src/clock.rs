@@ -34,6 +34,13 @@ pub fn iso_days_ago(days: i64) -> String {
     iso_text(time::OffsetDateTime::now_utc() - time::Duration::days(days))
 }
 
+/// A unix time as stored timestamp text (the epoch when out of range).
+pub fn iso_at(unix: i64) -> String {
+    iso_text(
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    )
+}
+
 /// `minutes` before now, as stored timestamp text.
 pub fn iso_minutes_ago(minutes: i64) -> String {
     iso_text(time::OffsetDateTime::now_utc() - time::Duration::minutes(minutes))

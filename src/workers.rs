@@ -202,19 +202,18 @@ async fn apply_retention(state: &AppState) {
         }
     }
     let retention = &state.settings.retention;
-    match crate::db::privacy::apply_retention(
-        &state.db,
-        retention.lead_days,
-        retention.code_hours,
-        retention.counter_days,
-        crate::clock::unix_now(),
-    )
-    .await
-    {
+    let keep = crate::db::privacy::Keep {
+        lead_days: retention.lead_days,
+        code_hours: retention.code_hours,
+        counter_days: retention.counter_days,
+        result_days: retention.result_days,
+    };
+    match crate::db::privacy::apply_retention(&state.db, keep, crate::clock::unix_now()).await {
         Ok(done) => tracing::info!(
             leads_anonymised = done.leads_anonymised,
             codes_deleted = done.codes_deleted,
             sends_deleted = done.sends_deleted,
+            results_deleted = done.results_deleted,
             "retention job ran"
         ),
         Err(error) => tracing::error!(%error, "retention job failed; will retry tomorrow"),

@@ -15,21 +15,39 @@ pub struct Retention {
     pub sends_deleted: u64,
     pub captchas_deleted: u64,
     pub login_failures_deleted: u64,
+    pub results_deleted: u64,
+}
+
+/// How long each kind of record is kept, in the units the settings name.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    pub lead_days: i64,
+    pub code_hours: i64,
+    pub counter_days: i64,
+    pub result_days: i64,
 }
 
 /// Anonymises leads idle for `retention_days`, deletes codes older than
 /// `code_hours` and counters older than `counter_days`. One transaction,
 /// one run at a time across instances (the `job`/`retention` lock).
-pub async fn apply_retention(
-    db: &Db,
-    retention_days: i64,
-    code_hours: i64,
-    counter_days: i64,
-    now: i64,
-) -> Result<Retention, sqlx::Error> {
+pub async fn apply_retention(db: &Db, keep: Keep, now: i64) -> Result<Retention, sqlx::Error> {
+    let Keep {
+        lead_days: retention_days,
+        code_hours,
+        counter_days,
+        result_days,
+    } = keep;
     let mut transaction = db.begin_write(&[Lock::on("job", "retention")]).await?;
     let mut conn = transaction.conn();
     let leads_anonymised = anonymise_idle_leads(&mut conn, retention_days).await?;
+    // After the leads: a result an anonymised lead let go of goes too.
+    let results_deleted = query(
+        "DELETE FROM assessments WHERE created_at < $1
+             AND NOT EXISTS (SELECT 1 FROM leads WHERE leads.assessment_token = assessments.token)",
+    )
+    .bind(crate::clock::iso_at(now - result_days * 86_400))
+    .execute(&mut conn)
+    .await?;
     let codes_deleted = delete_before(
         &mut conn,
         "DELETE FROM verification_codes WHERE created_at < $1",
@@ -63,6 +81,7 @@ pub async fn apply_retention(
         sends_deleted,
         captchas_deleted,
         login_failures_deleted,
+        results_deleted,
     })
 }
 

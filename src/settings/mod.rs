@@ -245,6 +245,9 @@ pub struct RetentionSettings {
     pub code_hours: i64,
     /// `HUJIFEN_COUNTER_RETENTION_DAYS` [7]: send and login counters are deleted after this.
     pub counter_days: i64,
+    /// `HUJIFEN_RESULT_RETENTION_DAYS` [365]: stored self-test results no
+    /// lead points to are deleted after this (DESIGN.md).
+    pub result_days: i64,
 }
 
 impl RetentionSettings {
@@ -253,6 +256,7 @@ impl RetentionSettings {
             lead_days: lookup.number("HUJIFEN_RETENTION_DAYS", 180, 1..=3650)? as i64,
             code_hours: lookup.number("HUJIFEN_CODE_RETENTION_HOURS", 24, 1..=720)? as i64,
             counter_days: lookup.number("HUJIFEN_COUNTER_RETENTION_DAYS", 7, 1..=365)? as i64,
+            result_days: lookup.number("HUJIFEN_RESULT_RETENTION_DAYS", 365, 1..=3650)? as i64,
         })
     }
 }

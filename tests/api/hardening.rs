@@ -803,7 +803,7 @@ async fn the_retention_job_anonymises_old_leads_and_purges_counters() {
             .await
             .unwrap();
     }
-    let done = hujifen::db::privacy::apply_retention(&app.db, 180, 24, 7, now)
+    let done = hujifen::db::privacy::apply_retention(&app.db, crate::helpers::DEFAULT_KEEP, now)
         .await
         .unwrap();
     assert_eq!(done.leads_anonymised, 1);
@@ -837,7 +837,7 @@ async fn the_retention_job_anonymises_old_leads_and_purges_counters() {
         1
     );
     assert_eq!(app.scalar("SELECT count(*) FROM sms_sends").await, 1);
-    let again = hujifen::db::privacy::apply_retention(&app.db, 180, 24, 7, now)
+    let again = hujifen::db::privacy::apply_retention(&app.db, crate::helpers::DEFAULT_KEEP, now)
         .await
         .unwrap();
     assert_eq!(again.leads_anonymised, 0, "once is enough");
@@ -885,4 +885,60 @@ async fn no_log_line_is_lost_on_sigterm() {
         .count();
     assert_eq!(logged, REQUESTS, "one line per request, none lost");
     assert!(!log.contains("dropped"), "nothing dropped: {log}");
+}
+
+/// `HUJIFEN_RESULT_RETENTION_DAYS` (DESIGN.md): stored results no lead
+/// points to are deleted after the period; one a lead points to stays.
+#[tokio::test]
+async fn old_results_no_lead_points_to_are_deleted() {
+    let app = TestApp::spawn().await;
+    let answers = [
+        ("age", "30"),
+        ("education", "college"),
+        ("insurance_months", "24"),
+        ("contribution_tier", "none"),
+    ];
+    let kept = app.result_token(&answers).await;
+    let orphan = app.result_token(&answers).await;
+    let fresh = app.result_token(&answers).await;
+    let old = hujifen::clock::iso_days_ago(400);
+    for token in [&kept, &orphan] {
+        hujifen::db::query("UPDATE assessments SET created_at = $1 WHERE token = $2")
+            .bind(&old)
+            .bind(token.as_str())
+            .execute(&app.db)
+            .await
+            .unwrap();
+    }
+    let lead = crate::helpers::admin::insert_lead(
+        &app,
+        "孙八",
+        "13800000008",
+        &hujifen::clock::iso_now(),
+        None,
+        Some(80),
+    )
+    .await;
+    hujifen::db::query("UPDATE leads SET assessment_token = $1 WHERE id = $2")
+        .bind(kept.as_str())
+        .bind(lead)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let done = hujifen::db::privacy::apply_retention(
+        &app.db,
+        crate::helpers::DEFAULT_KEEP,
+        hujifen::clock::unix_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(done.results_deleted, 1);
+    assert_eq!(app.get(&format!("/self-test/{orphan}")).await.status(), 404);
+    for token in [&kept, &fresh] {
+        assert_eq!(
+            app.get(&format!("/self-test/{token}")).await.status(),
+            200,
+            "{token}"
+        );
+    }
 }

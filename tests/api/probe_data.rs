@@ -480,7 +480,7 @@ async fn a_privacy_deletion_keeps_the_counters_and_an_anonymous_audit_entry() {
     .execute(&app.db)
     .await
     .unwrap();
-    hujifen::db::privacy::apply_retention(&app.db, 180, 24, 7, now + 8 * 86_400)
+    hujifen::db::privacy::apply_retention(&app.db, crate::helpers::DEFAULT_KEEP, now + 8 * 86_400)
         .await
         .unwrap();
     assert_eq!(app.scalar("SELECT count(*) FROM lead_submissions").await, 0);

@@ -298,3 +298,11 @@ where
     }
     false
 }
+
+/// The retention settings' defaults, for tests that run the job by hand.
+pub const DEFAULT_KEEP: hujifen::db::privacy::Keep = hujifen::db::privacy::Keep {
+    lead_days: 180,
+    code_hours: 24,
+    counter_days: 7,
+    result_days: 365,
+};
