@@ -3,7 +3,7 @@
 //! visitor could not confirm.
 
 use super::snapshot::Snapshot;
-use crate::scoring::{Profile, ReferenceWages, YearMonth, evaluate};
+use crate::scoring::{Profile, ReferenceWages, evaluate};
 
 /// The facts for the call, most decisive first.
 pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
@@ -47,11 +47,11 @@ pub fn call_brief(snapshot: &Snapshot, wages: &ReferenceWages) -> Vec<String> {
     if let Some(school) = &result.school
         && school.zhongkao.status != crate::scoring::school::Status::Done
     {
-        facts.push(format!(
-            "孩子{}年中考 · 需{}前持证 · {}",
-            school.zhongkao.year,
-            YearMonth::of(school.zhongkao.target),
-            school.zhongkao.status.label()
+        // The queue card's words, from the same function.
+        facts.push(super::school::LeadSchool::card_line(
+            i64::from(school.zhongkao.year),
+            &school.zhongkao.target.to_string(),
+            school.zhongkao.status.code(),
         ));
     }
     if !snapshot.sensitive_shared {

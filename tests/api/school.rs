@@ -27,11 +27,7 @@ async fn the_child_question_is_optional_and_never_changes_the_score() {
     let school = &with["school"];
     // 七年级 now: 中考 in the June three school years on, 高考 three later.
     let today = hujifen::clock::shanghai_today();
-    let school_year = if today.month() as u8 >= 9 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
+    let school_year = hujifen::scoring::school::school_year_of(today);
     let z = school_year + 3;
     assert_eq!(school["zhongkao"]["year"], z);
     assert_eq!(school["zhongkao"]["target"], format!("{}-11-15", z - 1));
@@ -179,11 +175,7 @@ async fn a_lead_with_a_child_carries_the_deadline_to_the_advisors() {
     // Far short, with the 补报名 last chance within a year: 九年级 until
     // May 7, then 八年级 (whose is next year's).
     let today = hujifen::clock::shanghai_today();
-    let school_year = if today.month() as u8 >= 9 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
+    let school_year = hujifen::scoring::school::school_year_of(today);
     let last_chance = time::Date::from_calendar_date(school_year + 1, time::Month::May, 7).unwrap();
     let grade = if last_chance >= today { "9" } else { "8" };
     let token = app
@@ -306,11 +298,7 @@ fn grade_between_now_and_a_year() -> String {
     };
     let now = YearMonth::of(today);
     let (low, high) = (first(now.plus_months(2)), first(now.plus_months(14)));
-    let school_year = if today.month() as u8 >= 9 {
-        today.year()
-    } else {
-        today.year() - 1
-    };
+    let school_year = hujifen::scoring::school::school_year_of(today);
     (6..=9)
         .find(|g| {
             let target =
