@@ -39,6 +39,30 @@ fn mask_v6(ip: Ipv6Addr, bits: u8) -> Ipv6Addr {
     Ipv6Addr::from(u128::from(ip) & mask)
 }
 
+/// One `X-Forwarded-For` hop: an address, or an address with a port
+/// ("203.0.113.7:5000", "[2001:db8::1]:443") or in brackets, as some
+/// proxies write it. None when it is none of these.
+pub fn forwarded_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(address) = hop.parse::<IpAddr>() {
+        return Some(address);
+    }
+    if let Some(rest) = hop.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        let port_ok = after.is_empty()
+            || after
+                .strip_prefix(':')
+                .is_some_and(|port| port.parse::<u16>().is_ok());
+        if !port_ok {
+            return None;
+        }
+        return inside.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    hop.parse::<std::net::SocketAddrV4>()
+        .ok()
+        .map(|socket| IpAddr::V4(*socket.ip()))
+}
+
 /// An address block: "10.0.0.0/8", "2001:db8::/32", or one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
@@ -122,7 +146,15 @@ impl TrustedProxies {
             return Err(format!("at most {} entries", Self::MAX));
         }
         for (slot, entry) in proxies.blocks.iter_mut().zip(entries) {
-            *slot = Some(entry.parse()?);
+            let block: Cidr = entry.parse()?;
+            // A /0 trusts every peer, so any client could name itself in
+            // X-Forwarded-For and every limit would key on what it wrote.
+            if block.bits == 0 {
+                return Err(format!(
+                    "{entry:?} trusts every address; name the proxy's own addresses"
+                ));
+            }
+            *slot = Some(block);
         }
         Ok(proxies)
     }
@@ -168,6 +200,25 @@ mod tests {
     }
 
     #[test]
+    fn forwarded_hops_may_carry_a_port_or_brackets() {
+        assert_eq!(forwarded_hop(" 203.0.113.7 "), Some(ip("203.0.113.7")));
+        assert_eq!(forwarded_hop("203.0.113.7:5000"), Some(ip("203.0.113.7")));
+        assert_eq!(forwarded_hop("2001:db8::1"), Some(ip("2001:db8::1")));
+        assert_eq!(forwarded_hop("[2001:db8::1]"), Some(ip("2001:db8::1")));
+        assert_eq!(forwarded_hop("[2001:db8::1]:443"), Some(ip("2001:db8::1")));
+        for bad in [
+            "unknown",
+            "",
+            "[2001:db8::1]:x",
+            "[203.0.113.7]",
+            "1.2.3.4:99999",
+            "_hidden",
+        ] {
+            assert_eq!(forwarded_hop(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn trusted_proxies_are_addresses_or_blocks() {
         let proxies = TrustedProxies::parse("10.0.0.1, 192.168.0.0/16,2001:db8::/32").unwrap();
         assert!(proxies.contains(ip("10.0.0.1")));
@@ -177,7 +228,15 @@ mod tests {
         assert!(proxies.contains(ip("::ffff:10.0.0.1")));
         assert!(!proxies.contains(ip("2001:db9::1")));
         assert!(TrustedProxies::parse("").unwrap().is_empty());
-        for bad in ["10.0.0.1/33", "10.0.0.1/24", "nope", "::1/129"] {
+        for bad in [
+            "10.0.0.1/33",
+            "10.0.0.1/24",
+            "nope",
+            "::1/129",
+            "0.0.0.0/0",
+            "::/0",
+            "10.0.0.1, ::/0",
+        ] {
             assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
         }
         let nine = ["10.0.0.1"; 9].join(",");

@@ -10,7 +10,7 @@ mod sms;
 use std::ops::RangeInclusive;
 use std::time::Duration;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 
 use crate::scoring::ReferenceWages;
 
@@ -49,13 +49,23 @@ impl Settings {
     /// Blank values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
         let lookup = Lookup::new(&lookup);
+        let server = ServerSettings::from_lookup(&lookup)?;
+        let sms = SmsSettings::from_lookup(&lookup)?;
+        // A public https site is a deployment: the console sender would
+        // write every visitor's code to the log and send none.
+        if server.is_https() && sms.sender == SmsSetting::Console {
+            bail!(
+                "HUJIFEN_PUBLIC_URL is https:// but HUJIFEN_SMS is console (the default), which \
+                 sends no SMS and logs every code: set HUJIFEN_SMS=aliyun"
+            );
+        }
         Ok(Self {
-            server: ServerSettings::from_lookup(&lookup)?,
+            server,
             database: DatabaseSettings::from_lookup(&lookup),
             secrets: SecretSettings::from_lookup(&lookup),
             first_admin: FirstAdminSettings::from_lookup(&lookup)?,
             reference_wages: reference_wages(&lookup)?,
-            sms: SmsSettings::from_lookup(&lookup)?,
+            sms,
             limits: LimitSettings::from_lookup(&lookup)?,
             mail: MailSettings::from_lookup(&lookup),
             outbox: OutboxSettings::from_lookup(&lookup)?,
@@ -295,6 +305,53 @@ mod tests {
         assert_eq!(s.limits.captcha.ttl_seconds, 120);
         assert_eq!(s.operator, OperatorSettings::default());
         assert!(!s.operator.is_named());
+    }
+
+    #[test]
+    fn an_https_site_refuses_the_console_sms_sender() {
+        let https = ("HUJIFEN_PUBLIC_URL", "https://hujifen.example");
+        let error = settings(&[https]).unwrap_err().to_string();
+        assert!(error.contains("HUJIFEN_SMS"), "{error}");
+        assert!(settings(&[https, ("HUJIFEN_SMS", "console")]).is_err());
+        assert!(settings(&[https, ("HUJIFEN_SMS", "file:/tmp/sms.jsonl")]).is_ok());
+        assert!(
+            settings(&[("HUJIFEN_SMS", "console")]).is_ok(),
+            "http: development"
+        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_of_every_address_is_refused() {
+        for everyone in ["0.0.0.0/0", "::/0", "127.0.0.1,::/0"] {
+            assert!(
+                settings(&[("HUJIFEN_TRUSTED_PROXY", everyone)]).is_err(),
+                "{everyone}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_aliyun_endpoint_is_https_or_loopback_http() {
+        let aliyun = |endpoint: &'static str| {
+            settings(&[
+                ("HUJIFEN_SMS", "aliyun"),
+                ("HUJIFEN_ALIYUN_ACCESS_KEY_ID", "id"),
+                ("HUJIFEN_ALIYUN_ACCESS_KEY_SECRET", "secret"),
+                ("HUJIFEN_ALIYUN_SIGN_NAME", "沪积分"),
+                ("HUJIFEN_ALIYUN_TEMPLATE_CODE", "SMS_1"),
+                ("HUJIFEN_ALIYUN_ENDPOINT", endpoint),
+            ])
+        };
+        assert!(aliyun("https://dysmsapi.aliyuncs.com").is_ok());
+        assert!(aliyun("http://127.0.0.1:9000").is_ok(), "a test's fake");
+        for bad in [
+            "http://dysmsapi.aliyuncs.com",
+            "ftp://dysmsapi.aliyuncs.com",
+            "https://",
+            "dysmsapi.aliyuncs.com",
+        ] {
+            assert!(aliyun(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

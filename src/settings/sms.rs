@@ -70,9 +70,35 @@ impl AliyunSettings {
             access_key_secret: required("HUJIFEN_ALIYUN_ACCESS_KEY_SECRET")?,
             sign_name: required("HUJIFEN_ALIYUN_SIGN_NAME")?,
             template_code: required("HUJIFEN_ALIYUN_TEMPLATE_CODE")?,
-            endpoint: lookup
-                .get("HUJIFEN_ALIYUN_ENDPOINT")
-                .unwrap_or_else(|| "https://dysmsapi.aliyuncs.com".into()),
+            endpoint: endpoint(lookup.get("HUJIFEN_ALIYUN_ENDPOINT"))?,
         })
     }
+}
+
+/// The API endpoint: https, or http to a loopback address (a test's fake
+/// provider). The request carries the signed access key and the phone.
+fn endpoint(setting: Option<String>) -> anyhow::Result<String> {
+    let Some(text) = setting else {
+        return Ok("https://dysmsapi.aliyuncs.com".into());
+    };
+    let url = reqwest::Url::parse(&text)
+        .map_err(|_| anyhow!("HUJIFEN_ALIYUN_ENDPOINT must be an https:// URL, got {text:?}"))?;
+    let host = url.host_str().unwrap_or("");
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let allowed = match url.scheme() {
+        "https" => !host.is_empty(),
+        "http" => loopback,
+        _ => false,
+    };
+    if !allowed {
+        bail!(
+            "HUJIFEN_ALIYUN_ENDPOINT must be an https:// URL (http:// only to loopback), got {text:?}"
+        );
+    }
+    Ok(text)
 }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use actix_web::HttpRequest;
 
-use crate::leads::network::{ClientKeys, TrustedProxies, client_keys};
+use crate::leads::network::{ClientKeys, TrustedProxies, client_keys, forwarded_hop};
 
 /// The client's address as seen through the trusted proxies: walking
 /// `X-Forwarded-For` from the right, the first hop that is not itself a
@@ -24,7 +24,7 @@ pub fn client_addr(request: &HttpRequest, trusted: TrustedProxies) -> Option<IpA
         .collect();
     let mut client = peer;
     for hop in hops.iter().rev() {
-        let Ok(address) = hop.trim().parse::<IpAddr>() else {
+        let Some(address) = forwarded_hop(hop) else {
             // A hop that is not an address ends what can be trusted.
             break;
         };
@@ -97,6 +97,15 @@ mod tests {
             .insert_header(("x-forwarded-for", "1.2.3.4, 203.0.113.9, 198.51.100.20"))
             .to_http_request();
         assert_eq!(client_ip(&via_cdn, chained), "203.0.113.9");
+        // A hop with a port or in brackets is an address, not the end of the walk.
+        let with_ports = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse()?)
+            .insert_header((
+                "x-forwarded-for",
+                "1.2.3.4, [2001:db8:7:8::9]:443, 198.51.100.20:8443",
+            ))
+            .to_http_request();
+        assert_eq!(client_ip(&with_ports, chained), "2001:db8:7:8::/64");
         Ok(())
     }
 

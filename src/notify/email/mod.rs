@@ -106,6 +106,7 @@ mod tests {
         let settings = Settings::from_lookup(|name| match name {
             "HUJIFEN_PUBLIC_URL" => Some("https://hujifen.example".into()),
             "HUJIFEN_NOTIFY_TO" => Some("advisors@hujifen.example".into()),
+            "HUJIFEN_SMS" => Some("file:/dev/null".into()),
             _ => None,
         })
         .unwrap();
