@@ -177,8 +177,16 @@ fn render_error_page(
     let (request, old) = response.into_parts();
     let mut page = HttpResponse::build(status);
     page.content_type(content_type);
+    // The old body's headers go with it: a `Content-Encoding: gzip` from
+    // `Compress` over the new plain page broke every client (curl error 61).
     for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        let describes_old_body = [
+            header::CONTENT_TYPE,
+            header::CONTENT_LENGTH,
+            header::CONTENT_ENCODING,
+        ]
+        .contains(name);
+        if !describes_old_body {
             page.append_header((name.clone(), value.clone()));
         }
     }

@@ -58,6 +58,33 @@ async fn healthz_answers_only_while_the_database_does() {
     app.db.close().await;
     let response = app.get("/healthz").await;
     assert_eq!(response.status(), 503);
+    // A client that takes gzip gets a body that is what its headers say.
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let gzipped = response
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|value| value == "gzip");
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let bytes = response.bytes().await.unwrap();
+    let text = if gzipped {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+            .expect("a body that says gzip is gzip");
+        text
+    } else {
+        String::from_utf8(bytes.to_vec()).unwrap()
+    };
+    assert!(text.contains(&request_id), "the site's 503 page: {text}");
 }
 
 #[tokio::test]
