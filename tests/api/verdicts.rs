@@ -199,6 +199,17 @@ async fn change_your_answers_opens_the_form_filled_in() {
         form.has("details#s-deductions[open]"),
         "answered sections open"
     );
+    // Someone's answers are nobody's search result, like the result page.
+    assert_eq!(
+        form.attr(r#"meta[name="robots"]"#, "content").as_deref(),
+        Some("noindex")
+    );
+    assert!(!form.has(r#"link[rel="canonical"]"#));
+    let blank = Page::from(app.get("/self-test").await).await;
+    assert!(
+        !blank.has(r#"meta[name="robots"]"#),
+        "the blank form is public"
+    );
 
     // Garbage, a malformed or an unknown token: the empty form, never a 500.
     for query in [

@@ -555,13 +555,17 @@ impl FormPage {
                 errors.iter().count()
             )
         };
+        let description = "回答几个问题，按上海居住证积分规则算出你的分数、与120分的差距，以及每一项得分的理由。无需姓名和电话。";
+        // The blank form is public; one holding a visitor's answers (a
+        // "change your answers" link, a form sent back with errors) is
+        // nobody's search result, like the result page it came from.
+        let meta = if raw.is_empty() {
+            PageMeta::public(site, "/self-test", title, description)
+        } else {
+            PageMeta::private(site, title, description)
+        };
         FormPage {
-            meta: PageMeta::public(
-                site,
-                "/self-test",
-                title,
-                "回答几个问题，按上海居住证积分规则算出你的分数、与120分的差距，以及每一项得分的理由。无需姓名和电话。",
-            ),
+            meta,
             sections,
             summary: errors
                 .iter()
