@@ -503,7 +503,9 @@ pub fn parse_new_advisor(
     if let Err(message) = check_username(&username) {
         errors.add("username", message);
     }
-    if display_name.is_empty() || display_name.chars().count() > 32 {
+    if display_name.chars().count() > 32
+        || !crate::leads::form::has_visible_character(&display_name)
+    {
         errors.add("display_name", "请填写显示名称（最多32个字）");
     } else if crate::leads::form::has_invisible_character(&display_name, false) {
         errors.add(

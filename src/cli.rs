@@ -110,6 +110,7 @@ pub async fn advisor(pool: &crate::db::Db, args: &[String]) -> anyhow::Result<()
             if length == 0
                 || length > 32
                 || crate::leads::form::has_invisible_character(&display_name, false)
+                || !crate::leads::form::has_visible_character(&display_name)
             {
                 anyhow::bail!(
                     "--display-name: 1 to 32 characters, without control or format characters"

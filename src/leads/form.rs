@@ -1,8 +1,11 @@
 //! The callback request form: what a visitor submits, checked field by field
 //! with a Chinese message for each problem.
 
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
+
 use super::codes::looks_like_code;
 use super::phone::Phone;
+
 use crate::form::{FieldErrors, RawFields, is_checked};
 
 crate::vocabulary::vocabulary! {
@@ -36,64 +39,53 @@ pub const HONEYPOT_FIELD: &str = "website";
 const NAME_MAX_CHARS: usize = 32;
 const ORGANISATION_MAX_CHARS: usize = 64;
 
-/// Unicode format characters (General_Category=Cf): invisible
-/// code points that change how the text around them is shown (bidi
-/// overrides and isolates, zero-width spaces and joiners, the soft hyphen,
-/// tags). In a name or a note they let one string look like another (an
-/// advisor reads `txt.exe` for `exe.txt`) or hide text from a search, so
-/// free text refuses them. Sorted, inclusive ranges, copied from the
-/// `GeneralCategory::Format` ranges of `unicode-properties` 0.1.5 (in
-/// Cargo.lock through `stringprep`, but not a dependency of ours, and
-/// Cargo.toml is not ours to change); Python's `unicodedata` agrees. New Cf
-/// code points are rare (the last were U+0890..U+0891 in Unicode 14.0 and
-/// U+13439..U+1343F in 15.0).
-const FORMAT_CHARACTERS: &[(char, char)] = &[
-    ('\u{00AD}', '\u{00AD}'),   // soft hyphen
-    ('\u{0600}', '\u{0605}'),   // Arabic number signs
-    ('\u{061C}', '\u{061C}'),   // Arabic letter mark (bidi)
-    ('\u{06DD}', '\u{06DD}'),   // Arabic end of ayah
-    ('\u{070F}', '\u{070F}'),   // Syriac abbreviation mark
-    ('\u{0890}', '\u{0891}'),   // Arabic pound and piastre marks above
-    ('\u{08E2}', '\u{08E2}'),   // Arabic disputed end of ayah
-    ('\u{180E}', '\u{180E}'),   // Mongolian vowel separator
-    ('\u{200B}', '\u{200F}'),   // zero-width space, ZWNJ, ZWJ, LRM, RLM
-    ('\u{202A}', '\u{202E}'),   // bidi embeddings and overrides (LRE..RLO)
-    ('\u{2060}', '\u{2064}'),   // word joiner, invisible operators
-    ('\u{2066}', '\u{206F}'),   // bidi isolates (LRI..PDI), deprecated format chars
-    ('\u{FEFF}', '\u{FEFF}'),   // zero-width no-break space (BOM)
-    ('\u{FFF9}', '\u{FFFB}'),   // interlinear annotation
-    ('\u{110BD}', '\u{110BD}'), // Kaithi number sign
-    ('\u{110CD}', '\u{110CD}'), // Kaithi number sign above
-    ('\u{13430}', '\u{1343F}'), // Egyptian hieroglyph format controls
-    ('\u{1BCA0}', '\u{1BCA3}'), // shorthand format controls
-    ('\u{1D173}', '\u{1D17A}'), // musical symbol beam and phrase controls
-    ('\u{E0001}', '\u{E0001}'), // language tag
-    ('\u{E0020}', '\u{E007F}'), // tag characters
+/// Whether `c` is a Unicode format character (General_Category=Cf):
+/// invisible code points that change how the text around them is shown
+/// (bidi overrides and isolates, zero-width spaces and joiners, the soft
+/// hyphen, tags). In a name or a note they let one string look like
+/// another (an advisor reads `txt.exe` for `exe.txt`) or hide text from a
+/// search, so free text refuses them.
+pub fn is_format_character(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
+
+/// Letters and symbols that render as nothing: the Hangul fillers (Lo), the
+/// blank Braille pattern (So), the combining grapheme joiner and the Khmer
+/// inherent vowels (default-ignorable marks). A name made of them shows as
+/// a blank line in the lead list and the CSV (third outside probe).
+const FILLERS: &[char] = &[
+    '\u{034F}', '\u{115F}', '\u{1160}', '\u{17B4}', '\u{17B5}', '\u{2800}', '\u{3164}', '\u{FFA0}',
 ];
 
-/// Whether `c` is a Unicode format character (category Cf).
-pub fn is_format_character(c: char) -> bool {
-    FORMAT_CHARACTERS
-        .binary_search_by(|&(first, last)| {
-            if last < c {
-                std::cmp::Ordering::Less
-            } else if first > c {
-                std::cmp::Ordering::Greater
-            } else {
-                std::cmp::Ordering::Equal
-            }
-        })
-        .is_ok()
+/// Whether `c` is a filler that looks like nothing (see [`FILLERS`]).
+pub fn is_filler(c: char) -> bool {
+    FILLERS.contains(&c)
+}
+
+/// Whether `text` has at least one character a reader can see: a letter,
+/// digit, punctuation or symbol that is not a filler. Marks alone (a
+/// combining accent with nothing under it) and blanks do not count.
+pub fn has_visible_character(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(
+            c.general_category_group(),
+            GeneralCategoryGroup::Letter
+                | GeneralCategoryGroup::Number
+                | GeneralCategoryGroup::Punctuation
+                | GeneralCategoryGroup::Symbol
+        ) && !is_filler(c)
+    })
 }
 
 /// Whether free text holds a character no one can see or type on purpose:
-/// a control (Cc; tab, CR and LF too unless `multiline`) or a format
-/// character (Cf). Every free-text field a visitor or an advisor submits
+/// a control (Cc; tab, CR and LF too unless `multiline`), a format
+/// character (Cf) or a filler. Every free-text field a visitor or an advisor submits
 /// (names, the organisation, notes, reasons) should be refused with
 /// [`INVISIBLE_CHARACTER_MESSAGE`] when this is true.
 pub fn has_invisible_character(text: &str, multiline: bool) -> bool {
     text.chars().any(|c| {
         is_format_character(c)
+            || is_filler(c)
             || (c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
     })
 }
@@ -147,6 +139,9 @@ pub fn parse_name(input: &str) -> Result<String, &'static str> {
     if has_invisible_character(&normalised, false) {
         return Err(NAME_INVISIBLE_MESSAGE);
     }
+    if !has_visible_character(&normalised) {
+        return Err("请填写您的称呼（需要能看见的文字）");
+    }
     if count > NAME_MAX_CHARS {
         return Err("称呼最多32个字");
     }
@@ -188,6 +183,8 @@ pub fn parse_callback(raw: &RawFields) -> Result<CallbackRequest, FieldErrors> {
             errors.add("organisation", "机构名称最多64个字");
         } else if has_invisible_character(&text, false) {
             errors.add("organisation", ORGANISATION_INVISIBLE_MESSAGE);
+        } else if !has_visible_character(&text) {
+            errors.add("organisation", "请填写机构名称（需要能看见的文字）");
         }
         Some(text)
     } else {
@@ -355,18 +352,9 @@ mod tests {
     ];
 
     #[test]
-    fn the_format_table_is_sorted_and_covers_category_cf() {
-        assert!(
-            FORMAT_CHARACTERS
-                .windows(2)
-                .all(|pair| pair[0].0 <= pair[0].1 && pair[0].1 < pair[1].0),
-            "sorted, disjoint ranges (binary search relies on it)"
-        );
+    fn format_characters_are_category_cf() {
         for c in FORMAT_SAMPLES {
             assert!(is_format_character(c), "U+{:04X}", c as u32);
-        }
-        for &(first, last) in FORMAT_CHARACTERS {
-            assert!(is_format_character(first) && is_format_character(last));
         }
         // Neighbours that are not Cf: letters, spaces, marks, separators.
         for c in [
@@ -424,6 +412,44 @@ mod tests {
                 c as u32
             );
         }
+    }
+
+    #[test]
+    fn names_and_organisations_made_of_fillers_or_marks_are_refused() {
+        let blanks = [
+            "\u{3164}",
+            "\u{3164}\u{3164}",
+            "\u{115F}\u{1160}",
+            "\u{FFA0}",
+            "\u{2800}\u{2800}",
+            "\u{0301}\u{0301}",
+            "\u{0E31}",
+            "\u{034F}",
+            "\u{3000}",
+        ];
+        for blank in blanks {
+            assert!(parse_name(blank).is_err(), "{blank:?}");
+            let mut fields = valid();
+            fields.push(("interest", "institution"));
+            fields.push(("organisation", blank));
+            let errors = parse_callback(&raw(&fields)).unwrap_err();
+            assert!(errors.get("organisation").is_some(), "{blank:?}");
+        }
+        for filler in FILLERS {
+            assert_eq!(
+                parse_name(&format!("张{filler}三")),
+                Err(NAME_INVISIBLE_MESSAGE),
+                "U+{:04X} inside a name",
+                u32::from(*filler)
+            );
+        }
+        assert_eq!(
+            parse_name("阿依古丽·买买提").as_deref(),
+            Ok("阿依古丽·买买提")
+        );
+        assert!(has_visible_character("上海·某某"));
+        assert!(has_visible_character("(1)"));
+        assert!(!has_visible_character(" \u{3164} \u{2800} "));
     }
 
     #[test]
