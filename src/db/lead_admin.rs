@@ -2,11 +2,11 @@
 //! timeline event in the same transaction and counts as activity.
 
 use crate::leads::school::{URGENT_STATUSES, URGENT_WITHIN_DAYS};
-use serde_json::json;
 
 use super::{Conn, Db, Lock, Query, dialect, query};
 
 use crate::leads::calls::{Call, UNREACHABLE_AFTER};
+use crate::leads::events::LeadEvent;
 use crate::leads::status::LeadStatus;
 
 #[derive(Debug, Clone, Default)]
@@ -261,8 +261,8 @@ pub enum Change<'a> {
     Call(&'a Call),
 }
 
-/// A timeline event to write: its kind and detail.
-type NewEvent = (&'static str, serde_json::Value);
+/// A timeline event to write.
+type NewEvent = LeadEvent;
 
 /// One change at a time per lead across instances (the `lead` lock), so
 /// the "from" of a status change is the status it replaced and call counts
@@ -272,13 +272,24 @@ pub async fn apply(
     lead_id: i64,
     actor: &str,
     change: Change<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Applied, sqlx::Error> {
     let lead_key = lead_id.to_string();
     let mut transaction = db.begin_write(&[Lock::on("lead", &lead_key)]).await?;
     let mut conn = transaction.conn();
+    // The visitor may have deleted the lead since the advisor opened it
+    // (the privacy deletion takes the same lock).
+    let exists: i64 = query("SELECT count(*) FROM leads WHERE id = $1")
+        .bind(lead_id)
+        .scalar(&mut conn)
+        .await?;
+    if exists == 0 {
+        return Ok(Applied::Gone);
+    }
     let now = crate::clock::iso_now();
     let events = match change {
-        Change::Note(text) => vec![("note", json!({ "text": text }))],
+        Change::Note(text) => vec![LeadEvent::Note {
+            text: text.to_string(),
+        }],
         Change::Status { status, reason } => {
             vec![set_status(&mut conn, lead_id, &now, status, reason).await?]
         }
@@ -298,10 +309,19 @@ pub async fn apply(
         .bind(lead_id)
         .execute(&mut conn)
         .await?;
-    for (kind, detail) in events {
-        super::leads::add_event(&mut conn, lead_id, kind, &detail, Some(actor)).await?;
+    for event in &events {
+        super::leads::add_event(&mut conn, lead_id, event, Some(actor)).await?;
     }
-    transaction.commit().await
+    transaction.commit().await?;
+    Ok(Applied::Done)
+}
+
+/// What became of a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    Done,
+    /// The lead no longer exists (deleted at the visitor's request).
+    Gone,
 }
 
 async fn set_status(
@@ -327,10 +347,11 @@ async fn set_status(
     .bind(lead_id)
     .execute(conn)
     .await?;
-    Ok((
-        "status_changed",
-        json!({ "from": previous, "to": status.code(), "reason": reason }),
-    ))
+    Ok(LeadEvent::StatusChanged {
+        from: previous,
+        to: status.code().to_string(),
+        reason: reason.map(String::from),
+    })
 }
 
 async fn assign(
@@ -344,10 +365,10 @@ async fn assign(
         .bind(lead_id)
         .execute(conn)
         .await?;
-    Ok((
-        "assigned",
-        json!({ "advisor_id": advisor_id, "advisor": advisor_name }),
-    ))
+    Ok(LeadEvent::Assigned {
+        advisor_id,
+        advisor: advisor_name.map(String::from),
+    })
 }
 
 async fn set_follow_up(
@@ -360,7 +381,9 @@ async fn set_follow_up(
         .bind(lead_id)
         .execute(conn)
         .await?;
-    Ok(("follow_up_set", json!({ "date": date })))
+    Ok(LeadEvent::FollowUpSet {
+        date: date.map(String::from),
+    })
 }
 
 async fn reveal(
@@ -376,12 +399,12 @@ async fn reveal(
         .execute(&mut *conn)
         .await?;
     if taken == 1 {
-        events.push((
-            "assigned",
-            json!({ "advisor_id": advisor_id, "advisor": advisor_name }),
-        ));
+        events.push(LeadEvent::Assigned {
+            advisor_id: Some(advisor_id),
+            advisor: Some(advisor_name.to_string()),
+        });
     }
-    events.push(("phone_revealed", json!({})));
+    events.push(LeadEvent::PhoneRevealed);
     Ok(events)
 }
 
@@ -422,14 +445,11 @@ async fn record_call(
     .bind(lead_id)
     .execute(&mut *conn)
     .await?;
-    let mut events = vec![(
-        "call",
-        json!({
-            "outcome": call.outcome.code(),
-            "note": call.note,
-            "attempt": before.call_attempts + 1,
-        }),
-    )];
+    let mut events = vec![LeadEvent::Call {
+        outcome: call.outcome.code().to_string(),
+        note: call.note.clone(),
+        attempt: before.call_attempts + 1,
+    }];
     if let Some((status, reason)) = &effects.status {
         events.push(set_status(conn, lead_id, now, *status, reason.as_deref()).await?);
     }

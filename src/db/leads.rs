@@ -12,6 +12,7 @@ use super::verification::CodeCheck;
 use crate::leads::alerts::SchoolNote;
 use crate::leads::alerts::{AlertChannel, AlertEvent, LeadAlert};
 use crate::leads::codes::CodeRules;
+use crate::leads::events::LeadEvent;
 use crate::leads::form::CallbackRequest;
 use crate::leads::limits::{Refusal, SubmitLimits, Usage, decide};
 use crate::leads::school::LeadSchool;
@@ -279,13 +280,13 @@ async fn join_lead(
     .bind(lead_id)
     .execute(&mut *conn)
     .await?;
-    let detail = json!({
-        "interest": request.interest.code(),
-        "source": submission.source,
-        "assessment": request.assessment,
-        "organisation": request.organisation,
-    });
-    add_event(conn, lead_id, "repeat_request", &detail, None).await
+    let event = LeadEvent::RepeatRequest {
+        interest: request.interest.code().to_string(),
+        source: submission.source.to_string(),
+        assessment: request.assessment.clone(),
+        organisation: request.organisation.clone(),
+    };
+    add_event(conn, lead_id, &event, None).await
 }
 
 /// A new lead with its `created` event and its alerts to the robots in
@@ -318,8 +319,11 @@ async fn create_lead(
     .bind_school(submission.school.as_ref())
     .fetch_one(&mut *conn)
     .await?;
-    let detail = json!({ "interest": interest, "source": submission.source });
-    add_event(conn, lead_id, "created", &detail, None).await?;
+    let event = LeadEvent::Created {
+        interest: interest.to_string(),
+        source: submission.source.to_string(),
+    };
+    add_event(conn, lead_id, &event, None).await?;
     let today = crate::clock::shanghai_today();
     let alert = LeadAlert::new(
         AlertEvent::NewLead,
@@ -385,14 +389,13 @@ async fn record_submission(
 pub async fn add_event(
     conn: &mut Conn<'_>,
     lead_id: i64,
-    kind: &str,
-    detail: &serde_json::Value,
+    event: &LeadEvent,
     actor: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     query("INSERT INTO lead_events (lead_id, kind, detail, actor) VALUES ($1, $2, $3, $4)")
         .bind(lead_id)
-        .bind(kind)
-        .bind(detail.to_string())
+        .bind(event.kind())
+        .bind(event.detail())
         .bind(actor)
         .execute(conn)
         .await?;

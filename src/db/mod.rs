@@ -91,7 +91,10 @@ async fn connect_sqlite(database_url: &str) -> anyhow::Result<sqlx::SqlitePool> 
         // Durable on power loss: a lead acknowledged is a lead kept.
         .synchronous(SqliteSynchronous::Full)
         .busy_timeout(Duration::from_secs(5))
-        .foreign_keys(true);
+        .foreign_keys(true)
+        // Deleted and overwritten rows are zeroed in the file, so a deleted
+        // lead or an anonymised note does not linger in free pages.
+        .pragma("secure_delete", "on");
     let path = options.get_filename();
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)
@@ -190,6 +193,26 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
 }
 
 /// True when the database answers a query.
+/// After deleting personal data: on SQLite the write-ahead log still holds
+/// the pages as they were, so it is checkpointed into the (securely
+/// deleting) database file and truncated. Best effort: a reader holding
+/// the log open makes it wait for the next checkpoint. PostgreSQL's dead
+/// rows are reclaimed by its autovacuum.
+pub async fn forget_deleted(db: &Db) {
+    if db.backend() != Backend::Sqlite {
+        return;
+    }
+    let done: Result<(i64, i64, i64), sqlx::Error> =
+        query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(db).await;
+    match done {
+        Ok((0, _, _)) => {}
+        Ok(_) => {
+            tracing::info!("write-ahead log busy; deleted pages leave it at the next checkpoint")
+        }
+        Err(error) => tracing::warn!(%error, "checkpoint after a deletion failed"),
+    }
+}
+
 pub async fn is_healthy(db: &Db) -> bool {
     query("SELECT 1").scalar::<i32>(db).await.is_ok()
 }

@@ -19,13 +19,17 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    // A message about a lead goes with the lead's data (privacy deletion,
+    // anonymisation): every lead payload names its `lead_id`.
+    let lead_id = payload.get("lead_id").and_then(serde_json::Value::as_i64);
     query(
-        "INSERT INTO outbox (kind, payload, next_attempt_at, created_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO outbox (kind, payload, next_attempt_at, created_at, lead_id) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(kind)
     .bind(payload.to_string())
     .bind(now)
     .bind(now)
+    .bind(lead_id)
     .execute(conn)
     .await?;
     Ok(())

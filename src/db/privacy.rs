@@ -5,6 +5,7 @@ use super::{Conn, Db, Lock, query};
 
 use super::verification::CodeCheck;
 use crate::leads::codes::CodeRules;
+use crate::leads::events::LeadEvent;
 use crate::secrets::Secrets;
 
 /// What one run of the retention job did.
@@ -75,6 +76,7 @@ pub async fn apply_retention(db: &Db, keep: Keep, now: i64) -> Result<Retention,
     .await?;
     purge_code_and_submission_counters(&mut conn, counters_before).await?;
     transaction.commit().await?;
+    super::forget_deleted(db).await;
     Ok(Retention {
         leads_anonymised,
         codes_deleted,
@@ -91,8 +93,10 @@ async fn delete_before(conn: &mut Conn<'_>, sql: &str, before: i64) -> Result<u6
 }
 
 /// Leads idle for `retention_days`: their consents' IPs, submissions'
-/// phones and IPs, and the free text of their timeline are blanked, a
-/// `anonymised` event added, and the lead keeps no name, phone or result.
+/// phones and IPs, every personal field of their timeline (by each event's
+/// own account, `LeadEvent::without_personal_data`), their attached result
+/// and their messages are blanked or deleted, an `anonymised` event added,
+/// and the lead keeps no name, phone or result.
 async fn anonymise_idle_leads(
     conn: &mut Conn<'_>,
     retention_days: i64,
@@ -100,13 +104,19 @@ async fn anonymise_idle_leads(
     let cutoff = crate::clock::iso_days_ago(retention_days);
     let idle = "SELECT id FROM leads WHERE anonymised_at IS NULL
                 AND last_activity_at < $1";
+    blank_timelines(
+        conn,
+        &format!("SELECT id, kind, detail FROM lead_events WHERE lead_id IN ({idle})"),
+        &cutoff,
+    )
+    .await?;
     let blank = [
         format!("UPDATE consents SET ip = '' WHERE lead_id IN ({idle})"),
         format!("UPDATE lead_submissions SET phone = '', ip = '' WHERE lead_id IN ({idle})"),
-        // Notes and reasons are free text an advisor wrote about the person.
         format!(
-            "UPDATE lead_events SET detail = '{{}}' WHERE kind IN ('note', 'status_changed', 'repeat_request') AND lead_id IN ({idle})"
+            "DELETE FROM assessments WHERE token IN (SELECT assessment_token FROM leads WHERE id IN ({idle}))"
         ),
+        format!("DELETE FROM outbox WHERE lead_id IN ({idle})"),
         format!(
             "INSERT INTO lead_events (lead_id, kind, detail, actor) SELECT id, 'anonymised', '{{}}', 'system' FROM ({idle}) AS idle"
         ),
@@ -123,6 +133,29 @@ async fn anonymise_idle_leads(
     .bind(crate::clock::iso_now())
     .execute(&mut *conn)
     .await
+}
+
+/// The events `select` finds (id, kind, detail; one bound parameter) with
+/// their personal fields blanked; an event this build cannot read is
+/// blanked whole.
+async fn blank_timelines(
+    conn: &mut Conn<'_>,
+    select: &str,
+    bound: &str,
+) -> Result<(), sqlx::Error> {
+    let events: Vec<(i64, String, String)> =
+        query(select).bind(bound).fetch_all(&mut *conn).await?;
+    for (id, kind, detail) in events {
+        let blanked = LeadEvent::anonymised_detail(&kind, &detail);
+        if blanked != detail {
+            query("UPDATE lead_events SET detail = $1 WHERE id = $2")
+                .bind(blanked)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Wrong code entries and submission counters older than `before`.
@@ -197,17 +230,30 @@ pub async fn request(
     now: i64,
 ) -> Result<Outcome, sqlx::Error> {
     let mut transaction = db.begin_write(&[Lock::on("phone", phone)]).await?;
-    let mut conn = transaction.conn();
     // Wrong entries count per (phone, client), as on the callback form: a
     // stranger's guesses never lock the owner out of their own data.
-    let check =
-        super::verification::consume_code_from(&mut conn, secrets, rules, phone, client, code, now)
-            .await?;
+    let check = super::verification::consume_code_from(
+        &mut transaction.conn(),
+        secrets,
+        rules,
+        phone,
+        client,
+        code,
+        now,
+    )
+    .await?;
     if check != CodeCheck::Accepted {
         transaction.commit().await?;
         return Ok(Outcome::Code(check));
     }
-    let held = held_for(&mut conn, phone).await?;
+    let held = held_for(&mut transaction.conn(), phone).await?;
+    // Each lead's own lock too, the one an advisor's change takes: a note
+    // racing the deletion either lands first and is deleted with the lead,
+    // or finds the lead gone (on PostgreSQL it failed a foreign key: 500).
+    let keys: Vec<String> = held.iter().map(|lead| lead.id.to_string()).collect();
+    let locks: Vec<Lock<'_>> = keys.iter().map(|key| Lock::on("lead", key)).collect();
+    transaction.lock(&locks).await?;
+    let mut conn = transaction.conn();
     match action {
         Action::View => {}
         Action::WithdrawMarketing => withdraw_marketing(&mut conn, &held).await?,
@@ -220,6 +266,9 @@ pub async fn request(
         .execute(&mut conn)
         .await?;
     transaction.commit().await?;
+    if action == Action::Delete {
+        super::forget_deleted(db).await;
+    }
     Ok(Outcome::Done { held })
 }
 
@@ -244,14 +293,7 @@ async fn withdraw_marketing(conn: &mut Conn<'_>, held: &[Held]) -> Result<(), sq
             .bind(lead.id)
             .execute(&mut *conn)
             .await?;
-        super::leads::add_event(
-            &mut *conn,
-            lead.id,
-            "marketing_withdrawn",
-            &serde_json::json!({}),
-            None,
-        )
-        .await?;
+        super::leads::add_event(&mut *conn, lead.id, &LeadEvent::MarketingWithdrawn, None).await?;
     }
     Ok(())
 }
@@ -284,7 +326,8 @@ async fn delete_leads(conn: &mut Conn<'_>, held: &[Held]) -> Result<(), sqlx::Er
     Ok(())
 }
 
-/// One lead, its events and consents; returns the events deleted.
+/// One lead, its events, consents, attached result and messages; returns
+/// the events deleted.
 async fn delete_lead(conn: &mut Conn<'_>, lead_id: i64) -> Result<u64, sqlx::Error> {
     // The submission counters stay, detached from the lead and without
     // their replay key: deleting one's requests must not reset the
@@ -300,6 +343,10 @@ async fn delete_lead(conn: &mut Conn<'_>, lead_id: i64) -> Result<u64, sqlx::Err
         .await?;
     for sql in [
         "DELETE FROM consents WHERE lead_id = $1",
+        // The result the lead pointed to is the person's answers, still
+        // served at its link; a queued message would name the lead.
+        "DELETE FROM assessments WHERE token = (SELECT assessment_token FROM leads WHERE id = $1)",
+        "DELETE FROM outbox WHERE lead_id = $1",
         "DELETE FROM leads WHERE id = $1",
     ] {
         query(sql).bind(lead_id).execute(&mut *conn).await?;

@@ -6,6 +6,7 @@ pub mod brief;
 pub mod calls;
 pub mod changes;
 pub mod codes;
+pub mod events;
 pub mod export;
 pub mod form;
 pub mod limits;

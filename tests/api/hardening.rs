@@ -687,10 +687,34 @@ async fn script_in_every_text_field_stays_inert() {
 #[tokio::test]
 async fn visitors_see_withdraw_and_delete_what_we_hold() {
     let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
+    let token = app
+        .result_token(&[
+            ("age", "30"),
+            ("education", "college"),
+            ("insurance_months", "24"),
+            ("contribution_tier", "none"),
+        ])
+        .await;
     let lead = app
-        .leave_callback("/consultation", NAME, PHONE, &[("marketing", "on")])
+        .leave_callback(
+            &format!("/consultation?assessment={token}"),
+            NAME,
+            PHONE,
+            &[("marketing", "on")],
+        )
         .await;
     assert_eq!(lead.status(), 303);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM leads WHERE assessment_token IS NOT NULL")
+            .await,
+        1
+    );
+    assert!(
+        app.scalar("SELECT count(*) FROM outbox WHERE lead_id IS NOT NULL")
+            .await
+            > 0,
+        "the new lead's notification"
+    );
     let page = Page::from(app.get("/privacy/requests").await).await;
     assert!(page.has(r#"#callback-form input[name="phone"]"#) && page.has("#send-code"));
     let ask = |action: &'static str, code: String| {
@@ -750,6 +774,13 @@ async fn visitors_see_withdraw_and_delete_what_we_hold() {
     );
     assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 0);
     assert_eq!(app.scalar("SELECT count(*) FROM consents").await, 0);
+    // The result the lead pointed to and the messages about it go too.
+    assert_eq!(app.get(&format!("/self-test/{token}")).await.status(), 404);
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM outbox WHERE lead_id IS NOT NULL")
+            .await,
+        0
+    );
     let recorded: Vec<String> = column(
         hujifen::db::query("SELECT action FROM privacy_requests ORDER BY id"),
         &app.db,

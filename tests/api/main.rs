@@ -5,6 +5,7 @@ mod helpers;
 mod notify;
 
 mod admin;
+mod anonymisation;
 mod api;
 mod architecture;
 mod calls;

@@ -26,7 +26,10 @@ async fn apply(
 ) -> Result<(), AppError> {
     let actor = &form.me.advisor.username;
     let lead_id = form.lead.id;
-    lead_admin::apply(&state.db, lead_id, actor, change).await?;
+    if lead_admin::apply(&state.db, lead_id, actor, change).await? == lead_admin::Applied::Gone {
+        tracing::info!(advisor = %actor, lead_id, "lead deleted before the change: {event} not saved");
+        return Err(AppError::NotFound);
+    }
     tracing::info!(advisor = %actor, lead_id, "{event}");
     Ok(())
 }

@@ -4,7 +4,7 @@
 //! that answer with it when they refuse (`lead_form`).
 
 use askama::Template;
-use serde_json::Value;
+
 use time::Duration;
 
 use super::flash::Flash;
@@ -16,6 +16,7 @@ use crate::db::lead_admin::{self, LeadRow};
 use crate::form::RawFields;
 use crate::leads::brief::call_brief;
 use crate::leads::calls::{CallOutcome, REVEAL_MINUTES};
+use crate::leads::events::LeadEvent;
 use crate::leads::form::Interest;
 use crate::leads::snapshot::Snapshot;
 use crate::leads::status::LeadStatus;
@@ -66,47 +67,48 @@ pub struct EventView {
     pub text: String,
 }
 
-fn event_text(kind: &str, detail: &Value) -> String {
-    let s = |key: &str| detail[key].as_str().unwrap_or("").to_string();
-    match kind {
-        "created" => format!(
-            "提交回电请求（{}）",
-            Interest::asked(&s("interest")).label()
-        ),
-        "repeat_request" => format!(
-            "再次提交回电请求（{}）",
-            Interest::asked(&s("interest")).label()
-        ),
-        "note" => format!("备注：{}", s("text")),
-        "status_changed" => {
-            let reason = detail["reason"]
-                .as_str()
-                .map(|r| format!("，原因：{r}"))
-                .unwrap_or_default();
+fn event_text(kind: &str, detail: &str) -> String {
+    let Some(event) = LeadEvent::from_stored(kind, detail) else {
+        return kind.to_string();
+    };
+    match event {
+        LeadEvent::Created { interest, .. } => {
+            format!("提交回电请求（{}）", Interest::asked(&interest).label())
+        }
+        LeadEvent::RepeatRequest { interest, .. } => {
+            format!("再次提交回电请求（{}）", Interest::asked(&interest).label())
+        }
+        LeadEvent::Note { text } => format!("备注：{text}"),
+        LeadEvent::StatusChanged { from, to, reason } => {
+            let reason = reason.map(|r| format!("，原因：{r}")).unwrap_or_default();
             format!(
                 "状态：{} → {}{reason}",
-                LeadStatus::label_of(&s("from")),
-                LeadStatus::label_of(&s("to"))
+                LeadStatus::label_of(&from),
+                LeadStatus::label_of(&to)
             )
         }
-        "assigned" => match detail["advisor"].as_str() {
+        LeadEvent::Assigned { advisor, .. } => match advisor {
             Some(name) => format!("分配给 {name}"),
             None => "取消分配".into(),
         },
-        "follow_up_set" => match detail["date"].as_str() {
+        LeadEvent::FollowUpSet { date } => match date {
             Some(date) => format!("下次跟进：{date}"),
             None => "清除下次跟进日期".into(),
         },
-        "phone_revealed" => "查看了完整手机号".into(),
-        "call" => {
-            let outcome = CallOutcome::from_code(&s("outcome")).map_or("未知", CallOutcome::label);
-            let attempt = detail["attempt"].as_i64().unwrap_or(0);
-            match detail["note"].as_str() {
+        LeadEvent::PhoneRevealed => "查看了完整手机号".into(),
+        LeadEvent::Call {
+            outcome,
+            note,
+            attempt,
+        } => {
+            let outcome = CallOutcome::from_code(&outcome).map_or("未知", CallOutcome::label);
+            match note {
                 Some(note) => format!("通话：{outcome}（第{attempt}次拨打）备注：{note}"),
                 None => format!("通话：{outcome}（第{attempt}次拨打）"),
             }
         }
-        other => other.to_string(),
+        LeadEvent::MarketingWithdrawn => "撤回营销同意".into(),
+        LeadEvent::Anonymised => "已按保存期限匿名化".into(),
     }
 }
 
@@ -298,10 +300,7 @@ async fn timeline(state: &AppState, lead_id: i64) -> Result<Vec<EventView>, AppE
         .map(|event| EventView {
             when: local_time(&event.created_at),
             who: event.actor.unwrap_or_else(|| "访客".into()),
-            text: event_text(
-                &event.kind,
-                &serde_json::from_str(&event.detail).unwrap_or(Value::Null),
-            ),
+            text: event_text(&event.kind, &event.detail),
         })
         .collect())
 }
