@@ -171,25 +171,35 @@ pub const KNOWN_DEVICE_SECONDS: i64 = 90 * 86_400;
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
-fn device_mac(key: &[u8], username: &str, expires_at: i64) -> Option<String> {
+/// Whose known device a cookie names: the account and its epoch, which a
+/// password reset or a disable bumps (a cookie signed before stops counting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceOwner<'a> {
+    pub username: &'a str,
+    pub epoch: i64,
+}
+
+fn device_mac(key: &[u8], owner: DeviceOwner<'_>, expires_at: i64) -> Option<String> {
     use hmac::{KeyInit, Mac};
     let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).ok()?;
     mac.update(b"known device\n");
-    mac.update(username.as_bytes());
+    mac.update(owner.username.as_bytes());
+    mac.update(b"\n");
+    mac.update(owner.epoch.to_string().as_bytes());
     mac.update(b"\n");
     mac.update(expires_at.to_string().as_bytes());
     Some(crate::secrets::hex(&mac.finalize().into_bytes()))
 }
 
-/// The value of a known-device cookie for `username`: its expiry and an
-/// HMAC over both. None only if the key is refused.
-pub fn device_token(key: &[u8], username: &str, expires_at: i64) -> Option<String> {
-    device_mac(key, username, expires_at).map(|mac| format!("{expires_at}.{mac}"))
+/// The value of a known-device cookie for `owner`: its expiry and an
+/// HMAC over it all. None only if the key is refused.
+pub fn device_token(key: &[u8], owner: DeviceOwner<'_>, expires_at: i64) -> Option<String> {
+    device_mac(key, owner, expires_at).map(|mac| format!("{expires_at}.{mac}"))
 }
 
-/// Whether `token` is an unexpired known-device cookie for `username`,
-/// signed with `key`; compared in constant time.
-pub fn device_token_valid(key: &[u8], username: &str, token: &str, now: i64) -> bool {
+/// Whether `token` is an unexpired known-device cookie for `owner` at its
+/// current epoch, signed with `key`; compared in constant time.
+pub fn device_token_valid(key: &[u8], owner: DeviceOwner<'_>, token: &str, now: i64) -> bool {
     use subtle::ConstantTimeEq;
     let Some((expires, sent)) = token.split_once('.') else {
         return false;
@@ -200,7 +210,7 @@ pub fn device_token_valid(key: &[u8], username: &str, token: &str, now: i64) -> 
     if expires_at <= now || expires_at > now.saturating_add(KNOWN_DEVICE_SECONDS) {
         return false;
     }
-    device_mac(key, username, expires_at)
+    device_mac(key, owner, expires_at)
         .is_some_and(|expected| bool::from(expected.as_bytes().ct_eq(sent.as_bytes())))
 }
 
@@ -342,29 +352,42 @@ mod tests {
     fn known_device_tokens_are_signed_bound_and_expire() {
         let key = b"a device key for the tests, 32 bytes+";
         let now = 1_800_000_000;
-        let token = device_token(key, "admin", now + KNOWN_DEVICE_SECONDS).unwrap();
-        assert!(device_token_valid(key, "admin", &token, now));
+        let admin = DeviceOwner {
+            username: "admin",
+            epoch: 0,
+        };
+        let wang = DeviceOwner {
+            username: "wang",
+            epoch: 0,
+        };
+        let token = device_token(key, admin, now + KNOWN_DEVICE_SECONDS).unwrap();
+        assert!(device_token_valid(key, admin, &token, now));
         assert!(
-            !device_token_valid(key, "wang", &token, now),
+            !device_token_valid(key, wang, &token, now),
             "bound to the username"
         );
+        let reset = DeviceOwner { epoch: 1, ..admin };
         assert!(
-            !device_token_valid(b"another key", "admin", &token, now),
+            !device_token_valid(key, reset, &token, now),
+            "a password reset or a disable bumps the epoch: the cookie stops counting"
+        );
+        assert!(
+            !device_token_valid(b"another key", admin, &token, now),
             "signed with the site's key"
         );
         assert!(
-            !device_token_valid(key, "admin", &token, now + KNOWN_DEVICE_SECONDS),
+            !device_token_valid(key, admin, &token, now + KNOWN_DEVICE_SECONDS),
             "expired"
         );
         let (expiry, mac) = token.split_once('.').unwrap();
         let later = format!("{}.{mac}", expiry.parse::<i64>().unwrap() + 1);
         assert!(
-            !device_token_valid(key, "admin", &later, now),
+            !device_token_valid(key, admin, &later, now),
             "the expiry is signed"
         );
-        let far = device_token(key, "admin", now + 10 * KNOWN_DEVICE_SECONDS).unwrap();
+        let far = device_token(key, admin, now + 10 * KNOWN_DEVICE_SECONDS).unwrap();
         assert!(
-            !device_token_valid(key, "admin", &far, now),
+            !device_token_valid(key, admin, &far, now),
             "no longer than 90 days ahead"
         );
         for junk in [
@@ -375,7 +398,7 @@ mod tests {
             &format!("{expiry}."),
             &format!(".{mac}"),
         ] {
-            assert!(!device_token_valid(key, "admin", junk, now), "{junk:?}");
+            assert!(!device_token_valid(key, admin, junk, now), "{junk:?}");
         }
     }
 }

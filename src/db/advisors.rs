@@ -13,6 +13,9 @@ pub struct Advisor {
     pub role: String,
     pub active: bool,
     pub password_hash: String,
+    /// Signs the known-device cookie; bumped by a password reset or a
+    /// disable, so every cookie signed before stops counting.
+    pub device_epoch: i64,
 }
 
 impl Advisor {
@@ -21,7 +24,8 @@ impl Advisor {
     }
 }
 
-const COLUMNS: &str = "id, username, display_name, email, role, active, password_hash";
+const COLUMNS: &str =
+    "id, username, display_name, email, role, active, password_hash, device_epoch";
 
 pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
     query("SELECT count(*) FROM advisors").scalar(db).await
@@ -84,18 +88,22 @@ pub async fn insert(db: &Db, advisor: NewAdvisor<'_>) -> Result<Option<i64>, sql
     .await
 }
 
-/// Sets a new password and ends every session of the advisor.
+/// Sets a new password, ends every session of the advisor and forgets
+/// their known devices.
 pub async fn set_password(db: &Db, id: i64, password_hash: &str) -> Result<bool, sqlx::Error> {
-    let update = query("UPDATE advisors SET password_hash = $1 WHERE id = $2").bind(password_hash);
+    let update = query(
+        "UPDATE advisors SET password_hash = $1, device_epoch = device_epoch + 1 WHERE id = $2",
+    )
+    .bind(password_hash);
     change_and_sign_out(db, id, update).await
 }
 
-/// Disables an advisor and ends their sessions.
+/// Disables an advisor, ends their sessions and forgets their known devices.
 pub async fn disable(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     change_and_sign_out(
         db,
         id,
-        query("UPDATE advisors SET active = FALSE WHERE id = $1"),
+        query("UPDATE advisors SET active = FALSE, device_epoch = device_epoch + 1 WHERE id = $1"),
     )
     .await
 }

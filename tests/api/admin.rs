@@ -1424,3 +1424,53 @@ async fn the_app_creates_its_first_admin_with_the_configured_username() {
         0
     );
 }
+
+/// A known-device cookie is bound to the advisor's epoch: after a password
+/// reset (or a disable) the browser is a stranger again, and strangers'
+/// failures delay it like anyone else.
+#[tokio::test]
+async fn a_password_reset_forgets_known_devices() {
+    let app = TestApp::spawn().await;
+    let known = new_browser();
+    assert_eq!(
+        login_with(&app, &known, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    sign_out(&app, &known).await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    for i in 0..30 {
+        hujifen::db::query(
+            "INSERT INTO login_failures (username, ip, at) VALUES ('admin', $1, $2)",
+        )
+        .bind(format!("203.0.113.{i}"))
+        .bind(now)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        login_with(&app, &known, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        303,
+        "known before the reset"
+    );
+    sign_out(&app, &known).await;
+    let new_password = "a brand new admin password";
+    let hash = hujifen::advisors::hash_password(new_password).unwrap();
+    let id = advisor_id(&app, "admin").await;
+    assert!(
+        hujifen::db::advisors::set_password(&app.db, id, &hash)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        login_with(&app, &known, "admin", new_password)
+            .await
+            .status(),
+        429,
+        "the cookie signed before the reset no longer counts"
+    );
+}

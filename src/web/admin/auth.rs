@@ -23,7 +23,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::signed_in::signed_in;
 use super::{Chrome, SignedForm, cookie_name, session_hash};
 use crate::advisors::{
-    KNOWN_DEVICE_SECONDS, device_token, device_token_valid, hashing_permits, verify_password_in,
+    DeviceOwner, KNOWN_DEVICE_SECONDS, device_token, device_token_valid, hashing_permits,
+    verify_password_in,
 };
 use crate::db;
 use crate::db::advisors::{Advisor, LoginAttempt, LoginReservation};
@@ -234,12 +235,22 @@ fn device_cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-/// Whether the browser presented a valid known-device cookie for `username`.
-fn known_device(state: &AppState, request: &HttpRequest, username: &str, now: i64) -> bool {
-    let Some(cookie) = request.cookie(device_cookie_name(state)) else {
+/// Whether the browser presented a valid known-device cookie for this
+/// advisor at their current epoch (an unknown user has no known device).
+fn known_device(
+    state: &AppState,
+    request: &HttpRequest,
+    advisor: Option<&Advisor>,
+    now: i64,
+) -> bool {
+    let (Some(cookie), Some(advisor)) = (request.cookie(device_cookie_name(state)), advisor) else {
         return false;
     };
-    device_token_valid(state.secrets.device_key(), username, cookie.value(), now)
+    let owner = DeviceOwner {
+        username: &advisor.username,
+        epoch: advisor.device_epoch,
+    };
+    device_token_valid(state.secrets.device_key(), owner, cookie.value(), now)
 }
 
 /// 429 without hashing, with a retry in `seconds`.
@@ -328,9 +339,13 @@ async fn start_session(
         .add_removal_cookie(&cookie(state, login_cookie_name(state), String::new()))
         .map_err(AppError::internal)?;
     // This browser is known from now on: strangers' failures will not delay it.
+    let owner = DeviceOwner {
+        username: &advisor.username,
+        epoch: advisor.device_epoch,
+    };
     let token = device_token(
         state.secrets.device_key(),
-        &advisor.username,
+        owner,
         now + KNOWN_DEVICE_SECONDS,
     );
     if let Some(token) = token {
@@ -357,18 +372,18 @@ pub async fn login(
     let password = fields.get("password").cloned().unwrap_or_default();
     let ip = client_ip(&request, state.settings.server.trusted_proxy);
     let now = crate::clock::unix_now();
-    let known_device = known_device(&state, &request, &username, now);
+    let advisor = if username.is_empty() {
+        None
+    } else {
+        db::advisors::by_username(&state.db, &username).await?
+    };
+    let known_device = known_device(&state, &request, advisor.as_ref(), now);
     let limiter = Arc::clone(&state.logins);
     // One attempt in flight per account bucket: a second one is refused,
     // not queued, and never hashed.
     let Some(turn) = limiter.claim(&username, known_device) else {
         tracing::warn!(%ip, known_device, "login refused: an attempt for this account is in flight");
         return too_many(&state, &username, BUSY, 1);
-    };
-    let advisor = if username.is_empty() {
-        None
-    } else {
-        db::advisors::by_username(&state.db, &username).await?
     };
     let attempt = LoginAttempt {
         username: &username,
