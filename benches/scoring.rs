@@ -83,7 +83,7 @@ fn benches(c: &mut Criterion) {
     c.bench_function("render the result page", |b| {
         b.iter(|| {
             ResultPage::new(
-                black_box(token),
+                black_box(Some(token)),
                 black_box(&assessment),
                 &profile,
                 &settings,

@@ -36,7 +36,10 @@ fn submission(i: usize, now: i64) -> Submission {
             assessment: None,
             idempotency_key: Some(format!("bench-{i:016}")),
         },
-        ip: format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+        // Every visitor in a /24 of its own: no per-client or per-network
+        // limit is what is measured.
+        ip: format!("10.{}.{}.1", (i >> 8) & 255, i & 255),
+        network: format!("10.{}.{}.0/24", (i >> 8) & 255, i & 255),
         source: "consultation",
         snapshot: None,
         total: None,

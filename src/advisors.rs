@@ -76,6 +76,9 @@ pub struct LoginFailures {
     pub ip_recent: u32,
     /// Seconds since the oldest of those.
     pub ip_oldest_age_seconds: Option<i64>,
+    /// Failures from the IP's network (IPv4 /24, IPv6 /48) in the same window.
+    pub network_recent: u32,
+    pub network_oldest_age_seconds: Option<i64>,
 }
 
 pub const ACCOUNT_FREE_FAILURES: u32 = 5;
@@ -83,12 +86,17 @@ pub const ACCOUNT_FREE_FAILURES: u32 = 5;
 pub const KNOWN_DEVICE_FREE_FAILURES: u32 = 2 * ACCOUNT_FREE_FAILURES;
 pub const IP_WINDOW_SECONDS: i64 = 600;
 pub const IP_MAX_FAILURES: u32 = 20;
+/// Failures a whole /24 or /48 may have in the window: looser than one
+/// address (carrier NAT shares a /24), tight enough that one IPv6 /48 or
+/// a block of addresses cannot keep the hashing pool busy.
+pub const NETWORK_MAX_FAILURES: u32 = 100;
 const MAX_ACCOUNT_DELAY_SECONDS: i64 = 15 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginGate {
     Open,
-    /// Too many failures from this IP: 429 until the window moves on.
+    /// Too many failures from this IP, or from its network: 429 until the
+    /// window moves on.
     IpBlocked {
         retry_after_seconds: i64,
     },
@@ -139,11 +147,24 @@ fn delay_after(failures: u32, free: u32) -> i64 {
 /// Whether one more attempt may be hashed. The caller reserves it (as a
 /// failure) in the same transaction that read `failures`.
 pub fn login_gate(failures: LoginFailures) -> LoginGate {
-    if failures.ip_recent >= IP_MAX_FAILURES {
-        let age = failures.ip_oldest_age_seconds.unwrap_or(0);
-        return LoginGate::IpBlocked {
-            retry_after_seconds: (IP_WINDOW_SECONDS - age).max(1),
-        };
+    let buckets = [
+        (
+            failures.ip_recent,
+            IP_MAX_FAILURES,
+            failures.ip_oldest_age_seconds,
+        ),
+        (
+            failures.network_recent,
+            NETWORK_MAX_FAILURES,
+            failures.network_oldest_age_seconds,
+        ),
+    ];
+    for (recent, max, oldest_age) in buckets {
+        if recent >= max {
+            return LoginGate::IpBlocked {
+                retry_after_seconds: (IP_WINDOW_SECONDS - oldest_age.unwrap_or(0)).max(1),
+            };
+        }
     }
     let delay = delay_after(failures.account, free_failures(failures.known_device));
     if delay > 0 {
@@ -279,6 +300,26 @@ mod tests {
             LoginGate::IpBlocked {
                 retry_after_seconds: 500
             }
+        );
+    }
+
+    #[test]
+    fn a_network_is_blocked_after_a_hundred_failures_in_ten_minutes() {
+        let gate = |network_recent, age| {
+            login_gate(LoginFailures {
+                ip_recent: 1,
+                network_recent,
+                network_oldest_age_seconds: Some(age),
+                ..Default::default()
+            })
+        };
+        assert_eq!(gate(99, 100), LoginGate::Open);
+        assert_eq!(
+            gate(100, 100),
+            LoginGate::IpBlocked {
+                retry_after_seconds: 500
+            },
+            "every address of the /24 or /48 waits"
         );
     }
 

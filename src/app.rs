@@ -1,8 +1,8 @@
 //! Building and running the server: settings -> database -> HTTP.
 
 use std::net::{SocketAddr, TcpListener};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -14,11 +14,14 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::Notify;
 
 use crate::guides::Guides;
+use crate::leads::client_windows::ClientWindows;
 use crate::leads::workdays::Calendar;
 use crate::notify::outbox::Channels;
 use crate::secrets::Secrets;
 use crate::settings::Settings;
 use crate::views::ViewCounter;
+use crate::web::admin::auth::LoginLimiter;
+use crate::web::quiet_log::QuietLog;
 use crate::web::{self, AppState};
 use crate::workers::Workers;
 
@@ -68,6 +71,8 @@ impl Application {
             db: pool.clone(),
             sitemap: web::seo::sitemap_xml(&settings.server.public_url, &guides),
             robots: web::seo::robots_txt(&settings.server.public_url),
+            logins: Arc::new(LoginLimiter::new(settings.limits.login_wait)),
+            results_stored: Mutex::new(ClientWindows::new(settings.limits.results, 100_000)),
             settings,
             site,
             guides,
@@ -80,29 +85,10 @@ impl Application {
             calendar,
             leads,
             assessments,
-            logins: Arc::default(),
+            quiet_log: QuietLog::default(),
             ready: Arc::new(AtomicBool::new(true)),
         });
-        let app_state = state.clone();
-        let guide_paths: Vec<String> = state.guide_pages.keys().cloned().collect();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(app_state.clone())
-                .wrap(from_fn(web::middleware::site))
-                .configure(|config| web::routes(config, &guide_paths))
-        })
-        .workers(state.settings.server.workers)
-        // Signals are ours (`stop_on_signal`): SIGTERM drains first.
-        .disable_signals()
-        // The stop: stop accepting, let in-flight requests finish, at most
-        // 5 s so the stop itself (with the final flushes) stays within 10 s.
-        .shutdown_timeout(5)
-        // A client has this long to send its request head (slowloris).
-        .client_request_timeout(state.settings.server.request_timeout)
-        .client_disconnect_timeout(Duration::from_secs(2))
-        .keep_alive(Duration::from_secs(15))
-        .listen(listener)?
-        .run();
+        let server = serve(&state, listener)?;
         Ok(Self {
             server,
             address,
@@ -185,4 +171,29 @@ async fn stop_on_signal(
     }
     tracing::info!("stopping: no new connections, in-flight requests finish");
     server.stop(true).await;
+}
+
+/// The HTTP server over `listener`, with the site's timeouts.
+fn serve(state: &Data<AppState>, listener: TcpListener) -> anyhow::Result<Server> {
+    let app_state = state.clone();
+    let guide_paths: Vec<String> = state.guide_pages.keys().cloned().collect();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(app_state.clone())
+            .wrap(from_fn(web::middleware::site))
+            .configure(|config| web::routes(config, &guide_paths))
+    })
+    .workers(state.settings.server.workers)
+    // Signals are ours (`stop_on_signal`): SIGTERM drains first.
+    .disable_signals()
+    // The stop: stop accepting, let in-flight requests finish, at most
+    // 5 s so the stop itself (with the final flushes) stays within 10 s.
+    .shutdown_timeout(5)
+    // A client has this long to send its request head (slowloris).
+    .client_request_timeout(state.settings.server.request_timeout)
+    .client_disconnect_timeout(Duration::from_secs(2))
+    .keep_alive(Duration::from_secs(15))
+    .listen(listener)?
+    .run();
+    Ok(server)
 }

@@ -184,7 +184,9 @@ pub struct LoginAttempt<'a> {
     pub username: &'a str,
     /// The browser presented a valid known-device cookie for `username`.
     pub known_device: bool,
+    /// The client (IPv4 address, IPv6 /64) and its network (/24, /48).
     pub ip: &'a str,
+    pub network: &'a str,
     pub now: i64,
 }
 
@@ -210,18 +212,25 @@ async fn login_failures(
     .bind(attempt.now - 86_400)
     .fetch_one(&mut *conn)
     .await?;
-    let (ip_recent, oldest): (i64, Option<i64>) =
-        query("SELECT count(*), min(at) FROM login_failures WHERE ip = $1 AND at > $2")
-            .bind(attempt.ip)
-            .bind(attempt.now - crate::advisors::IP_WINDOW_SECONDS)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (ip_recent, oldest, network_recent, network_oldest): (i64, Option<i64>, i64, Option<i64>) =
+        query(
+            "SELECT count(*) FILTER (WHERE ip = $1), min(at) FILTER (WHERE ip = $1),
+                    count(*), min(at)
+             FROM login_failures WHERE network = $2 AND at > $3",
+        )
+        .bind(attempt.ip)
+        .bind(attempt.network)
+        .bind(attempt.now - crate::advisors::IP_WINDOW_SECONDS)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(LoginFailures {
         known_device: attempt.known_device,
         account: u32::try_from(account).unwrap_or(u32::MAX),
         account_last_age_seconds: last.map(|at| attempt.now - at),
         ip_recent: u32::try_from(ip_recent).unwrap_or(u32::MAX),
         ip_oldest_age_seconds: oldest.map(|at| attempt.now - at),
+        network_recent: u32::try_from(network_recent).unwrap_or(u32::MAX),
+        network_oldest_age_seconds: network_oldest.map(|at| attempt.now - at),
     })
 }
 
@@ -236,7 +245,11 @@ pub async fn reserve_login_attempt(
 ) -> Result<LoginReservation, sqlx::Error> {
     let account = attempt.username.to_ascii_lowercase();
     let mut transaction = db
-        .begin_write(&[Lock::on("login", &account), Lock::on("client", attempt.ip)])
+        .begin_write(&[
+            Lock::on("login", &account),
+            Lock::on("client", attempt.ip),
+            Lock::on("network", attempt.network),
+        ])
         .await?;
     let mut conn = transaction.conn();
     let gate = login_gate(login_failures(&mut conn, attempt).await?);
@@ -245,11 +258,12 @@ pub async fn reserve_login_attempt(
         return Ok(LoginReservation::Refused(gate));
     }
     let attempt_id: i64 = query(
-        "INSERT INTO login_failures (username, known_device, ip, at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO login_failures (username, known_device, ip, network, at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(attempt.username)
     .bind(attempt.known_device)
     .bind(attempt.ip)
+    .bind(attempt.network)
     .bind(attempt.now)
     .scalar(&mut conn)
     .await?;

@@ -22,7 +22,9 @@ use crate::secrets::Secrets;
 
 pub struct Submission {
     pub request: CallbackRequest,
+    /// The client (IPv4 address, IPv6 /64) and its network (/24, /48).
     pub ip: String,
+    pub network: String,
     /// Where the form was: "result" or "consultation".
     pub source: &'static str,
     /// The attached assessment as stored for advisors, and its total.
@@ -80,6 +82,7 @@ pub fn submit_locks(submission: &Submission) -> Vec<Lock<'_>> {
     let mut locks = vec![
         super::verification::code_lock(submission.request.phone.as_str()),
         Lock::on("client", &submission.ip),
+        Lock::on("network", &submission.network),
     ];
     if let Some(key) = submission.request.idempotency_key.as_deref() {
         locks.push(Lock::on("idempotency-key", key));
@@ -188,26 +191,36 @@ async fn earlier_submissions(
         Option<i64>,
         i64,
         Option<i64>,
+        i64,
+        Option<i64>,
     );
     let now = submission.now;
-    let [by_phone, by_ip] = limits.rules();
-    let (key_lead, key_phone, phone_count, phone_oldest, ip_count, ip_oldest): Row = query(
+    let [by_phone, by_ip, by_network] = limits.rules();
+    let row: Row = query(
         "SELECT (SELECT lead_id FROM lead_submissions WHERE idempotency_key = $5),
                 (SELECT phone FROM lead_submissions WHERE idempotency_key = $5),
                 count(*) FILTER (WHERE phone = $1 AND created_at > $2),
                 min(created_at) FILTER (WHERE phone = $1 AND created_at > $2),
                 count(*) FILTER (WHERE ip = $3 AND created_at > $4),
-                min(created_at) FILTER (WHERE ip = $3 AND created_at > $4)
+                min(created_at) FILTER (WHERE ip = $3 AND created_at > $4),
+                count(*) FILTER (WHERE network = $6 AND created_at > $7),
+                min(created_at) FILTER (WHERE network = $6 AND created_at > $7)
          FROM lead_submissions
-         WHERE (phone = $1 AND created_at > $2) OR (ip = $3 AND created_at > $4)",
+         WHERE (phone = $1 AND created_at > $2) OR (ip = $3 AND created_at > $4)
+            OR (network = $6 AND created_at > $7)",
     )
     .bind(submission.request.phone.as_str())
     .bind(now - by_phone.window.seconds)
     .bind(&submission.ip)
     .bind(now - by_ip.window.seconds)
     .bind(submission.request.idempotency_key.as_deref())
+    .bind(&submission.network)
+    .bind(now - by_network.window.seconds)
     .fetch_one(&mut *conn)
     .await?;
+    let (key_lead, key_phone, phone_count, phone_oldest, ip_count, ip_oldest) =
+        (row.0, row.1, row.2, row.3, row.4, row.5);
+    let (network_count, network_oldest) = (row.6, row.7);
     let usage = |count: i64, oldest: Option<i64>| Usage {
         count: u32::try_from(count).unwrap_or(u32::MAX),
         oldest_age_seconds: oldest.map(|at| now - at),
@@ -217,6 +230,7 @@ async fn earlier_submissions(
         limits: decide(&[
             (by_phone, usage(phone_count, phone_oldest)),
             (by_ip, usage(ip_count, ip_oldest)),
+            (by_network, usage(network_count, network_oldest)),
         ]),
     })
 }
@@ -361,13 +375,14 @@ async fn record_submission(
     .execute(&mut *conn)
     .await?;
     query(
-        "INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, created_at)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO lead_submissions (idempotency_key, lead_id, phone, ip, network, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(key_to_store)
     .bind(lead_id)
     .bind(request.phone.as_str())
     .bind(&submission.ip)
+    .bind(&submission.network)
     .bind(submission.now)
     .execute(&mut *conn)
     .await?;

@@ -112,7 +112,9 @@ async fn anonymise_idle_leads(
     .await?;
     let blank = [
         format!("UPDATE consents SET ip = '' WHERE lead_id IN ({idle})"),
-        format!("UPDATE lead_submissions SET phone = '', ip = '' WHERE lead_id IN ({idle})"),
+        format!(
+            "UPDATE lead_submissions SET phone = '', ip = '', network = '' WHERE lead_id IN ({idle})"
+        ),
         format!(
             "DELETE FROM assessments WHERE token IN (SELECT assessment_token FROM leads WHERE id IN ({idle}))"
         ),
@@ -168,7 +170,7 @@ async fn purge_code_and_submission_counters(
         "DELETE FROM wrong_code_entries WHERE at < $1",
         // Counters of deleted leads only count: gone once they no longer do.
         "DELETE FROM lead_submissions WHERE lead_id IS NULL AND created_at < $1",
-        "UPDATE lead_submissions SET phone = '', ip = '' WHERE created_at < $1 AND phone != ''",
+        "UPDATE lead_submissions SET phone = '', ip = '', network = '' WHERE created_at < $1 AND phone != ''",
     ];
     for sql in purges {
         delete_before(conn, sql, before).await?;

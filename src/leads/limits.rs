@@ -234,11 +234,13 @@ pub fn reopens_in(seconds: i64) -> String {
     }
 }
 
-/// Lead submissions: per phone per 24 h and per IP per hour.
+/// Lead submissions: per phone per 24 h, per client (IPv4 address, IPv6
+/// /64) per hour, and per network (IPv4 /24, IPv6 /48) per hour.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubmitLimits {
     pub phone_day: Window,
     pub ip_hour: Window,
+    pub network_hour: Window,
 }
 
 impl Default for SubmitLimits {
@@ -252,12 +254,16 @@ impl Default for SubmitLimits {
                 limit: 10,
                 seconds: 3600,
             },
+            network_hour: Window {
+                limit: 30,
+                seconds: 3600,
+            },
         }
     }
 }
 
 impl SubmitLimits {
-    pub fn rules(&self) -> [Rule; 2] {
+    pub fn rules(&self) -> [Rule; 3] {
         [
             Rule {
                 window: self.phone_day,
@@ -266,6 +272,10 @@ impl SubmitLimits {
             Rule {
                 window: self.ip_hour,
                 message: "提交太频繁，请稍后再试",
+            },
+            Rule {
+                window: self.network_hour,
+                message: "您所在的网络提交太频繁，请稍后再试",
             },
         ]
     }
@@ -404,5 +414,6 @@ mod tests {
         assert_eq!((s.ip_hour.limit, s.ip_day.limit), (10, 20));
         let l = SubmitLimits::default();
         assert_eq!((l.phone_day.limit, l.ip_hour.limit), (3, 10));
+        assert_eq!((l.network_hour.limit, l.network_hour.seconds), (30, 3600));
     }
 }

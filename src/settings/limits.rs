@@ -1,7 +1,10 @@
 //! The limits against abuse: SMS sends, lead submissions, verification
 //! codes and the proof-of-work captcha (SECURITY.md).
 
+use std::time::Duration;
+
 use super::Lookup;
+use crate::leads::client_windows::ClientLimit;
 use crate::leads::codes::CodeRules;
 use crate::leads::limits::{SendLimits, SubmitLimits, Window};
 
@@ -15,6 +18,13 @@ pub struct LimitSettings {
     pub codes: CodeRules,
     /// The proof of work asked before a code is sent (`HUJIFEN_CAPTCHA_*`).
     pub captcha: CaptchaSettings,
+    /// Self-test results stored per hour (`HUJIFEN_RESULTS_PER_*_HOUR`
+    /// [60 per client, 600 per network]): past it a result is shown but
+    /// not stored. A family comparing what-ifs needs a few dozen.
+    pub results: ClientLimit,
+    /// `HUJIFEN_LOGIN_WAIT_MS` [2000]: how long a login waits for a
+    /// password-hashing permit before it is refused as busy.
+    pub login_wait: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +43,17 @@ impl LimitSettings {
             submit: submit_limits(lookup)?,
             codes: code_rules(lookup)?,
             captcha: CaptchaSettings::from_lookup(lookup)?,
+            results: ClientLimit {
+                per_client: lookup.number("HUJIFEN_RESULTS_PER_CLIENT_HOUR", 60, 1..=1_000_000)?
+                    as u32,
+                per_network: lookup.number(
+                    "HUJIFEN_RESULTS_PER_NETWORK_HOUR",
+                    600,
+                    1..=1_000_000,
+                )? as u32,
+                window: Duration::from_secs(3600),
+            },
+            login_wait: lookup.millis("HUJIFEN_LOGIN_WAIT_MS", 2000, 0..=10_000)?,
         })
     }
 }
@@ -80,6 +101,11 @@ fn submit_limits(lookup: &Lookup<'_>) -> anyhow::Result<SubmitLimits> {
     Ok(SubmitLimits {
         phone_day: window(lookup, "HUJIFEN_LEADS_PER_PHONE_DAY", defaults.phone_day)?,
         ip_hour: window(lookup, "HUJIFEN_LEADS_PER_IP_HOUR", defaults.ip_hour)?,
+        network_hour: window(
+            lookup,
+            "HUJIFEN_LEADS_PER_NETWORK_HOUR",
+            defaults.network_hour,
+        )?,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod middleware;
 pub mod pages;
 pub mod precompressed;
 pub mod privacy;
+pub mod quiet_log;
 pub mod rules;
 pub mod self_test;
 pub mod seo;
@@ -67,6 +68,10 @@ pub struct AppState {
     pub assessments: crate::db::assessments::AssessmentWriter,
     /// Bounds password hashing (admin logins).
     pub logins: Arc<admin::auth::LoginLimiter>,
+    /// Warnings a client can repeat at will, one line a minute each.
+    pub quiet_log: crate::web::quiet_log::QuietLog,
+    /// Self-test results stored per client and network (in memory).
+    pub results_stored: std::sync::Mutex<crate::leads::client_windows::ClientWindows>,
     /// True while the instance takes new traffic: cleared on SIGTERM, so
     /// `/readyz` fails while the load balancer drains it.
     pub ready: Arc<AtomicBool>,

@@ -940,7 +940,7 @@ async fn the_cli_adds_an_advisor_who_can_sign_in() {
 const BUSY: &str = "登录请求过多，请稍后再试";
 
 /// A browser of its own: its cookie jar, no redirects followed.
-fn new_browser() -> Client {
+pub(crate) fn new_browser() -> Client {
     Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
@@ -949,7 +949,7 @@ fn new_browser() -> Client {
 }
 
 /// Opens the login page in `browser`; its CSRF token.
-async fn login_token(browser: &Client, base: &str) -> String {
+pub(crate) async fn login_token(browser: &Client, base: &str) -> String {
     let page = browser
         .get(format!("{base}/admin/login"))
         .send()
@@ -961,7 +961,7 @@ async fn login_token(browser: &Client, base: &str) -> String {
         .unwrap()
 }
 
-async fn send_login(
+pub(crate) async fn send_login(
     browser: &Client,
     base: &str,
     token: &str,
@@ -981,13 +981,18 @@ async fn send_login(
 }
 
 /// Signs in with this browser (keeping its cookies).
-async fn login_with(app: &TestApp, browser: &Client, username: &str, password: &str) -> Response {
+pub(crate) async fn login_with(
+    app: &TestApp,
+    browser: &Client,
+    username: &str,
+    password: &str,
+) -> Response {
     let token = login_token(browser, &app.address).await;
     send_login(browser, &app.address, &token, username, password).await
 }
 
 /// Signs this browser out; its known-device cookie stays.
-async fn sign_out(app: &TestApp, browser: &Client) {
+pub(crate) async fn sign_out(app: &TestApp, browser: &Client) {
     let token = csrf(app, browser, "/admin").await;
     let out = post(app, browser, "/admin/logout", &[("csrf", &token)]).await;
     assert_eq!(out.status(), 303);
@@ -1021,11 +1026,11 @@ async fn parallel_logins(base: &str, attempts: &[(String, String)]) -> Vec<u16> 
     statuses
 }
 
-fn count(statuses: &[u16], status: u16) -> usize {
+pub(crate) fn count(statuses: &[u16], status: u16) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
 
-async fn failures_of(app: &TestApp, username: &str) -> i64 {
+pub(crate) async fn failures_of(app: &TestApp, username: &str) -> i64 {
     hujifen::db::query("SELECT count(*) FROM login_failures WHERE username = $1")
         .bind(username)
         .scalar(&app.db)
@@ -1033,12 +1038,12 @@ async fn failures_of(app: &TestApp, username: &str) -> i64 {
         .unwrap()
 }
 
-fn load(app: &TestApp) -> hujifen::web::admin::auth::HashingLoad {
+pub(crate) fn load(app: &TestApp) -> hujifen::web::admin::auth::HashingLoad {
     app.logins.load()
 }
 
 /// Waits (at most 20 s) until `hashes` password hashes are in progress.
-async fn wait_until_hashing(app: &TestApp, hashes: usize) {
+pub(crate) async fn wait_until_hashing(app: &TestApp, hashes: usize) {
     for _ in 0..2000 {
         if app.logins.load().hashing == hashes {
             return;
@@ -1050,7 +1055,7 @@ async fn wait_until_hashing(app: &TestApp, hashes: usize) {
 
 /// An Argon2id hash 30 times slower than the site's own, so a test can act
 /// while the server is still verifying it.
-async fn slow_hash(password: &str) -> String {
+pub(crate) async fn slow_hash(password: &str) -> String {
     let password = password.to_string();
     tokio::task::spawn_blocking(move || {
         use argon2::password_hash::{PasswordHasher, SaltString};
@@ -1067,7 +1072,7 @@ async fn slow_hash(password: &str) -> String {
     .unwrap()
 }
 
-async fn insert_advisor(app: &TestApp, username: &str, password_hash: &str) {
+pub(crate) async fn insert_advisor(app: &TestApp, username: &str, password_hash: &str) {
     hujifen::db::query(
         "INSERT INTO advisors (username, display_name, role, password_hash) VALUES ($1, $2, 'advisor', $3)",
     )
@@ -1123,7 +1128,8 @@ async fn sixty_parallel_wrong_passwords_get_at_most_five_guesses() {
 
 #[tokio::test]
 async fn when_every_hashing_permit_is_taken_a_login_gets_429_without_hashing() {
-    let app = TestApp::spawn().await;
+    // A login waits this long for a permit, then is refused unhashed.
+    let app = TestApp::spawn_with(&[("HUJIFEN_LOGIN_WAIT_MS", "100")]).await;
     let permits = hujifen::web::admin::auth::site_hashing_permits();
     let hash = slow_hash("the slow password 2026").await;
     for i in 0..=permits {
@@ -1149,10 +1155,15 @@ async fn when_every_hashing_permit_is_taken_a_login_gets_429_without_hashing() {
     }
     wait_until_hashing(&app, permits).await;
 
+    let asked = std::time::Instant::now();
     let (_, busy) = app
         .login(&format!("slow{permits}"), "the slow password 2026")
         .await;
     assert_eq!(busy.status(), 429, "even the right password is not hashed");
+    assert!(
+        asked.elapsed() >= std::time::Duration::from_millis(100),
+        "it waited for a permit first"
+    );
     assert_eq!(busy.headers()["retry-after"], "1");
     assert_eq!(Page::from(busy).await.text("#login-error"), BUSY);
     assert_eq!(

@@ -632,6 +632,31 @@ async fn submissions_per_ip_are_limited_across_phones() {
     assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 1);
 }
 
+/// The looser network bucket (IPv4 /24, IPv6 /48): submissions from other
+/// addresses of the same network count against it.
+#[tokio::test]
+async fn submissions_per_network_are_limited() {
+    let app = TestApp::spawn_with(&[("HUJIFEN_LEADS_PER_NETWORK_HOUR", "3")]).await;
+    let now = hujifen::clock::unix_now();
+    for i in 2..5 {
+        hujifen::db::query(
+            "INSERT INTO lead_submissions (phone, ip, network, created_at) VALUES ($1, $2, '127.0.0.0/24', $3)",
+        )
+        .bind(format!("1390000000{i}"))
+        .bind(format!("127.0.0.{i}"))
+        .bind(now - 60)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let refused = app
+        .leave_callback("/consultation", "孙八", PHONE, &[])
+        .await;
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_refused(refused, 429, "您所在的网络提交太频繁").await;
+    assert_eq!(app.scalar("SELECT count(*) FROM leads").await, 0);
+}
+
 #[tokio::test]
 async fn the_honeypot_drops_bots_silently() {
     let app = TestApp::spawn().await;

@@ -973,3 +973,60 @@ async fn old_results_no_lead_points_to_are_deleted() {
         );
     }
 }
+
+/// A replayed proof of work writes one warning a minute per client, with
+/// the count it stands for: a replay loop grew the log by about 5 GB an
+/// hour in the third outside probe.
+#[tokio::test]
+async fn a_replayed_proof_of_work_is_logged_once_a_minute_with_a_count() {
+    let folder = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(folder.path(), &[]);
+    let client = client();
+    let challenge: serde_json::Value = client
+        .get(server.url("/verification-codes/challenge"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let altcha = crate::helpers::leads::solve_altcha(&challenge);
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        let phone = format!("1380000{i:04}");
+        let response = client
+            .post(server.url("/verification-codes"))
+            .header("accept", "application/json")
+            .form(&[("phone", phone.as_str()), ("altcha", altcha.as_str())])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses[0], 200, "the first use sends a code");
+    assert!(
+        statuses[1..].iter().all(|status| *status == 422),
+        "{statuses:?}"
+    );
+    let warnings = || -> Vec<serde_json::Value> {
+        server
+            .log_text()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|line| line["fields"]["message"] == "replayed captcha solution refused")
+            .collect()
+    };
+    // The log is written off the request path: wait for the first line,
+    // then a little longer for any that would follow it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while warnings().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let warnings = warnings();
+    assert_eq!(warnings.len(), 1, "29 replays, one line: {warnings:?}");
+    assert_eq!(
+        warnings[0]["fields"]["refused"], 1,
+        "the first replay is logged at once"
+    );
+}

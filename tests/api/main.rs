@@ -13,6 +13,7 @@ mod consultations;
 mod guides;
 mod hardening;
 mod instances;
+mod login_flood;
 mod operator;
 mod pages;
 mod personas;

@@ -527,3 +527,37 @@ async fn a_shared_result_says_its_verdict() {
         "not for search engines"
     );
 }
+
+/// Past the client's hourly limit a result is shown but not stored (the
+/// third probe stored 5,543 rows a second from one client): the page says
+/// so and offers no link back to it.
+#[tokio::test]
+async fn past_the_hourly_limit_a_result_is_shown_but_not_stored() {
+    let app = TestApp::spawn_with(&[("HUJIFEN_RESULTS_PER_CLIENT_HOUR", "3")]).await;
+    let answers = [
+        ("age", "30"),
+        ("education", "college"),
+        ("insurance_months", "24"),
+        ("contribution_tier", "none"),
+    ];
+    for _ in 0..3 {
+        app.result_token(&answers).await;
+    }
+    let shown = app.post_form("/self-test", &answers).await;
+    assert_eq!(shown.status(), 200);
+    assert_eq!(shown.headers()["cache-control"], "no-store");
+    let page = Page::from(shown).await;
+    assert!(!page.text("#total").is_empty(), "the total is shown");
+    assert!(page.text("#unsaved").contains("没有保存"));
+    assert!(!page.has("#change-answers"));
+    assert!(
+        !page.has(r#"input[name="assessment"]"#),
+        "nothing to attach"
+    );
+    assert!(!page.has(r#"meta[property="og:url"]"#));
+    assert_eq!(
+        app.assessment_count().await,
+        3,
+        "only the first three stored"
+    );
+}

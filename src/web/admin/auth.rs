@@ -12,6 +12,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
@@ -29,8 +30,9 @@ use crate::advisors::{
 use crate::db;
 use crate::db::advisors::{Advisor, LoginAttempt, LoginReservation};
 use crate::form::RawFields;
+use crate::leads::log_throttle::LogThrottle;
 use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
-use crate::web::client_ip::client_ip;
+use crate::web::client_ip::client_keys_of;
 use crate::web::{AppError, AppState, random_token, render};
 
 #[derive(Template)]
@@ -107,11 +109,20 @@ const WRONG: &str = "用户名或密码错误";
 const THROTTLED: &str = "登录失败次数过多，请稍后再试";
 const BUSY: &str = "登录请求过多，请稍后再试";
 
-/// What bounds password hashing for one site: a few permits for everyone
-/// and one attempt in flight per account bucket. One per app, in AppState.
+/// What bounds password hashing for one site: a few permits for everyone,
+/// one more kept for browsers with a known-device cookie, and one attempt
+/// in flight per account bucket. An attempt waits briefly for a permit
+/// instead of being refused at once. One per app, in AppState.
 pub struct LoginLimiter {
     permits: Arc<Semaphore>,
+    /// Only known devices take it: strangers holding every shared permit
+    /// never turn the advisor away (third outside probe: 28 of 39 refused).
+    reserved: Arc<Semaphore>,
     size: usize,
+    /// How long an attempt waits for a permit.
+    wait: Duration,
+    /// Busy refusals, logged once a minute per network with a count.
+    busy_log: Mutex<LogThrottle>,
     /// (username, known device) with an attempt in flight.
     accounts: Mutex<HashSet<(String, bool)>>,
     hashing: AtomicUsize,
@@ -121,23 +132,26 @@ pub struct LoginLimiter {
 /// Hashes on one site now and at most at once so far (for the tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HashingLoad {
+    /// The most hashes at once: the shared permits and the reserved one.
     pub permits: usize,
     pub hashing: usize,
     pub peak: usize,
 }
 
-impl Default for LoginLimiter {
-    /// About the core count of permits (`site_hashing_permits`).
-    fn default() -> Self {
-        Self::new(site_hashing_permits())
-    }
-}
+/// Hashing permits kept for known devices, beyond the shared ones.
+const RESERVED_PERMITS: usize = 1;
 
 impl LoginLimiter {
-    fn new(size: usize) -> Self {
+    /// About the core count of shared permits (`site_hashing_permits`);
+    /// an attempt waits up to `wait` for one.
+    pub fn new(wait: Duration) -> Self {
+        let size = site_hashing_permits();
         Self {
             permits: Arc::new(Semaphore::new(size)),
+            reserved: Arc::new(Semaphore::new(RESERVED_PERMITS)),
             size,
+            wait,
+            busy_log: Mutex::new(LogThrottle::per_minute()),
             accounts: Mutex::new(HashSet::new()),
             hashing: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
@@ -157,9 +171,37 @@ impl LoginLimiter {
         })
     }
 
-    /// A hashing permit, or None when all are taken (never waits).
-    fn permit(&self) -> Option<OwnedSemaphorePermit> {
-        Arc::clone(&self.permits).try_acquire_owned().ok()
+    /// A hashing permit within the wait, or None. A known device also
+    /// takes the reserved permit, whichever frees first.
+    async fn permit(&self, known_device: bool) -> Option<OwnedSemaphorePermit> {
+        let shared = Arc::clone(&self.permits).acquire_owned();
+        let waited = if known_device {
+            let reserved = Arc::clone(&self.reserved).acquire_owned();
+            tokio::time::timeout(self.wait, async {
+                tokio::select! {
+                    biased;
+                    permit = shared => permit,
+                    permit = reserved => permit,
+                }
+            })
+            .await
+        } else {
+            tokio::time::timeout(self.wait, shared).await
+        };
+        waited.ok().and_then(Result::ok)
+    }
+
+    /// Logs a busy refusal: one line a minute per network, with how many
+    /// it stands for, so a flood shows without filling the disk.
+    fn log_busy(&self, network: &str, ip: &str, reason: &'static str) {
+        let line = self
+            .busy_log
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .note(network, std::time::Instant::now());
+        if let Some(line) = line {
+            tracing::warn!(network = %line.key, %ip, refused = line.count, "login refused: {reason}");
+        }
     }
 
     fn start_hashing(self: &Arc<Self>) -> Hashing {
@@ -171,7 +213,7 @@ impl LoginLimiter {
     /// Hashes now and at most at once so far.
     pub fn load(&self) -> HashingLoad {
         HashingLoad {
-            permits: self.size,
+            permits: self.size + RESERVED_PERMITS,
             hashing: self.hashing.load(Ordering::SeqCst),
             peak: self.peak.load(Ordering::SeqCst),
         }
@@ -213,7 +255,7 @@ fn with_argon2_memory<T>(work: impl FnOnce(&mut Vec<argon2::Block>) -> T) -> T {
     let mut memory = taken.unwrap_or_default();
     let result = work(&mut memory);
     let mut spare = SPARE.lock().unwrap_or_else(PoisonError::into_inner);
-    if spare.len() < site_hashing_permits() {
+    if spare.len() < site_hashing_permits() + RESERVED_PERMITS {
         spare.push(memory);
     }
     result
@@ -370,7 +412,8 @@ pub async fn login(
         .map(|u| u.trim().to_lowercase())
         .unwrap_or_default();
     let password = fields.get("password").cloned().unwrap_or_default();
-    let ip = client_ip(&request, state.settings.server.trusted_proxy);
+    let client = client_keys_of(&request, state.settings.server.trusted_proxy);
+    let (ip, network) = (client.client.as_str(), client.network.as_str());
     let now = crate::clock::unix_now();
     let advisor = if username.is_empty() {
         None
@@ -382,13 +425,14 @@ pub async fn login(
     // One attempt in flight per account bucket: a second one is refused,
     // not queued, and never hashed.
     let Some(turn) = limiter.claim(&username, known_device) else {
-        tracing::warn!(%ip, known_device, "login refused: an attempt for this account is in flight");
+        limiter.log_busy(network, ip, "an attempt for this account is in flight");
         return too_many(&state, &username, BUSY, 1);
     };
     let attempt = LoginAttempt {
         username: &username,
         known_device,
-        ip: &ip,
+        ip,
+        network,
         now,
     };
     // Gate and count in one transaction: the attempt is a failure until the
@@ -401,11 +445,11 @@ pub async fn login(
             return too_many(&state, &username, THROTTLED, seconds);
         }
     };
-    // A few hashes at once for the whole site (19 MiB each); when all are
-    // taken the attempt is given back and refused without hashing.
-    let Some(permit) = limiter.permit() else {
+    // A few hashes at once for the whole site (19 MiB each); when none
+    // frees within the wait the attempt is given back and refused unhashed.
+    let Some(permit) = limiter.permit(known_device).await else {
         db::advisors::release_login_attempt(&state.db, attempt_id).await?;
-        tracing::warn!(%ip, "login refused: every hashing permit is taken");
+        limiter.log_busy(network, ip, "every hashing permit is taken");
         return too_many(&state, &username, BUSY, 1);
     };
     let stored = advisor.as_ref().map(|a| a.password_hash.clone());

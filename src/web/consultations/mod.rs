@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::json;
 
 use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited, with_retry_after};
-use super::client_ip::{client_ip, client_keys_of};
+use super::client_ip::client_keys_of;
 use super::layout::{PageMeta, SITE_NAME, Site};
 use super::{AppError, AppState, looks_like_token, render_private};
 use crate::db;
@@ -145,7 +145,7 @@ fn form_again(
             &state.settings.reference_wages,
         );
         let mut result = ResultPage::new(
-            &attached.token,
+            Some(&attached.token),
             &assessment,
             &stored.profile,
             &state.settings,
@@ -355,13 +355,19 @@ fn granted(
         }
         Reservation::TooEasy => Err(CodeRefused::invalid("人机验证已过期，请重新点击获取验证码")),
         Reservation::ChallengeReused => {
-            tracing::warn!(%ip, "replayed captcha solution refused");
+            // One line a minute per client: a replay loop grew the log by
+            // about 5 GB an hour (third outside probe).
+            if let Some(line) = state.quiet_log.captcha_replay(ip) {
+                tracing::warn!(ip = %line.key, refused = line.count, "replayed captcha solution refused");
+            }
             Err(CodeRefused::invalid(
                 "人机验证已使用过，请重新点击获取验证码",
             ))
         }
         Reservation::Refused(refusal) => {
-            tracing::warn!(%ip, to = %phone, retry_after = refusal.retry_after_seconds, "SMS limit reached");
+            if let Some(line) = state.quiet_log.sms_limit(ip) {
+                tracing::warn!(ip = %line.key, to = %phone, refused = line.count, retry_after = refusal.retry_after_seconds, "SMS limit reached");
+            }
             Err(CodeRefused {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 message: format!(
@@ -549,11 +555,13 @@ pub async fn submit(
     } else {
         "consultation"
     };
+    let client = client_keys_of(&request, state.settings.server.trusted_proxy);
     let outcome = state
         .leads
         .submit(Submission {
             request: callback_request,
-            ip: client_ip(&request, state.settings.server.trusted_proxy),
+            ip: client.client,
+            network: client.network,
             source,
             total: snapshot.as_ref().map(|s| s.result.total),
             school: snapshot

@@ -7,11 +7,12 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited};
+use super::client_ip::client_keys_of;
 use super::precompressed::Precompressed;
 use super::{AppError, AppState, HTML, looks_like_token, render_private, shanghai_today};
 use crate::db;
 use crate::scoring::input::{RawAnswers, answer_fields, check_on, parse_form_answers};
-use crate::scoring::{FieldErrors, assess, replay};
+use crate::scoring::{FieldErrors, assess, evaluate, replay};
 use crate::tokens::time_ordered_token;
 
 pub use form::FormPage;
@@ -57,6 +58,7 @@ pub async fn form(
 
 pub async fn submit(
     state: web::Data<AppState>,
+    request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let body = read_limited(payload, BODY_LIMIT).await?;
@@ -80,6 +82,13 @@ pub async fn submit(
             );
         }
     };
+    if !may_store_result(&state, &request) {
+        // Past the client's hourly limit: the answer is still theirs to
+        // see, only not stored (one client stored 5,543 rows a second).
+        let assessment = evaluate(&profile, today, wages);
+        let page = ResultPage::new(None, &assessment, &profile, &state.settings, &state.site);
+        return render_private(StatusCode::OK, &page);
+    }
     // The breakdown is stored as the visitor sees it; the plan is derived
     // from it when the page is shown, which keeps this POST cheap.
     let assessment = assess(&profile, today, wages);
@@ -91,6 +100,20 @@ pub async fn submit(
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/self-test/{token}")))
         .finish())
+}
+
+/// Whether this client and its network may store one more result this hour.
+fn may_store_result(state: &AppState, request: &HttpRequest) -> bool {
+    let keys = client_keys_of(request, state.settings.server.trusted_proxy);
+    let allowed = state
+        .results_stored
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .allow(&keys, std::time::Instant::now());
+    if !allowed && let Some(line) = state.quiet_log.result_not_stored(&keys.client) {
+        tracing::warn!(ip = %line.key, refused = line.count, "self-test result shown but not stored: hourly limit");
+    }
+    allowed
 }
 
 pub async fn result(
@@ -107,7 +130,7 @@ pub async fn result(
     let wages = &state.settings.reference_wages;
     let assessment = replay(&stored.profile, &stored.recorded, wages);
     let page = ResultPage::new(
-        &token,
+        Some(&token),
         &assessment,
         &stored.profile,
         &state.settings,

@@ -149,7 +149,9 @@ fn need_label(code: &str) -> &'static str {
 #[template(path = "self_test/result.html")]
 pub struct ResultPage<'a> {
     pub meta: PageMeta,
-    pub token: &'a str,
+    /// None for a result shown but not stored (the client's hourly
+    /// limit on stored results was reached): no link leads back to it.
+    pub token: Option<&'a str>,
     pub a: &'a Assessment,
     pub groups: Vec<GroupView<'a>>,
     pub headline: String,
@@ -290,7 +292,7 @@ impl<'a> SchoolView<'a> {
 
 impl<'a> ResultPage<'a> {
     pub fn new(
-        token: &'a str,
+        token: Option<&'a str>,
         a: &'a Assessment,
         answers: &Profile,
         settings: &Settings,
@@ -298,7 +300,7 @@ impl<'a> ResultPage<'a> {
     ) -> Self {
         let callback = CallbackForm::blank(
             Interest::Callback,
-            Some(AttachedAssessment {
+            token.map(|token| AttachedAssessment {
                 token: token.to_string(),
                 total: a.total,
                 has_sensitive: answers.has_sensitive_answers(),
@@ -311,13 +313,16 @@ impl<'a> ResultPage<'a> {
             None => "测评日期早于已收录的社平工资期间".to_string(),
         };
         let (suggestions, more_suggestions) = suggestion_views(a);
-        let result_url = format!("{}/self-test/{token}", site.public_url);
+        let result_url = match token {
+            Some(token) => format!("{}/self-test/{token}", site.public_url),
+            None => format!("{}/self-test", site.public_url),
+        };
         let mut meta = PageMeta::private(
             site,
             format!("积分自测结果：{}分 - {SITE_NAME}", a.total),
             share_text(a),
         );
-        meta.share_url = Some(result_url.clone());
+        meta.share_url = token.map(|_| result_url.clone());
         ResultPage {
             meta,
             token,
