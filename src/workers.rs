@@ -47,6 +47,7 @@ struct Jobs {
     outbox: JoinHandle<()>,
     views: JoinHandle<()>,
     retention: JoinHandle<()>,
+    disk: JoinHandle<()>,
     /// Only when a robot is configured: nobody else is told of overdue leads.
     overdue: Option<JoinHandle<()>>,
 }
@@ -86,6 +87,7 @@ impl Workers {
             outbox,
             views: tokio::spawn(flush_views_every(state.clone(), VIEW_FLUSH_INTERVAL)),
             retention: tokio::spawn(retention_daily(state.clone(), stop.subscribe())),
+            disk: tokio::spawn(guard_disk_space(state.clone())),
             overdue,
             stop,
         });
@@ -111,6 +113,7 @@ impl Workers {
             );
         }
         jobs.retention.abort();
+        jobs.disk.abort();
         if let Some(overdue) = jobs.overdue {
             overdue.abort();
         }
@@ -160,6 +163,59 @@ async fn flush_views_every(state: Data<AppState>, period: Duration) {
         tick.tick().await;
         if let Err(error) = state.views.flush(&state.db).await {
             tracing::warn!(%error, "writing view counts failed; kept for the next try");
+        }
+    }
+}
+
+/// The disk-space guard, every `HUJIFEN_DISK_CHECK_MS`: the data folder's
+/// free space against `HUJIFEN_DISK_WARN_FREE_MB`; below it a log line at
+/// each check and an email once a day per level. Stopped by abort.
+async fn guard_disk_space(state: Data<AppState>) {
+    use crate::notify::disk::DiskLevel;
+    let disk = state.settings.disk;
+    let folder = crate::db::data_folder(&state.settings.database.url)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let mut every = tokio::time::interval(disk.check);
+    loop {
+        every.tick().await;
+        let free_bytes = match rustix::fs::statvfs(&folder) {
+            Ok(stat) => stat.f_bavail.saturating_mul(stat.f_frsize),
+            Err(error) => {
+                tracing::warn!(%error, folder = %folder.display(), "free disk space unknown");
+                continue;
+            }
+        };
+        let level = DiskLevel::of(free_bytes, disk.warn_below_bytes());
+        if level == DiskLevel::Ok {
+            continue;
+        }
+        let free_mb = free_bytes / (1024 * 1024);
+        tracing::error!(level = level.code(), free_mb, warn_free_mb = disk.warn_free_mb, folder = %folder.display(), "disk space low: writes, leads included, will fail when it runs out");
+        let alert = crate::notify::email::DiskSpaceAlertEmail {
+            level: level.code().to_string(),
+            free_mb,
+            warn_free_mb: disk.warn_free_mb,
+            folder: folder.display().to_string(),
+        };
+        let payload = serde_json::to_value(&alert).unwrap_or_default();
+        let day = crate::clock::shanghai_today().to_string();
+        let key = format!("disk_{}", level.code());
+        let now = crate::clock::unix_now();
+        match crate::db::operator_alerts::alert_once_a_day(
+            &state.db,
+            crate::notify::email::DiskSpaceAlertEmail::KIND,
+            &key,
+            &day,
+            &payload,
+            now,
+        )
+        .await
+        {
+            Ok(true) => state.outbox_wake.notify_one(),
+            Ok(false) => {}
+            Err(error) => tracing::error!(%error, "the disk-space alert could not be queued"),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod group_commit;
 pub mod jobs;
 pub mod lead_admin;
 pub mod leads;
+pub mod operator_alerts;
 pub mod outbox;
 pub mod page_views;
 pub mod privacy;

@@ -36,6 +36,7 @@ pub struct Settings {
     /// The group-chat robots told of new and overdue leads.
     pub robots: RobotSettings,
     pub retention: RetentionSettings,
+    pub disk: DiskSettings,
     pub operator: OperatorSettings,
 }
 
@@ -71,6 +72,7 @@ impl Settings {
             outbox: OutboxSettings::from_lookup(&lookup)?,
             robots: RobotSettings::from_lookup(&lookup)?,
             retention: RetentionSettings::from_lookup(&lookup)?,
+            disk: DiskSettings::from_lookup(&lookup)?,
             operator: OperatorSettings::from_lookup(&lookup),
         })
     }
@@ -242,6 +244,30 @@ impl OutboxSettings {
             retry: lookup.millis("HUJIFEN_OUTBOX_RETRY_MS", 10_000, 10..=3_600_000)?,
             claim_seconds: lookup.number("HUJIFEN_OUTBOX_CLAIM_SECS", 120, 5..=3600)? as i64,
         })
+    }
+}
+
+/// The disk-space guard.
+#[derive(Debug, Clone, Copy)]
+pub struct DiskSettings {
+    /// `HUJIFEN_DISK_WARN_FREE_MB` [2048]: below this much free space on the
+    /// data folder's disk the operator is warned (log, and email once a day
+    /// per level); below a quarter of it the warning is critical. 0: off.
+    pub warn_free_mb: u64,
+    /// `HUJIFEN_DISK_CHECK_MS` [600000]: how often the disk is looked at.
+    pub check: Duration,
+}
+
+impl DiskSettings {
+    pub fn from_lookup(lookup: &Lookup<'_>) -> anyhow::Result<Self> {
+        Ok(Self {
+            warn_free_mb: lookup.number("HUJIFEN_DISK_WARN_FREE_MB", 2048, 0..=100_000_000)?,
+            check: lookup.millis("HUJIFEN_DISK_CHECK_MS", 600_000, 50..=86_400_000)?,
+        })
+    }
+
+    pub fn warn_below_bytes(&self) -> u64 {
+        self.warn_free_mb.saturating_mul(1024 * 1024)
     }
 }
 

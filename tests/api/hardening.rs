@@ -1030,3 +1030,50 @@ async fn a_replayed_proof_of_work_is_logged_once_a_minute_with_a_count() {
         "the first replay is logged at once"
     );
 }
+
+/// The disk-space guard: below `HUJIFEN_DISK_WARN_FREE_MB` the operator is
+/// emailed, once a day per level however often the disk is checked. (No
+/// test machine has a full disk: the threshold is set above any disk.)
+#[tokio::test]
+async fn a_disk_below_the_threshold_warns_the_operator_once_a_day() {
+    let app = TestApp::spawn_with(&[
+        ("HUJIFEN_DISK_WARN_FREE_MB", "100000000"),
+        ("HUJIFEN_DISK_CHECK_MS", "50"),
+    ])
+    .await;
+    let queued = || async {
+        app.scalar("SELECT count(*) FROM outbox WHERE kind = 'disk_space_alert'")
+            .await
+    };
+    assert!(
+        crate::helpers::eventually(10, || async { queued().await >= 1 }).await,
+        "the operator is told"
+    );
+    // Many more checks run; still one alert for today's level.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(queued().await, 1);
+    let payload: String =
+        hujifen::db::query("SELECT payload FROM outbox WHERE kind = 'disk_space_alert'")
+            .scalar(&app.db)
+            .await
+            .unwrap();
+    let payload: Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(payload["level"], "critical", "100 TB wanted, a quarter of it missing");
+    assert_eq!(payload["warn_free_mb"], 100_000_000);
+}
+
+/// A disk above the threshold raises nothing (1 MB: any test machine).
+#[tokio::test]
+async fn a_disk_with_room_raises_nothing() {
+    let app = TestApp::spawn_with(&[
+        ("HUJIFEN_DISK_WARN_FREE_MB", "1"),
+        ("HUJIFEN_DISK_CHECK_MS", "50"),
+    ])
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.scalar("SELECT count(*) FROM outbox WHERE kind = 'disk_space_alert'")
+            .await,
+        0
+    );
+}

@@ -37,6 +37,7 @@ pub fn from_outbox(message: &OutboxMessage, public_url: &str) -> Result<EmailMes
         SmsBudgetAlertEmail::KIND => {
             Ok(SmsBudgetAlertEmail::from_payload(&message.payload)?.render())
         }
+        DiskSpaceAlertEmail::KIND => Ok(parse::<DiskSpaceAlertEmail>(&message.payload)?.render()),
         other => Err(format!("unknown outbox kind {other:?}")),
     }
 }
@@ -168,5 +169,57 @@ impl Email for SmsBudgetAlertEmail {
             "今天的短信验证码额度{what}。\n\n已发送：{} 条，每日额度：{} 条（HUJIFEN_SMS_DAILY_BUDGET）。\n\n如果不是正常访问量，可能有人在批量获取验证码：请查看日志中的 \"SMS limit reached\" 记录；如确属正常增长，可调高每日额度后重启。\n",
             self.sent, self.budget
         )
+    }
+}
+
+/// The operator's warning that the data folder's disk is filling up.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct DiskSpaceAlertEmail {
+    /// `low` or `critical`.
+    pub level: String,
+    pub free_mb: u64,
+    pub warn_free_mb: u64,
+    /// The folder whose disk is measured.
+    pub folder: String,
+}
+
+impl DiskSpaceAlertEmail {
+    pub const KIND: &'static str = "disk_space_alert";
+}
+
+impl Email for DiskSpaceAlertEmail {
+    fn subject(&self) -> String {
+        let what = if self.level == "critical" {
+            "磁盘空间即将用完"
+        } else {
+            "磁盘空间不足"
+        };
+        format!("【沪积分】{what}：剩余{} MB", self.free_mb)
+    }
+
+    fn body(&self) -> String {
+        format!(
+            "数据目录 {} 所在磁盘只剩 {} MB（提醒线 {} MB，HUJIFEN_DISK_WARN_FREE_MB）。\n\n磁盘写满后，新的回电请求也将无法保存。请尽快清理或扩容：先看日志文件和备份是否占用过多；如果数据库增长异常，请查看日志中的 \"self-test result shown but not stored\" 和 \"replayed captcha solution refused\" 记录。\n\n在空间恢复之前，每天会再提醒一次。\n",
+            self.folder, self.free_mb, self.warn_free_mb
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_disk_alert_says_how_much_is_left_and_what_to_do() {
+        let message = OutboxMessage {
+            id: 1,
+            kind: DiskSpaceAlertEmail::KIND.into(),
+            payload: r#"{"level":"critical","free_mb":300,"warn_free_mb":2048,"folder":"data"}"#
+                .into(),
+            attempts: 0,
+        };
+        let email = from_outbox(&message, "https://hujifen.example").unwrap();
+        assert!(email.subject.contains("即将用完") && email.subject.contains("300 MB"));
+        assert!(email.body.contains("2048 MB") && email.body.contains("回电请求"));
     }
 }

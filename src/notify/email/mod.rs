@@ -12,7 +12,7 @@ use crate::db::outbox::OutboxMessage;
 use crate::settings::Settings;
 
 pub use backend::EmailBackend;
-pub use messages::{Email, EmailMessage, NewLeadEmail, SmsBudgetAlertEmail};
+pub use messages::{DiskSpaceAlertEmail, Email, EmailMessage, NewLeadEmail, SmsBudgetAlertEmail};
 
 /// Sends the site's emails: one backend, one sender, the advisors to tell.
 pub struct Mailer {

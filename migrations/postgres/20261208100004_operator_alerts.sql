@@ -1,0 +1,7 @@
+-- Operator alerts other than the SMS budget's (the disk-space guard): one a
+-- day per kind and level across instances.
+CREATE TABLE operator_alerts (
+    day TEXT COLLATE "C" NOT NULL,
+    kind TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (day, kind)
+);
