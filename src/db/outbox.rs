@@ -11,6 +11,10 @@ pub struct OutboxMessage {
     pub kind: String,
     pub payload: String,
     pub attempts: i64,
+    /// When it was queued (unix seconds): a resend says what the first
+    /// try said, so the same email keeps its Message-ID and a robot card
+    /// its text.
+    pub created_at: i64,
 }
 
 pub async fn enqueue(
@@ -45,7 +49,7 @@ pub async fn claim_due(
     lease_seconds: i64,
 ) -> Result<Vec<OutboxMessage>, sqlx::Error> {
     let candidates: Vec<OutboxMessage> = query(
-        "SELECT id, kind, payload, attempts FROM outbox
+        "SELECT id, kind, payload, attempts, created_at FROM outbox
          WHERE sent_at IS NULL AND next_attempt_at <= $1
            AND (claimed_until IS NULL OR claimed_until <= $1)
          ORDER BY id LIMIT $2",

@@ -1058,7 +1058,10 @@ async fn a_disk_below_the_threshold_warns_the_operator_once_a_day() {
             .await
             .unwrap();
     let payload: Value = serde_json::from_str(&payload).unwrap();
-    assert_eq!(payload["level"], "critical", "100 TB wanted, a quarter of it missing");
+    assert_eq!(
+        payload["level"], "critical",
+        "100 TB wanted, a quarter of it missing"
+    );
     assert_eq!(payload["warn_free_mb"], 100_000_000);
 }
 

@@ -22,11 +22,19 @@ type Inbox = Arc<Mutex<Vec<(Vec<String>, String)>>>;
 
 /// A minimal SMTP server: accepts every message and keeps its DATA.
 async fn smtp_sink(listener: TcpListener, received: Inbox) {
+    smtp_sink_losing_acks(listener, received, 0).await;
+}
+
+/// The sink, but the first `lost` messages are kept and their connection
+/// dropped before the server's "250": the acknowledgment is lost, so the
+/// sender tries again (the at-least-once window).
+async fn smtp_sink_losing_acks(listener: TcpListener, received: Inbox, lost: usize) {
+    let lost = Arc::new(std::sync::atomic::AtomicUsize::new(lost));
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             return;
         };
-        let received = received.clone();
+        let (received, lost) = (received.clone(), lost.clone());
         tokio::spawn(async move {
             let (reader, mut writer) = stream.into_split();
             let mut lines = BufReader::new(reader).lines();
@@ -53,6 +61,16 @@ async fn smtp_sink(listener: TcpListener, received: Inbox) {
                         .lock()
                         .unwrap()
                         .push((std::mem::take(&mut recipients), data));
+                    let drop_it = lost
+                        .fetch_update(
+                            std::sync::atomic::Ordering::SeqCst,
+                            std::sync::atomic::Ordering::SeqCst,
+                            |left| left.checked_sub(1),
+                        )
+                        .is_ok();
+                    if drop_it {
+                        return;
+                    }
                     b"250 queued\r\n"
                 } else if upper.starts_with("QUIT") {
                     let _ = writer.write_all(b"221 bye\r\n").await;
@@ -132,6 +150,62 @@ async fn advisor_email_waits_for_the_smtp_server_and_then_arrives() {
     assert!(
         !body.contains("1381234") && !body.contains("陈一"),
         "no name or phone: {body}"
+    );
+}
+
+/// The header `name` of a received message's DATA.
+fn header<'a>(data: &'a str, name: &str) -> Option<&'a str> {
+    data.lines()
+        .take_while(|line| !line.is_empty())
+        .find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+}
+
+/// A message re-sent after its acknowledgment was lost carries the same
+/// Message-ID, so mail clients show it once; another message has its own.
+#[tokio::test]
+async fn a_resent_email_keeps_its_message_id() {
+    let received: Inbox = Arc::new(Mutex::new(Vec::new()));
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(smtp_sink_losing_acks(listener, received.clone(), 1));
+    let smtp_url = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(&[
+        ("HUJIFEN_SMTP_URL", smtp_url.as_str()),
+        ("HUJIFEN_NOTIFY_TO", "advisor@hujifen.test"),
+    ])
+    .await;
+    leave_a_lead(&app, "陈一", "13812340000").await;
+    let sent = eventually(10, || async {
+        app.scalar("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
+            .await
+            == 1
+    })
+    .await;
+    assert!(sent, "the second try is acknowledged");
+    leave_a_lead(&app, "陈二", "13812340001").await;
+    assert!(
+        eventually(10, || async {
+            app.scalar("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")
+                .await
+                == 2
+        })
+        .await
+    );
+    let messages = received.lock().unwrap().clone();
+    assert_eq!(messages.len(), 3, "twice the first, once the second");
+    let ids: Vec<&str> = messages
+        .iter()
+        .map(|(_, data)| header(data, "Message-ID").expect("a Message-ID"))
+        .collect();
+    assert_eq!(ids[0], ids[1], "the resend is the same message");
+    assert_ne!(ids[1], ids[2], "another message has its own");
+    assert!(
+        ids[0].starts_with('<') && ids[0].ends_with("@hujifen.test>"),
+        "{}",
+        ids[0]
     );
 }
 

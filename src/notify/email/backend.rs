@@ -47,7 +47,8 @@ impl EmailBackend {
         };
         let mut builder = Message::builder()
             .from(from.clone())
-            .subject(&email.subject);
+            .subject(&email.subject)
+            .message_id(email.message_id.clone());
         for to in to {
             builder = builder.to(to);
         }

@@ -8,11 +8,14 @@ use crate::leads::alerts::SchoolNote;
 use crate::leads::form::Interest;
 use crate::leads::score_band_label;
 
-/// An email as it is sent: subject and plain-text body.
+/// An email as it is sent: subject and plain-text body, and the
+/// Message-ID every try of it carries (set by the mailer from its outbox
+/// row), so a mail client shows a resent message once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailMessage {
     pub subject: String,
     pub body: String,
+    pub message_id: Option<String>,
 }
 
 /// A kind of email: what it says, rendered from its own data.
@@ -24,6 +27,7 @@ pub trait Email {
         EmailMessage {
             subject: self.subject(),
             body: self.body(),
+            message_id: None,
         }
     }
 }
@@ -217,6 +221,7 @@ mod tests {
             payload: r#"{"level":"critical","free_mb":300,"warn_free_mb":2048,"folder":"data"}"#
                 .into(),
             attempts: 0,
+            created_at: 1_800_000_000,
         };
         let email = from_outbox(&message, "https://hujifen.example").unwrap();
         assert!(email.subject.contains("即将用完") && email.subject.contains("300 MB"));

@@ -21,6 +21,8 @@ pub struct Mailer {
     /// `HUJIFEN_NOTIFY_TO`; empty: every active advisor with an email.
     to: Vec<Mailbox>,
     public_url: String,
+    /// The domain of the Message-IDs: the public URL's host.
+    host: String,
 }
 
 impl Mailer {
@@ -59,12 +61,20 @@ impl Mailer {
             from,
             to,
             public_url: settings.server.public_url.clone(),
+            host: host.to_string(),
         })
     }
 
-    /// The email an outbox row stands for.
+    /// The email an outbox row stands for, with a Message-ID made from the
+    /// row: the same on every try (an at-least-once resend after a lost
+    /// acknowledgment shows once), different for every row.
     pub fn compose(&self, message: &OutboxMessage) -> Result<EmailMessage, String> {
-        messages::from_outbox(message, &self.public_url)
+        let mut email = messages::from_outbox(message, &self.public_url)?;
+        email.message_id = Some(format!(
+            "<outbox.{}.{}@{}>",
+            message.id, message.created_at, self.host
+        ));
+        Ok(email)
     }
 
     /// `HUJIFEN_NOTIFY_TO`, else every active advisor with an email.
@@ -120,6 +130,7 @@ mod tests {
             kind: "lead_notification".into(),
             payload: r#"{"lead_id":42,"interest":"planning","band":"near","repeat":false}"#.into(),
             attempts: 0,
+            created_at: 1_800_000_000,
         };
         let mail = mailer().compose(&message).unwrap();
         assert!(

@@ -16,7 +16,8 @@ pub struct AlertText {
     pub markdown: String,
 }
 
-/// The card for `alert` on `channel`, its age counted to `now`.
+/// The card for `alert` on `channel`, its age counted to `now` (when the
+/// alert was raised, so that every try sends the same text).
 pub fn compose(
     channel: AlertChannel,
     alert: &LeadAlert,

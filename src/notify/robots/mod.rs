@@ -56,7 +56,7 @@ impl Robots {
         let alert: LeadAlert =
             serde_json::from_str(&message.payload).map_err(|error| format!("payload: {error}"))?;
         let now = time::OffsetDateTime::now_utc();
-        let text = compose(channel, &alert, &self.public_url, now);
+        let text = card(channel, &alert, &self.public_url, message);
         let url = match (channel, &self.wecom, &self.dingtalk) {
             (AlertChannel::WeCom, Some(webhook), _) => webhook.clone(),
             (AlertChannel::DingTalk, _, Some(robot)) => {
@@ -104,9 +104,60 @@ impl Robots {
     }
 }
 
+/// The card an outbox row sends, its age counted to when the alert was
+/// raised (the row's `created_at`), not to this try: a resend after a lost
+/// answer carries the same text.
+fn card(
+    channel: AlertChannel,
+    alert: &LeadAlert,
+    public_url: &str,
+    message: &OutboxMessage,
+) -> message::AlertText {
+    let raised = time::OffsetDateTime::from_unix_timestamp(message.created_at)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    compose(channel, alert, public_url, raised)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_try_of_a_row_sends_the_same_card() {
+        let alert = LeadAlert::new(
+            crate::leads::alerts::AlertEvent::NewLead,
+            7,
+            "callback",
+            Some(96),
+            "13812345678",
+            "2026-12-02T08:30:00.000Z",
+        );
+        // Queued five minutes after the lead was made; tried days later.
+        let queued = time::macros::datetime!(2026-12-02 08:35 UTC).unix_timestamp();
+        let message = OutboxMessage {
+            id: 3,
+            kind: AlertChannel::WeCom.outbox_kind().into(),
+            payload: serde_json::to_string(&alert).unwrap(),
+            attempts: 4,
+            created_at: queued,
+        };
+        let text = card(
+            AlertChannel::WeCom,
+            &alert,
+            "https://hujifen.example",
+            &message,
+        );
+        assert!(text.markdown.contains("（5分钟前）"), "{}", text.markdown);
+        assert_eq!(
+            card(
+                AlertChannel::WeCom,
+                &alert,
+                "https://hujifen.example",
+                &message
+            ),
+            text
+        );
+    }
 
     #[tokio::test]
     async fn a_row_for_a_robot_no_longer_configured_counts_as_done() {
@@ -125,6 +176,7 @@ mod tests {
             kind: AlertChannel::WeCom.outbox_kind().into(),
             payload: serde_json::to_string(&alert).unwrap(),
             attempts: 0,
+            created_at: 1_800_000_000,
         };
         assert_eq!(robots.deliver(AlertChannel::WeCom, &message).await, Ok(()));
         assert_eq!(
