@@ -113,7 +113,9 @@ fn card(
     public_url: &str,
     message: &OutboxMessage,
 ) -> message::AlertText {
-    let raised = time::OffsetDateTime::from_unix_timestamp(message.created_at)
+    // `created_at` is floored to the second; the alert was raised within
+    // that second, so its end does not show "11天23小时" for 12 days.
+    let raised = time::OffsetDateTime::from_unix_timestamp(message.created_at.saturating_add(1))
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
     compose(channel, alert, public_url, raised)
 }
@@ -133,7 +135,7 @@ mod tests {
             "2026-12-02T08:30:00.000Z",
         );
         // Queued five minutes after the lead was made; tried days later.
-        let queued = time::macros::datetime!(2026-12-02 08:35 UTC).unix_timestamp();
+        let queued = time::macros::datetime!(2026-12-02 08:34:59 UTC).unix_timestamp();
         let message = OutboxMessage {
             id: 3,
             kind: AlertChannel::WeCom.outbox_kind().into(),
