@@ -2,6 +2,6 @@
 -- day per kind and level across instances.
 CREATE TABLE operator_alerts (
     day TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    PRIMARY KEY (day, kind)
+    alert TEXT NOT NULL,
+    PRIMARY KEY (day, alert)
 ) STRICT;

@@ -147,6 +147,13 @@ fn delay_after(failures: u32, free: u32) -> i64 {
 /// Whether one more attempt may be hashed. The caller reserves it (as a
 /// failure) in the same transaction that read `failures`.
 pub fn login_gate(failures: LoginFailures) -> LoginGate {
+    // The network bucket is for strangers: someone behind the advisor's
+    // carrier NAT or in their /48 must not lock the known browser out.
+    let network_recent = if failures.known_device {
+        0
+    } else {
+        failures.network_recent
+    };
     let buckets = [
         (
             failures.ip_recent,
@@ -154,7 +161,7 @@ pub fn login_gate(failures: LoginFailures) -> LoginGate {
             failures.ip_oldest_age_seconds,
         ),
         (
-            failures.network_recent,
+            network_recent,
             NETWORK_MAX_FAILURES,
             failures.network_oldest_age_seconds,
         ),
@@ -320,6 +327,17 @@ mod tests {
                 retry_after_seconds: 500
             },
             "every address of the /24 or /48 waits"
+        );
+        let known = login_gate(LoginFailures {
+            known_device: true,
+            network_recent: 1000,
+            network_oldest_age_seconds: Some(0),
+            ..Default::default()
+        });
+        assert_eq!(
+            known,
+            LoginGate::Open,
+            "but not the browser that signed in before"
         );
     }
 

@@ -2,6 +2,6 @@
 -- day per kind and level across instances.
 CREATE TABLE operator_alerts (
     day TEXT COLLATE "C" NOT NULL,
-    kind TEXT COLLATE "C" NOT NULL,
-    PRIMARY KEY (day, kind)
+    alert TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (day, alert)
 );

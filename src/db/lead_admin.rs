@@ -277,8 +277,9 @@ pub async fn apply(
     let mut transaction = db.begin_write(&[Lock::on("lead", &lead_key)]).await?;
     let mut conn = transaction.conn();
     // The visitor may have deleted the lead since the advisor opened it
-    // (the privacy deletion takes the same lock).
-    let exists: i64 = query("SELECT count(*) FROM leads WHERE id = $1")
+    // (the privacy deletion takes the same lock), or the retention job
+    // anonymised it: nothing more is written about that person.
+    let exists: i64 = query("SELECT count(*) FROM leads WHERE id = $1 AND anonymised_at IS NULL")
         .bind(lead_id)
         .scalar(&mut conn)
         .await?;
@@ -320,7 +321,8 @@ pub async fn apply(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
     Done,
-    /// The lead no longer exists (deleted at the visitor's request).
+    /// The lead no longer exists (deleted at the visitor's request) or
+    /// was anonymised.
     Gone,
 }
 

@@ -336,6 +336,7 @@ async fn create_lead(
     let event = LeadEvent::Created {
         interest: interest.to_string(),
         source: submission.source.to_string(),
+        assessment: request.assessment.clone(),
     };
     add_event(conn, lead_id, &event, None).await?;
     let today = crate::clock::shanghai_today();

@@ -193,27 +193,40 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
-/// True when the database answers a query.
 /// After deleting personal data: on SQLite the write-ahead log still holds
 /// the pages as they were, so it is checkpointed into the (securely
-/// deleting) database file and truncated. Best effort: a reader holding
-/// the log open makes it wait for the next checkpoint. PostgreSQL's dead
-/// rows are reclaimed by its autovacuum.
+/// deleting) database file and truncated. Best effort, on a connection of
+/// its own with a short busy timeout: a truncating checkpoint holds the
+/// write lock while it waits for readers, and lead writes must not wait
+/// behind it; a busy log is cleared at a later checkpoint. PostgreSQL's
+/// dead rows are reclaimed by its autovacuum.
 pub async fn forget_deleted(db: &Db) {
-    if db.backend() != Backend::Sqlite {
+    use sqlx::{ConnectOptions, Connection};
+    let Db::Sqlite(pool) = db else {
         return;
+    };
+    let done = async {
+        let mut conn = pool.connect_options().connect().await?;
+        sqlx::query("PRAGMA busy_timeout = 100")
+            .execute(&mut conn)
+            .await?;
+        let row: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut conn)
+            .await?;
+        conn.close().await?;
+        Ok::<_, sqlx::Error>(row)
     }
-    let done: Result<(i64, i64, i64), sqlx::Error> =
-        query("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(db).await;
+    .await;
     match done {
         Ok((0, _, _)) => {}
         Ok(_) => {
-            tracing::info!("write-ahead log busy; deleted pages leave it at the next checkpoint")
+            tracing::info!("write-ahead log busy; deleted pages leave it at a later checkpoint")
         }
         Err(error) => tracing::warn!(%error, "checkpoint after a deletion failed"),
     }
 }
 
+/// True when the database answers a query.
 pub async fn is_healthy(db: &Db) -> bool {
     query("SELECT 1").scalar::<i32>(db).await.is_ok()
 }

@@ -38,9 +38,12 @@ pub async fn apply_retention(db: &Db, keep: Keep, now: i64) -> Result<Retention,
         counter_days,
         result_days,
     } = keep;
+    // Each lead in a transaction of its own, under the lock an advisor's
+    // change takes: a note racing the job lands before and is blanked, or
+    // finds the lead anonymised.
+    let leads_anonymised = anonymise_idle_leads(db, retention_days).await?;
     let mut transaction = db.begin_write(&[Lock::on("job", "retention")]).await?;
     let mut conn = transaction.conn();
-    let leads_anonymised = anonymise_idle_leads(&mut conn, retention_days).await?;
     // After the leads: a result an anonymised lead let go of goes too.
     let results_deleted = query(
         "DELETE FROM assessments WHERE created_at < $1
@@ -92,61 +95,44 @@ async fn delete_before(conn: &mut Conn<'_>, sql: &str, before: i64) -> Result<u6
     query(sql).bind(before).execute(&mut *conn).await
 }
 
-/// Leads idle for `retention_days`: their consents' IPs, submissions'
-/// phones and IPs, every personal field of their timeline (by each event's
-/// own account, `LeadEvent::without_personal_data`), their attached result
-/// and their messages are blanked or deleted, an `anonymised` event added,
-/// and the lead keeps no name, phone or result.
-async fn anonymise_idle_leads(
-    conn: &mut Conn<'_>,
-    retention_days: i64,
-) -> Result<u64, sqlx::Error> {
+/// Leads idle for `retention_days`, one at a time (see `anonymise_lead`).
+async fn anonymise_idle_leads(db: &Db, retention_days: i64) -> Result<u64, sqlx::Error> {
     let cutoff = crate::clock::iso_days_ago(retention_days);
-    let idle = "SELECT id FROM leads WHERE anonymised_at IS NULL
-                AND last_activity_at < $1";
-    blank_timelines(
-        conn,
-        &format!("SELECT id, kind, detail FROM lead_events WHERE lead_id IN ({idle})"),
-        &cutoff,
-    )
-    .await?;
-    let blank = [
-        format!("UPDATE consents SET ip = '' WHERE lead_id IN ({idle})"),
-        format!(
-            "UPDATE lead_submissions SET phone = '', ip = '', network = '' WHERE lead_id IN ({idle})"
-        ),
-        format!(
-            "DELETE FROM assessments WHERE token IN (SELECT assessment_token FROM leads WHERE id IN ({idle}))"
-        ),
-        format!("DELETE FROM outbox WHERE lead_id IN ({idle})"),
-        format!(
-            "INSERT INTO lead_events (lead_id, kind, detail, actor) SELECT id, 'anonymised', '{{}}', 'system' FROM ({idle}) AS idle"
-        ),
-    ];
-    for sql in &blank {
-        query(sql).bind(&cutoff).execute(&mut *conn).await?;
+    let idle = "SELECT id FROM leads WHERE anonymised_at IS NULL AND last_activity_at < $1";
+    let ids: Vec<(i64,)> = query(idle).bind(&cutoff).fetch_all(db).await?;
+    let mut anonymised = 0;
+    for (id,) in ids {
+        let key = id.to_string();
+        let mut transaction = db.begin_write(&[Lock::on("lead", &key)]).await?;
+        // Still idle under the lock: an advisor may have acted since.
+        let still_idle: i64 = query(&format!(
+            "SELECT count(*) FROM ({idle} AND id = $2) AS lead"
+        ))
+        .bind(&cutoff)
+        .bind(id)
+        .scalar(transaction.conn())
+        .await?;
+        if still_idle == 1 {
+            anonymise_lead(&mut transaction.conn(), id).await?;
+            transaction.commit().await?;
+            anonymised += 1;
+        }
     }
-    query(&format!(
-        "UPDATE leads SET name = '已匿名', phone = '', organisation = NULL, assessment_token = NULL,
-             assessment_snapshot = NULL, anonymised_at = $2
-         WHERE id IN ({idle})"
-    ))
-    .bind(&cutoff)
-    .bind(crate::clock::iso_now())
-    .execute(&mut *conn)
-    .await
+    Ok(anonymised)
 }
 
-/// The events `select` finds (id, kind, detail; one bound parameter) with
-/// their personal fields blanked; an event this build cannot read is
-/// blanked whole.
-async fn blank_timelines(
-    conn: &mut Conn<'_>,
-    select: &str,
-    bound: &str,
-) -> Result<(), sqlx::Error> {
+/// One lead: every personal field of its timeline (by each event's own
+/// account, `LeadEvent::without_personal_data`), its consents' IPs and
+/// submissions' phones and IPs are blanked; every result it attached and
+/// its messages are deleted; an `anonymised` event is added, and the lead
+/// keeps no name, phone, organisation, result or child.
+async fn anonymise_lead(conn: &mut Conn<'_>, lead_id: i64) -> Result<(), sqlx::Error> {
+    delete_attached_results(conn, lead_id).await?;
     let events: Vec<(i64, String, String)> =
-        query(select).bind(bound).fetch_all(&mut *conn).await?;
+        query("SELECT id, kind, detail FROM lead_events WHERE lead_id = $1")
+            .bind(lead_id)
+            .fetch_all(&mut *conn)
+            .await?;
     for (id, kind, detail) in events {
         let blanked = LeadEvent::anonymised_detail(&kind, &detail);
         if blanked != detail {
@@ -156,6 +142,54 @@ async fn blank_timelines(
                 .execute(&mut *conn)
                 .await?;
         }
+    }
+    for sql in [
+        "UPDATE consents SET ip = '' WHERE lead_id = $1",
+        "UPDATE lead_submissions SET phone = '', ip = '', network = '' WHERE lead_id = $1",
+        "DELETE FROM outbox WHERE lead_id = $1",
+    ] {
+        query(sql).bind(lead_id).execute(&mut *conn).await?;
+    }
+    super::leads::add_event(&mut *conn, lead_id, &LeadEvent::Anonymised, Some("system")).await?;
+    query(
+        "UPDATE leads SET name = '已匿名', phone = '', organisation = NULL, assessment_token = NULL,
+             assessment_snapshot = NULL, zhongkao_year = NULL, school_target = NULL,
+             school_deadline = NULL, school_status = NULL, anonymised_at = $1
+         WHERE id = $2",
+    )
+    .bind(crate::clock::iso_now())
+    .bind(lead_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes every self-test result the lead attached: its current one and
+/// those its timeline names (a repeat request may have replaced the first).
+async fn delete_attached_results(conn: &mut Conn<'_>, lead_id: i64) -> Result<(), sqlx::Error> {
+    let mut tokens: Vec<String> = Vec::new();
+    let current: Option<String> =
+        query("SELECT assessment_token FROM leads WHERE id = $1 AND assessment_token IS NOT NULL")
+            .bind(lead_id)
+            .scalar_optional(&mut *conn)
+            .await?;
+    tokens.extend(current);
+    let events: Vec<(String, String)> = query(
+        "SELECT kind, detail FROM lead_events WHERE lead_id = $1 AND kind IN ('created', 'repeat_request')",
+    )
+    .bind(lead_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    tokens.extend(events.iter().filter_map(|(kind, detail)| {
+        LeadEvent::from_stored(kind, detail)?
+            .attached_result()
+            .map(String::from)
+    }));
+    for token in tokens {
+        query("DELETE FROM assessments WHERE token = $1")
+            .bind(token)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -269,7 +303,9 @@ pub async fn request(
         .await?;
     transaction.commit().await?;
     if action == Action::Delete {
-        super::forget_deleted(db).await;
+        // Off the visitor's request: the answer does not wait for it.
+        let db = db.clone();
+        tokio::spawn(async move { super::forget_deleted(&db).await });
     }
     Ok(Outcome::Done { held })
 }
@@ -339,15 +375,16 @@ async fn delete_lead(conn: &mut Conn<'_>, lead_id: i64) -> Result<u64, sqlx::Err
         .bind(lead_id)
         .execute(&mut *conn)
         .await?;
+    // The results the lead attached are the person's answers, still served
+    // at their links; the timeline names them, so they go first.
+    delete_attached_results(conn, lead_id).await?;
     let events = query("DELETE FROM lead_events WHERE lead_id = $1")
         .bind(lead_id)
         .execute(&mut *conn)
         .await?;
+    // A queued message would name the lead.
     for sql in [
         "DELETE FROM consents WHERE lead_id = $1",
-        // The result the lead pointed to is the person's answers, still
-        // served at its link; a queued message would name the lead.
-        "DELETE FROM assessments WHERE token = (SELECT assessment_token FROM leads WHERE id = $1)",
         "DELETE FROM outbox WHERE lead_id = $1",
         "DELETE FROM leads WHERE id = $1",
     ] {

@@ -23,7 +23,8 @@ pub struct ClientLimit {
 pub struct ClientWindows {
     limit: ClientLimit,
     /// Most keys counted at once; past it, windows that ended are dropped
-    /// and, if none has, new clients are refused (the flood case).
+    /// and, if too few have, the oldest eighth (a flood of new clients
+    /// must not turn every other visitor away).
     max_keys: usize,
     counts: HashMap<String, Count>,
 }
@@ -50,9 +51,7 @@ impl ClientWindows {
         if client >= self.limit.per_client || network >= self.limit.per_network {
             return false;
         }
-        if !self.make_room(keys, now) {
-            return false;
-        }
+        self.make_room(keys, now);
         for key in [&keys.client, &keys.network] {
             let count = self.counts.entry(key.clone()).or_insert(Count {
                 started: now,
@@ -77,18 +76,27 @@ impl ClientWindows {
             .map_or(0, |count| count.events)
     }
 
-    fn make_room(&mut self, keys: &ClientKeys, now: Instant) -> bool {
+    /// Room for `keys`: windows that ended go first, then the oldest
+    /// eighth of the rest (amortised: one selection per eighth of the table).
+    fn make_room(&mut self, keys: &ClientKeys, now: Instant) {
         let new_keys = [&keys.client, &keys.network]
             .iter()
             .filter(|key| !self.counts.contains_key(key.as_str()))
             .count();
         if self.counts.len() + new_keys <= self.max_keys {
-            return true;
+            return;
         }
         let window = self.limit.window;
         self.counts
             .retain(|_, count| now.saturating_duration_since(count.started) < window);
-        self.counts.len() + new_keys <= self.max_keys
+        if self.counts.len() + new_keys <= self.max_keys || self.counts.is_empty() {
+            return;
+        }
+        let mut starts: Vec<Instant> = self.counts.values().map(|count| count.started).collect();
+        let evict = (self.max_keys / 8).max(new_keys).min(starts.len() - 1);
+        let (_, cutoff, _) = starts.select_nth_unstable(evict);
+        let cutoff = *cutoff;
+        self.counts.retain(|_, count| count.started > cutoff);
     }
 
     /// Keys counted now.
@@ -141,17 +149,18 @@ mod tests {
     }
 
     #[test]
-    fn memory_is_bounded() {
-        let now = Instant::now();
-        let mut windows = ClientWindows::new(LIMIT, 10);
-        for i in 0..100 {
-            windows.allow(&keys(&format!("10.{i}.0.1")), now);
+    fn memory_is_bounded_and_a_flood_turns_no_one_away() {
+        let start = Instant::now();
+        let mut windows = ClientWindows::new(LIMIT, 16);
+        for i in 0..100u64 {
+            let now = start + Duration::from_millis(i);
+            assert!(windows.allow(&keys(&format!("10.{i}.0.1")), now), "{i}");
+            assert!(windows.keys() <= 16, "{}", windows.keys());
         }
-        assert!(windows.keys() <= 10, "{}", windows.keys());
-        let later = now + Duration::from_secs(3600);
-        assert!(
-            windows.allow(&keys("10.200.0.1"), later),
-            "room once windows end"
-        );
+        // The newest clients are still counted: the oldest made room.
+        let now = start + Duration::from_millis(100);
+        let newest = keys("10.99.0.1");
+        assert!(windows.allow(&newest, now) && windows.allow(&newest, now));
+        assert!(!windows.allow(&newest, now), "its own three, still counted");
     }
 }

@@ -13,14 +13,23 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LeadEvent {
+    // Every field has a default: the retention job before typed events
+    // blanked some kinds to `{}`, and those rows must still read.
     /// The first callback request.
     Created {
+        #[serde(default)]
         interest: String,
+        #[serde(default)]
         source: String,
+        /// The result token attached: a key to the person's answers.
+        #[serde(default)]
+        assessment: Option<String>,
     },
     /// The same phone asked again; the lead was updated.
     RepeatRequest {
+        #[serde(default)]
         interest: String,
+        #[serde(default)]
         source: String,
         /// The result token attached this time: a key to the person's answers.
         #[serde(default)]
@@ -34,7 +43,9 @@ pub enum LeadEvent {
         text: String,
     },
     StatusChanged {
+        #[serde(default)]
         from: String,
+        #[serde(default)]
         to: String,
         /// Why it was closed, in the advisor's words.
         #[serde(default)]
@@ -54,9 +65,11 @@ pub enum LeadEvent {
     PhoneRevealed,
     /// One call attempt; the note is what was said.
     Call {
+        #[serde(default)]
         outcome: String,
         #[serde(default)]
         note: Option<String>,
+        #[serde(default)]
         attempt: i64,
     },
     MarketingWithdrawn,
@@ -108,13 +121,24 @@ impl LeadEvent {
                 note: None,
                 attempt,
             },
-            // Nothing typed about the person in these.
-            event @ (Self::Created { .. }
-            | Self::Assigned { .. }
-            | Self::FollowUpSet { .. }
-            | Self::PhoneRevealed
-            | Self::MarketingWithdrawn
-            | Self::Anonymised) => event,
+            // Nothing about the person in these. Each field is named,
+            // so a field added later must be placed on one side or the other.
+            Self::Created {
+                interest, source, ..
+            } => Self::Created {
+                interest,
+                source,
+                assessment: None,
+            },
+            Self::Assigned {
+                advisor_id,
+                advisor,
+            } => Self::Assigned {
+                advisor_id,
+                advisor,
+            },
+            Self::FollowUpSet { date } => Self::FollowUpSet { date },
+            event @ (Self::PhoneRevealed | Self::MarketingWithdrawn | Self::Anonymised) => event,
         }
     }
 
@@ -151,6 +175,7 @@ impl LeadEvent {
             Self::Created {
                 interest: "planning".into(),
                 source: "self_test".into(),
+                assessment: Some(text()),
             },
             Self::RepeatRequest {
                 interest: "institution".into(),
@@ -180,6 +205,16 @@ impl LeadEvent {
             Self::MarketingWithdrawn,
             Self::Anonymised,
         ]
+    }
+
+    /// The result token this event attached, if any.
+    pub fn attached_result(&self) -> Option<&str> {
+        match self {
+            Self::Created { assessment, .. } | Self::RepeatRequest { assessment, .. } => {
+                assessment.as_deref()
+            }
+            _ => None,
+        }
     }
 
     /// The detail to store after anonymising a stored event: its fields
@@ -259,6 +294,10 @@ mod tests {
             LeadEvent::from_stored("phone_revealed", "{}"),
             Some(LeadEvent::PhoneRevealed)
         );
+        // Kinds the old retention job blanked to `{}` still read.
+        for kind in ["status_changed", "repeat_request", "call", "created"] {
+            assert!(LeadEvent::from_stored(kind, "{}").is_some(), "{kind}");
+        }
         assert_eq!(LeadEvent::from_stored("mystery", r#"{"a":1}"#), None);
         assert_eq!(
             LeadEvent::anonymised_detail("mystery", r#"{"a":"张三"}"#),

@@ -147,11 +147,13 @@ impl TrustedProxies {
         }
         for (slot, entry) in proxies.blocks.iter_mut().zip(entries) {
             let block: Cidr = entry.parse()?;
-            // A /0 trusts every peer, so any client could name itself in
-            // X-Forwarded-For and every limit would key on what it wrote.
-            if block.bits == 0 {
+            // A /0 (or a few wide blocks) trusts every peer, so any client
+            // could name itself in X-Forwarded-For and every limit would key
+            // on what it wrote. A proxy's block is never wider than these.
+            let widest = if block.network.is_ipv4() { 8 } else { 32 };
+            if block.bits < widest {
                 return Err(format!(
-                    "{entry:?} trusts every address; name the proxy's own addresses"
+                    "{entry:?} is wider than /{widest} and would trust almost every address; name the proxy's own addresses"
                 ));
             }
             *slot = Some(block);
@@ -236,6 +238,8 @@ mod tests {
             "0.0.0.0/0",
             "::/0",
             "10.0.0.1, ::/0",
+            "0.0.0.0/1, 128.0.0.0/1",
+            "2000::/3",
         ] {
             assert!(TrustedProxies::parse(bad).is_err(), "{bad}");
         }

@@ -348,7 +348,12 @@ mod tests {
 
     #[test]
     fn a_trusted_proxy_of_every_address_is_refused() {
-        for everyone in ["0.0.0.0/0", "::/0", "127.0.0.1,::/0"] {
+        for everyone in [
+            "0.0.0.0/0",
+            "::/0",
+            "127.0.0.1,::/0",
+            "0.0.0.0/1,128.0.0.0/1",
+        ] {
             assert!(
                 settings(&[("HUJIFEN_TRUSTED_PROXY", everyone)]).is_err(),
                 "{everyone}"
