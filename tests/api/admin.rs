@@ -991,6 +991,48 @@ pub(crate) async fn login_with(
     send_login(browser, &app.address, &token, username, password).await
 }
 
+/// A browser that signed in as admin once and signed out: it carries the
+/// known-device cookie.
+pub(crate) async fn known_admin_browser(app: &TestApp) -> Client {
+    let known = new_browser();
+    assert_eq!(
+        login_with(app, &known, "admin", ADMIN_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    sign_out(app, &known).await;
+    known
+}
+
+/// Wrong-password logins for `slow0`..`slow{n-1}` (advisors the caller
+/// made with a slow hash), each from a browser of its own, all started at
+/// once; each task ends with its status.
+pub(crate) async fn slow_wrong_logins(
+    app: &TestApp,
+    n: usize,
+) -> Vec<tokio::task::JoinHandle<u16>> {
+    let mut pending = Vec::new();
+    for i in 0..n {
+        let browser = new_browser();
+        let token = login_token(&browser, &app.address).await;
+        let base = app.address.clone();
+        pending.push(tokio::spawn(async move {
+            send_login(
+                &browser,
+                &base,
+                &token,
+                &format!("slow{i}"),
+                "a wrong password again",
+            )
+            .await
+            .status()
+            .as_u16()
+        }));
+    }
+    pending
+}
+
 /// Signs this browser out; its known-device cookie stays.
 pub(crate) async fn sign_out(app: &TestApp, browser: &Client) {
     let token = csrf(app, browser, "/admin").await;
@@ -1135,24 +1177,7 @@ async fn when_every_hashing_permit_is_taken_a_login_gets_429_without_hashing() {
     for i in 0..=permits {
         insert_advisor(&app, &format!("slow{i}"), &hash).await;
     }
-    let mut pending = Vec::new();
-    for i in 0..permits {
-        let browser = new_browser();
-        let token = login_token(&browser, &app.address).await;
-        let base = app.address.clone();
-        pending.push(tokio::spawn(async move {
-            send_login(
-                &browser,
-                &base,
-                &token,
-                &format!("slow{i}"),
-                "a wrong password again",
-            )
-            .await
-            .status()
-            .as_u16()
-        }));
-    }
+    let pending = slow_wrong_logins(&app, permits).await;
     wait_until_hashing(&app, permits).await;
 
     let asked = std::time::Instant::now();
@@ -1442,14 +1467,7 @@ async fn the_app_creates_its_first_admin_with_the_configured_username() {
 #[tokio::test]
 async fn a_password_reset_forgets_known_devices() {
     let app = TestApp::spawn().await;
-    let known = new_browser();
-    assert_eq!(
-        login_with(&app, &known, "admin", ADMIN_PASSWORD)
-            .await
-            .status(),
-        303
-    );
-    sign_out(&app, &known).await;
+    let known = known_admin_browser(&app).await;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     for i in 0..30 {
         hujifen::db::query(

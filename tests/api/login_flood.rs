@@ -12,8 +12,8 @@ use reqwest::Client;
 use reqwest::header::{HeaderMap, HeaderValue};
 
 use crate::admin::{
-    insert_advisor, load, login_token, login_with, new_browser, send_login, sign_out, slow_hash,
-    wait_until_hashing,
+    insert_advisor, known_admin_browser, load, login_token, login_with, send_login, sign_out,
+    slow_hash, slow_wrong_logins, wait_until_hashing,
 };
 use crate::helpers::{ADMIN_PASSWORD, TestApp};
 
@@ -37,30 +37,13 @@ fn browser_from(ip: &str) -> Client {
 #[tokio::test]
 async fn a_known_device_signs_in_while_strangers_hold_every_shared_permit() {
     let app = TestApp::spawn_with(&[("HUJIFEN_LOGIN_WAIT_MS", "100")]).await;
-    let known = new_browser();
-    assert_eq!(
-        login_with(&app, &known, "admin", ADMIN_PASSWORD)
-            .await
-            .status(),
-        303
-    );
-    sign_out(&app, &known).await;
+    let known = known_admin_browser(&app).await;
     let permits = hujifen::web::admin::auth::site_hashing_permits();
     let hash = slow_hash("the slow password 2026").await;
-    let mut pending = Vec::new();
     for i in 0..permits {
         insert_advisor(&app, &format!("slow{i}"), &hash).await;
-        let browser = new_browser();
-        let token = login_token(&browser, &app.address).await;
-        let base = app.address.clone();
-        pending.push(tokio::spawn(async move {
-            let username = format!("slow{i}");
-            send_login(&browser, &base, &token, &username, "wrong")
-                .await
-                .status()
-                .as_u16()
-        }));
     }
+    let pending = slow_wrong_logins(&app, permits).await;
     wait_until_hashing(&app, permits).await;
     let (_, stranger) = app.login("admin", ADMIN_PASSWORD).await;
     assert_eq!(stranger.status(), 429, "a stranger waits and is refused");
@@ -84,22 +67,10 @@ async fn a_login_waits_for_a_permit_instead_of_being_refused_at_once() {
     let app = TestApp::spawn_with(&[("HUJIFEN_LOGIN_WAIT_MS", "10000")]).await;
     let permits = hujifen::web::admin::auth::site_hashing_permits();
     let hash = slow_hash("the slow password 2026").await;
-    let mut pending = Vec::new();
     for i in 0..=permits {
         insert_advisor(&app, &format!("slow{i}"), &hash).await;
     }
-    for i in 0..permits {
-        let browser = new_browser();
-        let token = login_token(&browser, &app.address).await;
-        let base = app.address.clone();
-        pending.push(tokio::spawn(async move {
-            let username = format!("slow{i}");
-            send_login(&browser, &base, &token, &username, "wrong")
-                .await
-                .status()
-                .as_u16()
-        }));
-    }
+    let pending = slow_wrong_logins(&app, permits).await;
     wait_until_hashing(&app, permits).await;
     let (_, waited) = app
         .login(&format!("slow{permits}"), "the slow password 2026")
@@ -179,7 +150,8 @@ async fn the_advisor_signs_in_every_time_during_a_stream_of_wrong_logins() {
         login_with(&app, &advisor, "admin", ADMIN_PASSWORD)
             .await
             .status(),
-        303
+        303,
+        "signs in once: its browser is known from now on"
     );
     sign_out(&app, &advisor).await;
     let streaming = Arc::new(AtomicBool::new(true));
