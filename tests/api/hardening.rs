@@ -1080,3 +1080,46 @@ async fn a_disk_with_room_raises_nothing() {
         0
     );
 }
+
+/// Logins refused by the throttle cost the client nothing to repeat, like a
+/// replayed proof of work: one log line a minute per network and reason.
+#[tokio::test]
+async fn throttled_logins_are_logged_once_a_minute_with_a_count() {
+    let folder = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(folder.path(), &[]);
+    let client = client();
+    let mut statuses = Vec::new();
+    for _ in 0..25 {
+        let page = Page::from(client.get(server.url("/admin/login")).send().await.unwrap()).await;
+        let csrf = page.attr(r#"input[name="csrf"]"#, "value").unwrap();
+        let response = client
+            .post(server.url("/admin/login"))
+            .form(&[
+                ("username", "admin"),
+                ("password", "a wrong password again"),
+                ("csrf", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    let throttled = statuses.iter().filter(|status| **status == 429).count();
+    assert!(throttled >= 15, "{statuses:?}");
+    let lines = || -> Vec<Value> {
+        server
+            .log_text()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .filter(|line| {
+                line["fields"]["message"] == "login refused: throttled after too many failures"
+            })
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while lines().is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(lines().len(), 1, "{throttled} refusals, one line");
+}

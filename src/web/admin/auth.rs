@@ -191,16 +191,18 @@ impl LoginLimiter {
         waited.ok().and_then(Result::ok)
     }
 
-    /// Logs a busy refusal: one line a minute per network, with how many
-    /// it stands for, so a flood shows without filling the disk.
+    /// Logs a login refused without hashing: one line a minute per network
+    /// and reason, with how many it stands for, so a flood shows without
+    /// filling the disk.
     fn log_busy(&self, network: &str, ip: &str, reason: &'static str) {
+        let key = format!("{network} {reason}");
         let line = self
             .busy_log
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .note(network, std::time::Instant::now());
+            .note(&key, std::time::Instant::now());
         if let Some(line) = line {
-            tracing::warn!(network = %line.key, %ip, refused = line.count, "login refused: {reason}");
+            tracing::warn!(bucket = %line.key, %ip, refused = line.count, "login refused: {reason}");
         }
     }
 
@@ -441,7 +443,9 @@ pub async fn login(
         LoginReservation::Reserved { attempt_id } => attempt_id,
         LoginReservation::Refused(gate) => {
             let seconds = gate.retry_after_seconds().unwrap_or(1);
-            tracing::warn!(%ip, known_device, seconds, "login throttled");
+            // Refused without hashing, so as cheap to repeat as a replay:
+            // one line a minute per network, with its count.
+            limiter.log_busy(network, ip, "throttled after too many failures");
             return too_many(&state, &username, THROTTLED, seconds);
         }
     };
