@@ -1,50 +1,38 @@
 //! Warnings a client can repeat at will, each written at most once a
 //! minute per client with a count (`leads::log_throttle`).
 
+use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use crate::leads::log_throttle::{Line, LogThrottle};
 
-/// The request-path warnings a client can repeat at will, each throttled
-/// per client: one per app, in AppState.
-#[derive(Debug)]
-pub struct QuietLog {
-    captcha_replays: Mutex<LogThrottle>,
-    sms_limits: Mutex<LogThrottle>,
-    results_not_stored: Mutex<LogThrottle>,
+/// What a client repeated: each has its own throttle, so a flood of one
+/// never hides another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Repeated {
+    CaptchaReplay,
+    SmsLimit,
+    ResultNotStored,
+    /// An admin login refused without hashing (busy or throttled).
+    LoginRefused,
 }
 
-impl Default for QuietLog {
-    fn default() -> Self {
-        Self {
-            captcha_replays: Mutex::new(LogThrottle::per_minute()),
-            sms_limits: Mutex::new(LogThrottle::per_minute()),
-            results_not_stored: Mutex::new(LogThrottle::per_minute()),
-        }
-    }
+/// The request-path warnings a client can repeat at will, each throttled
+/// per client: one per app, in AppState.
+#[derive(Debug, Default)]
+pub struct QuietLog {
+    throttles: Mutex<HashMap<Repeated, LogThrottle>>,
 }
 
 impl QuietLog {
-    /// A replayed proof of work from `client`: the line to write, if any.
-    pub fn captcha_replay(&self, client: &str) -> Option<Line> {
-        note(&self.captcha_replays, client)
+    /// `what` happened again for `client`: the line to write, if any.
+    pub fn note(&self, what: Repeated, client: &str) -> Option<Line> {
+        self.throttles
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(what)
+            .or_insert_with(LogThrottle::per_minute)
+            .note(client, Instant::now())
     }
-
-    /// An SMS send refused by a limit for `client`: the line to write, if any.
-    pub fn sms_limit(&self, client: &str) -> Option<Line> {
-        note(&self.sms_limits, client)
-    }
-
-    /// A self-test result not stored past `client`'s hourly limit.
-    pub fn result_not_stored(&self, client: &str) -> Option<Line> {
-        note(&self.results_not_stored, client)
-    }
-}
-
-fn note(throttle: &Mutex<LogThrottle>, key: &str) -> Option<Line> {
-    throttle
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .note(key, Instant::now())
 }

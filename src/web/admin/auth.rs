@@ -30,9 +30,9 @@ use crate::advisors::{
 use crate::db;
 use crate::db::advisors::{Advisor, LoginAttempt, LoginReservation};
 use crate::form::RawFields;
-use crate::leads::log_throttle::LogThrottle;
 use crate::web::body::{BODY_LIMIT, form_fields, read_limited};
 use crate::web::client_ip::client_keys_of;
+use crate::web::quiet_log::Repeated;
 use crate::web::{AppError, AppState, random_token, render};
 
 #[derive(Template)]
@@ -121,8 +121,6 @@ pub struct LoginLimiter {
     size: usize,
     /// How long an attempt waits for a permit.
     wait: Duration,
-    /// Busy refusals, logged once a minute per network with a count.
-    busy_log: Mutex<LogThrottle>,
     /// (username, known device) with an attempt in flight.
     accounts: Mutex<HashSet<(String, bool)>>,
     hashing: AtomicUsize,
@@ -151,7 +149,6 @@ impl LoginLimiter {
             reserved: Arc::new(Semaphore::new(RESERVED_PERMITS)),
             size,
             wait,
-            busy_log: Mutex::new(LogThrottle::per_minute()),
             accounts: Mutex::new(HashSet::new()),
             hashing: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
@@ -189,21 +186,6 @@ impl LoginLimiter {
             tokio::time::timeout(self.wait, shared).await
         };
         waited.ok().and_then(Result::ok)
-    }
-
-    /// Logs a login refused without hashing: one line a minute per network
-    /// and reason, with how many it stands for, so a flood shows without
-    /// filling the disk.
-    fn log_busy(&self, network: &str, ip: &str, reason: &'static str) {
-        let key = format!("{network} {reason}");
-        let line = self
-            .busy_log
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .note(&key, std::time::Instant::now());
-        if let Some(line) = line {
-            tracing::warn!(bucket = %line.key, %ip, refused = line.count, "login refused: {reason}");
-        }
     }
 
     fn start_hashing(self: &Arc<Self>) -> Hashing {
@@ -295,6 +277,16 @@ fn known_device(
         epoch: advisor.device_epoch,
     };
     device_token_valid(state.secrets.device_key(), owner, cookie.value(), now)
+}
+
+/// Logs a login refused without hashing: one line a minute per network
+/// and reason, with how many it stands for, so a flood shows without
+/// filling the disk.
+fn log_refused(state: &AppState, network: &str, ip: &str, reason: &'static str) {
+    let bucket = format!("{network} {reason}");
+    if let Some(line) = state.quiet_log.note(Repeated::LoginRefused, &bucket) {
+        tracing::warn!(bucket = %line.key, %ip, refused = line.count, "login refused: {reason}");
+    }
 }
 
 /// 429 without hashing, with a retry in `seconds`.
@@ -427,7 +419,12 @@ pub async fn login(
     // One attempt in flight per account bucket: a second one is refused,
     // not queued, and never hashed.
     let Some(turn) = limiter.claim(&username, known_device) else {
-        limiter.log_busy(network, ip, "an attempt for this account is in flight");
+        log_refused(
+            &state,
+            network,
+            ip,
+            "an attempt for this account is in flight",
+        );
         return too_many(&state, &username, BUSY, 1);
     };
     let attempt = LoginAttempt {
@@ -445,7 +442,7 @@ pub async fn login(
             let seconds = gate.retry_after_seconds().unwrap_or(1);
             // Refused without hashing, so as cheap to repeat as a replay:
             // one line a minute per network, with its count.
-            limiter.log_busy(network, ip, "throttled after too many failures");
+            log_refused(&state, network, ip, "throttled after too many failures");
             return too_many(&state, &username, THROTTLED, seconds);
         }
     };
@@ -453,7 +450,7 @@ pub async fn login(
     // frees within the wait the attempt is given back and refused unhashed.
     let Some(permit) = limiter.permit(known_device).await else {
         db::advisors::release_login_attempt(&state.db, attempt_id).await?;
-        limiter.log_busy(network, ip, "every hashing permit is taken");
+        log_refused(&state, network, ip, "every hashing permit is taken");
         return too_many(&state, &username, BUSY, 1);
     };
     let stored = advisor.as_ref().map(|a| a.password_hash.clone());

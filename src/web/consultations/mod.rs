@@ -10,6 +10,7 @@ use serde_json::json;
 use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited, with_retry_after};
 use super::client_ip::client_keys_of;
 use super::layout::{PageMeta, SITE_NAME, Site};
+use super::quiet_log::Repeated;
 use super::{AppError, AppState, looks_like_token, render_private};
 use crate::db;
 use crate::db::assessments::StoredAssessment;
@@ -357,7 +358,7 @@ fn granted(
         Reservation::ChallengeReused => {
             // One line a minute per client: a replay loop grew the log by
             // about 5 GB an hour (third outside probe).
-            if let Some(line) = state.quiet_log.captcha_replay(ip) {
+            if let Some(line) = state.quiet_log.note(Repeated::CaptchaReplay, ip) {
                 tracing::warn!(ip = %line.key, refused = line.count, "replayed captcha solution refused");
             }
             Err(CodeRefused::invalid(
@@ -365,7 +366,7 @@ fn granted(
             ))
         }
         Reservation::Refused(refusal) => {
-            if let Some(line) = state.quiet_log.sms_limit(ip) {
+            if let Some(line) = state.quiet_log.note(Repeated::SmsLimit, ip) {
                 tracing::warn!(ip = %line.key, to = %phone, refused = line.count, retry_after = refusal.retry_after_seconds, "SMS limit reached");
             }
             Err(CodeRefused {

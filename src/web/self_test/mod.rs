@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use super::body::{BODY_LIMIT, form_fields, query_fields, read_limited};
 use super::client_ip::client_keys_of;
 use super::precompressed::Precompressed;
+use super::quiet_log::Repeated;
 use super::{AppError, AppState, HTML, looks_like_token, render_private, shanghai_today};
 use crate::db;
 use crate::scoring::input::{RawAnswers, answer_fields, check_on, parse_form_answers};
@@ -110,7 +111,11 @@ fn may_store_result(state: &AppState, request: &HttpRequest) -> bool {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .allow(&keys, std::time::Instant::now());
-    if !allowed && let Some(line) = state.quiet_log.result_not_stored(&keys.client) {
+    if !allowed
+        && let Some(line) = state
+            .quiet_log
+            .note(Repeated::ResultNotStored, &keys.client)
+    {
         tracing::warn!(ip = %line.key, refused = line.count, "self-test result shown but not stored: hourly limit");
     }
     allowed
