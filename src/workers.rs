@@ -171,7 +171,6 @@ async fn flush_views_every(state: Data<AppState>, period: Duration) {
 /// free space against `HUJIFEN_DISK_WARN_FREE_MB`; below it a log line at
 /// each check and an email once a day per level. Stopped by abort.
 async fn guard_disk_space(state: Data<AppState>) {
-    use crate::notify::disk::DiskLevel;
     let disk = state.settings.disk;
     let folder = crate::db::data_folder(&state.settings.database.url)
         .ok()
@@ -187,21 +186,15 @@ async fn guard_disk_space(state: Data<AppState>) {
                 continue;
             }
         };
-        let level = DiskLevel::of(free_bytes, disk.warn_below_bytes());
-        if level == DiskLevel::Ok {
+        let folder_name = folder.display().to_string();
+        let Some(alert) = crate::notify::disk::alert(free_bytes, disk.warn_free_mb, &folder_name)
+        else {
             continue;
-        }
-        let free_mb = free_bytes / (1024 * 1024);
-        tracing::error!(level = level.code(), free_mb, warn_free_mb = disk.warn_free_mb, folder = %folder.display(), "disk space low: writes, leads included, will fail when it runs out");
-        let alert = crate::notify::email::DiskSpaceAlertEmail {
-            level: level.code().to_string(),
-            free_mb,
-            warn_free_mb: disk.warn_free_mb,
-            folder: folder.display().to_string(),
         };
+        tracing::error!(level = %alert.level, free_mb = alert.free_mb, warn_free_mb = disk.warn_free_mb, folder = %folder_name, "disk space low: writes, leads included, will fail when it runs out");
         let payload = serde_json::to_value(&alert).unwrap_or_default();
         let day = crate::clock::shanghai_today().to_string();
-        let key = format!("disk_{}", level.code());
+        let key = format!("disk_{}", alert.level);
         let now = crate::clock::unix_now();
         match crate::db::operator_alerts::alert_once_a_day(
             &state.db,

@@ -3,6 +3,20 @@
 //! outside probe: anonymous writes grew the database about 19 GB an hour
 //! until it would). Pure: the caller measures the disk.
 
+use super::email::DiskSpaceAlertEmail;
+
+/// The operator's alert for `free_bytes` left under `folder` against the
+/// `warn_free_mb` threshold, or None while there is room.
+pub fn alert(free_bytes: u64, warn_free_mb: u64, folder: &str) -> Option<DiskSpaceAlertEmail> {
+    let level = DiskLevel::of(free_bytes, warn_free_mb.saturating_mul(1024 * 1024));
+    (level != DiskLevel::Ok).then(|| DiskSpaceAlertEmail {
+        level: level.code().to_string(),
+        free_mb: free_bytes / (1024 * 1024),
+        warn_free_mb,
+        folder: folder.to_string(),
+    })
+}
+
 /// How full the data folder's disk is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DiskLevel {

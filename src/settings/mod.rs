@@ -265,10 +265,6 @@ impl DiskSettings {
             check: lookup.millis("HUJIFEN_DISK_CHECK_MS", 600_000, 50..=86_400_000)?,
         })
     }
-
-    pub fn warn_below_bytes(&self) -> u64 {
-        self.warn_free_mb.saturating_mul(1024 * 1024)
-    }
 }
 
 /// How long personal data and counters are kept.
