@@ -14,24 +14,10 @@ const MARKER: &str = "PLANTED-4f1c9e";
 /// A lead idle for `idle_days` with every kind of event carrying `MARKER`,
 /// a consent, an attached result and a queued message about it.
 async fn plant_lead(app: &TestApp, idle_days: i64) -> (i64, [String; 2]) {
-    let token = app
-        .result_token(&[
-            ("age", "30"),
-            ("education", "college"),
-            ("insurance_months", "24"),
-            ("contribution_tier", "none"),
-        ])
-        .await;
+    let token = app.result_token(&crate::helpers::SHORT_ANSWERS).await;
     // A result attached first and replaced by a repeat request: only the
     // timeline still names it.
-    let earlier = app
-        .result_token(&[
-            ("age", "31"),
-            ("education", "college"),
-            ("insurance_months", "24"),
-            ("contribution_tier", "none"),
-        ])
-        .await;
+    let earlier = app.result_token(&crate::helpers::SHORT_ANSWERS).await;
     let lead: i64 = db::query(
         "INSERT INTO leads (name, phone, interest, organisation, source, assessment_token, consent_version, consent_at, marketing, last_activity_at, zhongkao_year)
          VALUES ($1, '13812345678', 'institution', $2, 'consultation', $3, 'v', 'now', TRUE, $4, 2029) RETURNING id",

@@ -399,12 +399,7 @@ async fn the_log_has_a_line_per_request_and_no_personal_data() {
     // A result link is a key to someone's answers: the log names the route.
     let taken = browser
         .post(format!("{base}/self-test"))
-        .form(&[
-            ("age", "30"),
-            ("education", "college"),
-            ("insurance_months", "24"),
-            ("contribution_tier", "none"),
-        ])
+        .form(&crate::helpers::SHORT_ANSWERS)
         .send()
         .await
         .unwrap();
@@ -687,14 +682,7 @@ async fn script_in_every_text_field_stays_inert() {
 #[tokio::test]
 async fn visitors_see_withdraw_and_delete_what_we_hold() {
     let app = TestApp::spawn_with(&[("HUJIFEN_SMS_PHONE_INTERVAL_SECS", "1")]).await;
-    let token = app
-        .result_token(&[
-            ("age", "30"),
-            ("education", "college"),
-            ("insurance_months", "24"),
-            ("contribution_tier", "none"),
-        ])
-        .await;
+    let token = app.result_token(&crate::helpers::SHORT_ANSWERS).await;
     let lead = app
         .leave_callback(
             &format!("/consultation?assessment={token}"),
@@ -923,12 +911,7 @@ async fn no_log_line_is_lost_on_sigterm() {
 #[tokio::test]
 async fn old_results_no_lead_points_to_are_deleted() {
     let app = TestApp::spawn().await;
-    let answers = [
-        ("age", "30"),
-        ("education", "college"),
-        ("insurance_months", "24"),
-        ("contribution_tier", "none"),
-    ];
+    let answers = crate::helpers::SHORT_ANSWERS;
     let kept = app.result_token(&answers).await;
     let orphan = app.result_token(&answers).await;
     let fresh = app.result_token(&answers).await;
@@ -1008,22 +991,9 @@ async fn a_replayed_proof_of_work_is_logged_once_a_minute_with_a_count() {
         statuses[1..].iter().all(|status| *status == 422),
         "{statuses:?}"
     );
-    let warnings = || -> Vec<serde_json::Value> {
-        server
-            .log_text()
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|line| line["fields"]["message"] == "replayed captcha solution refused")
-            .collect()
-    };
-    // The log is written off the request path: wait for the first line,
-    // then a little longer for any that would follow it.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while warnings().is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let warnings = warnings();
+    let warnings = server
+        .settled_lines("replayed captcha solution refused")
+        .await;
     assert_eq!(warnings.len(), 1, "29 replays, one line: {warnings:?}");
     assert_eq!(
         warnings[0]["fields"]["refused"], 1,
@@ -1106,20 +1076,8 @@ async fn throttled_logins_are_logged_once_a_minute_with_a_count() {
     }
     let throttled = statuses.iter().filter(|status| **status == 429).count();
     assert!(throttled >= 15, "{statuses:?}");
-    let lines = || -> Vec<Value> {
-        server
-            .log_text()
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|line| {
-                line["fields"]["message"] == "login refused: throttled after too many failures"
-            })
-            .collect()
-    };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while lines().is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(lines().len(), 1, "{throttled} refusals, one line");
+    let lines = server
+        .settled_lines("login refused: throttled after too many failures")
+        .await;
+    assert_eq!(lines.len(), 1, "{throttled} refusals, one line");
 }

@@ -77,6 +77,25 @@ impl ServerProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The JSON log lines whose message is `message`, once the first has
+    /// been written (at most 10 s) and half a second more has passed for
+    /// any that would follow it: the log is written off the request path.
+    pub async fn settled_lines(&self, message: &str) -> Vec<serde_json::Value> {
+        let lines = || -> Vec<serde_json::Value> {
+            self.log_text()
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .filter(|line| line["fields"]["message"] == message)
+                .collect()
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while lines().is_empty() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        lines()
+    }
+
     pub fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])

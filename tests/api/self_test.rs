@@ -275,12 +275,7 @@ async fn each_invalid_field_gets_a_chinese_message_and_keeps_the_input() {
         ),
     ];
     for (field, value, message) in cases {
-        let mut answers = vec![
-            ("age", "30"),
-            ("education", "college"),
-            ("insurance_months", "24"),
-            ("contribution_tier", "none"),
-        ];
+        let mut answers = crate::helpers::SHORT_ANSWERS.to_vec();
         answers.retain(|(name, _)| name != field);
         answers.push((field, value));
         let response = app.post_form("/self-test", &answers).await;
@@ -534,12 +529,7 @@ async fn a_shared_result_says_its_verdict() {
 #[tokio::test]
 async fn past_the_hourly_limit_a_result_is_shown_but_not_stored() {
     let app = TestApp::spawn_with(&[("HUJIFEN_RESULTS_PER_CLIENT_HOUR", "3")]).await;
-    let answers = [
-        ("age", "30"),
-        ("education", "college"),
-        ("insurance_months", "24"),
-        ("contribution_tier", "none"),
-    ];
+    let answers = crate::helpers::SHORT_ANSWERS;
     for _ in 0..3 {
         app.result_token(&answers).await;
     }

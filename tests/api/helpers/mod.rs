@@ -267,6 +267,15 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// The first admin's password in test apps.
+/// A complete, valid self-test (30, 大专, 24 months, no tier): for tests
+/// that need a stored result and do not care which.
+pub const SHORT_ANSWERS: [(&str, &str); 4] = [
+    ("age", "30"),
+    ("education", "college"),
+    ("insurance_months", "24"),
+    ("contribution_tier", "none"),
+];
+
 pub const ADMIN_PASSWORD: &str = "test admin password 2026";
 
 /// The session key the test apps use, so tests can sign their own challenges.
